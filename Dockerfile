@@ -1,0 +1,21 @@
+# Paperboy service image: one process, database on a volume.
+FROM python:3.11-slim
+
+ENV PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PAPERBOY_DB_PATH=/data/paperboy.db
+
+RUN useradd --create-home --uid 10001 paperboy \
+    && mkdir /data && chown paperboy:paperboy /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY storage ./storage
+# Same install as the README, into the image's own interpreter.
+RUN pip install .
+
+USER paperboy
+VOLUME ["/data"]
+CMD ["paperboy", "run"]

@@ -1,0 +1,178 @@
+"""The `paperboy` command line: thin wrappers that parse options and call plain functions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+import sqlite_utils
+
+from bot.config import Settings, SettingsError
+from bot.ingest import IngestReport, store_day
+from bot.sources import SourceError, load_day
+from storage import open_db
+from storage.db import schema_version
+from storage.papers import Paper, latest_day, papers_for_day, search_papers
+
+log = logging.getLogger("paperboy")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs request URLs at INFO, and Bot API URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _valid_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Paperboy: daily research-paper digests matched to your interests, in Telegram.
+
+    Settings come from environment variables (or a .env file); see README.md.
+    Try `paperboy demo` for an offline tour on the bundled sample day.
+    """
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    configure_logging(settings.log_level)
+    ctx.obj = settings
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[sqlite_utils.Database]:
+    db = open_db(settings.db_path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def ingest_into(
+    db: sqlite_utils.Database, settings: Settings, source: str, day: str | None
+) -> IngestReport:
+    """Load one day from `source` and store it, showing progress on stderr."""
+    click.echo(f"Loading {day or 'the default day'} from {source} …", err=True)
+    try:
+        loaded = asyncio.run(
+            load_day(source, day, papers_url=settings.papers_url, timeout_s=settings.http_timeout)
+        )
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    papers = loaded.parsed.papers
+    with click.progressbar(length=len(papers), label="Storing papers", file=sys.stderr) as bar:
+        return store_day(db, loaded, progress=bar.update)
+
+
+@cli.command()
+@click.option(
+    "--date",
+    "day",
+    callback=_valid_date,
+    help="Day to ingest, YYYY-MM-DD (default: today in UTC; the sample day has its own date).",
+)
+@click.option(
+    "--source",
+    default=None,
+    metavar="hf|sample|file:PATH",
+    help="Where to read papers from (default: PAPERBOY_SOURCE, else hf).",
+)
+@click.pass_obj
+def ingest(settings: Settings, day: str | None, source: str | None) -> None:
+    """Fetch one day's papers and store them (re-running refreshes, never duplicates)."""
+    with _database(settings) as db:
+        report = ingest_into(db, settings, source or settings.source, day)
+    click.echo(report.summary())
+    for reason in report.skipped:
+        click.echo(f"  skipped {reason}", err=True)
+
+
+@cli.command()
+@click.option("--date", "day", callback=_valid_date, help="Day to list (default: latest day).")
+@click.option("--search", "query", help="Full-text search over titles, abstracts, authors.")
+@click.option("--limit", default=50, show_default=True, help="Most rows to print.")
+@click.pass_obj
+def papers(settings: Settings, day: str | None, query: str | None, limit: int) -> None:
+    """List a day's papers, or search every stored paper."""
+    with _database(settings) as db:
+        if query is not None:
+            found = search_papers(db, query, limit=limit)
+            heading = f"{len(found)} match(es) for {query!r}"
+        else:
+            day = day or latest_day(db)
+            if day is None:
+                raise click.ClickException("no papers stored yet; run `paperboy ingest` first")
+            listed = papers_for_day(db, day)
+            found = listed[:limit]
+            shown = f" (showing {limit}; use --limit)" if len(listed) > limit else ""
+            heading = f"{day}: {len(listed)} paper(s){shown}"
+    click.echo(heading)
+    for paper in found:
+        click.echo(format_paper_line(paper))
+
+
+def format_paper_line(paper: Paper) -> str:
+    return f"  {paper.id:<16} {paper.upvotes:>4}▲  {paper.title}"
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("migrate")
+@click.pass_obj
+def db_migrate(settings: Settings) -> None:
+    """Apply pending schema migrations (safe to run any number of times)."""
+    with _database(settings) as database:
+        applied = schema_version(database)
+    click.echo(
+        f"{settings.db_path}: schema up to date ({len(applied)} migrations: {', '.join(applied)})"
+    )
+
+
+@cli.command()
+@click.pass_obj
+def demo(settings: Settings) -> None:
+    """Offline tour: ingest the bundled sample day into a throwaway database and list it."""
+    with tempfile.TemporaryDirectory(prefix="paperboy-demo-") as tmp:
+        database = open_db(Path(tmp) / "demo.db")
+        try:
+            report = ingest_into(database, settings, "sample", None)
+            click.echo(report.summary())
+            for paper in papers_for_day(database, report.day):
+                click.echo(format_paper_line(paper))
+        finally:
+            database.close()
+
+
+@cli.command()
+@click.pass_obj
+def run(settings: Settings) -> None:
+    """Run the service: scheduled ingest (the Telegram bot joins this loop in a later release)."""
+    from bot.scheduler import run_forever
+
+    asyncio.run(run_forever(settings))
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,110 @@
+"""The one Settings object: read from the environment (and an optional .env file), validated once.
+
+Nothing else in Paperboy reads os.environ; every other module receives Settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PAPERS_URL = "https://huggingface.co/api/daily_papers"
+
+
+class SettingsError(ValueError):
+    """Raised with every invalid setting listed, so the operator can fix them all at once."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = Path("data/paperboy.db")
+    papers_url: str = DEFAULT_PAPERS_URL
+    source: str = "hf"
+    http_timeout: float = 20.0
+    ingest_hours_utc: tuple[int, ...] = (6, 10, 14, 18, 22)
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build Settings from `environ` (default: .env file overlaid by the real environment)."""
+        env = dict(environ) if environ is not None else {**read_dotenv(Path(".env")), **os.environ}
+        values: dict[str, Any] = {}
+        errors: list[str] = []
+        for name, (key, parse) in _ENV_KEYS.items():
+            raw = env.get(key, "").strip()
+            if not raw:
+                continue
+            try:
+                values[name] = parse(raw)
+            except ValueError as exc:
+                errors.append(f"{key}={raw!r}: {exc}")
+        if errors:
+            raise SettingsError("Invalid settings:\n  " + "\n  ".join(errors))
+        return cls(**values)
+
+    def describe(self) -> dict[str, str]:
+        """Settings as printable strings (no secrets are held here yet; later ones get masked)."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse plain KEY=value lines (the format `docker run --env-file` accepts)."""
+    if not path.is_file():
+        return {}
+    result: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        result[key.strip()] = value.strip()
+    return result
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _source_spec(raw: str) -> str:
+    if raw in ("hf", "sample") or (raw.startswith("file:") and len(raw) > 5):
+        return raw
+    raise ValueError("expected hf, sample or file:PATH")
+
+
+def _hours(raw: str) -> tuple[int, ...]:
+    try:
+        hours = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}))
+    except ValueError:
+        raise ValueError("expected comma-separated hours 0-23, e.g. 6,12,18") from None
+    if not hours or any(h < 0 or h > 23 for h in hours):
+        raise ValueError("expected comma-separated hours 0-23, e.g. 6,12,18")
+    return hours
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return raw.rstrip("/")
+
+
+_ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "db_path": ("PAPERBOY_DB_PATH", Path),
+    "papers_url": ("PAPERBOY_PAPERS_URL", _url),
+    "source": ("PAPERBOY_SOURCE", _source_spec),
+    "http_timeout": ("PAPERBOY_HTTP_TIMEOUT", _positive_float),
+    "ingest_hours_utc": ("PAPERBOY_INGEST_HOURS_UTC", _hours),
+    "log_level": ("PAPERBOY_LOG_LEVEL", _log_level),
+}

@@ -1,0 +1,69 @@
+"""APScheduler jobs on the service's event loop: ingest several times a day (UTC)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import sqlite_utils
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.config import Settings
+from bot.ingest import store_day
+from bot.sources import SourceError, load_day
+from storage import open_db
+
+log = logging.getLogger(__name__)
+
+# A host that slept through a run still ingests once on waking (coalesced), within an hour.
+MISFIRE_GRACE_S = 3600
+
+
+async def ingest_job(db: sqlite_utils.Database, settings: Settings) -> None:
+    """One scheduled ingest of today's list; failures are logged and retried at the next run."""
+    try:
+        loaded = await load_day(
+            settings.source, None, papers_url=settings.papers_url, timeout_s=settings.http_timeout
+        )
+    except SourceError as exc:
+        log.error("scheduled ingest failed: %s", exc)
+        return
+    log.info("scheduled ingest: %s", store_day(db, loaded).summary())
+
+
+def build_scheduler(db: sqlite_utils.Database, settings: Settings) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        ingest_job,
+        "cron",
+        hour=",".join(str(h) for h in settings.ingest_hours_utc),
+        args=[db, settings],
+        id="ingest",
+        coalesce=True,
+        misfire_grace_time=MISFIRE_GRACE_S,
+        max_instances=1,
+    )
+    return scheduler
+
+
+async def run_forever(settings: Settings) -> None:
+    """Ingest once now, then on schedule, until SIGINT or SIGTERM."""
+    db = open_db(settings.db_path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    scheduler = build_scheduler(db, settings)
+    scheduler.start()
+    log.info(
+        "paperboy running; ingest at %s:00 UTC; Ctrl-C to stop",
+        ",".join(str(h) for h in settings.ingest_hours_utc),
+    )
+    try:
+        await ingest_job(db, settings)
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        db.close()
+        log.info("paperboy stopped")

@@ -1,0 +1,139 @@
+"""Parse the Hugging Face Daily Papers JSON shape into Paper records. Pure: bytes in, papers out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote_plus
+
+from storage.papers import Links, Paper
+
+log = logging.getLogger(__name__)
+
+# New-style (2401.01234v2) and old-style (cs/0101001v1) arXiv identifiers.
+ARXIV_ID = re.compile(r"^(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?$")
+HF_PAPERS = "https://huggingface.co/papers"
+
+
+class MalformedResponse(ValueError):
+    """The payload is not the Daily Papers JSON shape at all (as opposed to one bad item)."""
+
+
+@dataclass(frozen=True)
+class ParsedDay:
+    papers: list[Paper]
+    skipped: list[str]  # one human-readable reason per malformed item
+
+
+def parse_daily_papers(payload: bytes | str) -> ParsedDay:
+    """Parse a Daily Papers response: a JSON list of items, each with a `paper` object."""
+    try:
+        data = json.loads(payload)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MalformedResponse(f"response is not valid JSON ({exc})") from None
+    if not isinstance(data, list):
+        raise MalformedResponse(f"expected a JSON list of papers, got {type(data).__name__}")
+    papers: list[Paper] = []
+    skipped: list[str] = []
+    seen: set[str] = set()
+    for index, item in enumerate(data):
+        paper, problem = _parse_item(item)
+        if paper is None:
+            skipped.append(f"item {index}: {problem}")
+            log.warning("skipping malformed item %d: %s", index, problem)
+        elif paper.id in seen:
+            skipped.append(f"item {index}: duplicate id {paper.id}")
+        else:
+            seen.add(paper.id)
+            papers.append(paper)
+    return ParsedDay(papers=papers, skipped=skipped)
+
+
+def _parse_item(item: Any) -> tuple[Paper | None, str]:
+    if not isinstance(item, dict):
+        return None, f"expected an object, got {type(item).__name__}"
+    nested = item.get("paper")
+    raw: dict[str, Any] = nested if isinstance(nested, dict) else item
+    raw_id = _text(raw.get("id"))
+    title = _clean(_text(raw.get("title")) or _text(item.get("title")))
+    if not raw_id:
+        return None, "no id"
+    if not title:
+        return None, f"no title (id {raw_id})"
+    paper_id, version = split_version(raw_id)
+    return (
+        Paper(
+            id=paper_id,
+            version=version,
+            title=title,
+            abstract=_clean(_text(raw.get("summary")) or _text(item.get("summary"))),
+            authors=_authors(raw.get("authors")),
+            published_utc=_text(raw.get("publishedAt")) or _text(item.get("publishedAt")) or None,
+            upvotes=_int(raw.get("upvotes")),
+            links=make_links(paper_id, title, _text(raw.get("githubRepo")) or None),
+            keywords=tuple(k for k in (raw.get("ai_keywords") or []) if isinstance(k, str)),
+            ai_summary=_clean(_text(raw.get("ai_summary"))) or None,
+        ),
+        "",
+    )
+
+
+def split_version(raw_id: str) -> tuple[str, str | None]:
+    """'2401.01234v2' -> ('2401.01234', 'v2'); ids that are not arXiv's are kept whole."""
+    match = ARXIV_ID.match(raw_id)
+    if match is None:
+        return raw_id, None
+    return match["id"], match["version"]
+
+
+def is_arxiv_id(paper_id: str) -> bool:
+    return ARXIV_ID.match(paper_id) is not None
+
+
+def make_links(paper_id: str, title: str, code: str | None) -> Links:
+    if is_arxiv_id(paper_id):
+        return Links(
+            arxiv=f"https://arxiv.org/abs/{paper_id}",
+            pdf=f"https://arxiv.org/pdf/{paper_id}",
+            hf=f"{HF_PAPERS}/{paper_id}",
+            code=code,
+        )
+    # No arXiv id (e.g. the bundled sample day): title searches still land on the paper.
+    query = quote_plus(title)
+    return Links(
+        arxiv=f"https://arxiv.org/search/?searchtype=title&query={query}",
+        pdf=None,
+        hf=f"{HF_PAPERS}?q={query}",
+        code=code,
+    )
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _clean(text: str) -> str:
+    # Titles and abstracts arrive hard-wrapped; collapse runs of whitespace to single spaces.
+    return " ".join(text.split())
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _authors(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    names = []
+    for author in value:
+        name = author.get("name") if isinstance(author, dict) else author
+        if (
+            isinstance(name, str)
+            and name.strip()
+            and not (isinstance(author, dict) and author.get("hidden") is True)
+        ):
+            names.append(_clean(name))
+    return tuple(names)

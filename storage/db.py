@@ -1,0 +1,37 @@
+"""Opening the SQLite database: pragmas that every connection needs, then pending migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from storage.migrations import migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path` with WAL, foreign keys and a busy timeout.
+
+    `path` may be ":memory:" for tests. Pending migrations are applied unless `migrate` is False.
+    """
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(Path(path))
+        # WAL lets the CLI read while the bot writes; it persists in the file once set.
+        db.execute("PRAGMA journal_mode=WAL")
+    else:
+        db = sqlite_utils.Database(memory=True)
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # NORMAL is durable across application crashes in WAL mode; only power loss can drop a commit.
+    db.execute("PRAGMA synchronous=NORMAL")
+    if migrate:
+        migrations.apply(db)
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> list[str]:
+    """Names of the applied migrations, oldest first."""
+    return [m.name for m in migrations.applied(db)]

@@ -1,0 +1,143 @@
+"""Versioned, append-only schema migrations (sqlite-utils `Migrations`).
+
+Never edit a migration that has shipped: add a new one. Each runs in its own transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("paperboy")
+
+_INITIAL = [
+    """CREATE TABLE papers (
+        id TEXT PRIMARY KEY,           -- arXiv id without version, or 'pbs-…' for our own ids
+        version TEXT,                  -- arXiv version suffix ('v2'), kept apart from the key
+        title TEXT NOT NULL,
+        abstract TEXT NOT NULL DEFAULT '',
+        authors TEXT NOT NULL DEFAULT '[]',      -- JSON list of names
+        keywords TEXT NOT NULL DEFAULT '[]',     -- JSON list
+        published_utc TEXT,
+        upvotes INTEGER NOT NULL DEFAULT 0,
+        arxiv_url TEXT, pdf_url TEXT, hf_url TEXT, code_url TEXT,
+        ai_summary TEXT,               -- the source's own summary, used as an LLM fallback
+        first_seen_utc TEXT NOT NULL,
+        updated_utc TEXT NOT NULL
+    )""",
+    """CREATE TABLE listings (
+        day TEXT NOT NULL,             -- YYYY-MM-DD the source listed the paper for
+        source TEXT NOT NULL,
+        paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        seen_utc TEXT NOT NULL,
+        PRIMARY KEY (day, source, paper_id)
+    )""",
+    "CREATE INDEX listings_paper ON listings(paper_id)",
+    """CREATE TABLE users (
+        chat_id INTEGER PRIMARY KEY,
+        first_name TEXT,
+        timezone TEXT NOT NULL DEFAULT 'UTC',
+        digest_time TEXT NOT NULL DEFAULT '08:00',
+        papers_per_digest INTEGER NOT NULL DEFAULT 5,
+        threshold REAL,
+        language TEXT,
+        paused INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        created_utc TEXT NOT NULL
+    )""",
+    """CREATE TABLE interests (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES users(chat_id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('topic', 'author', 'exclude', 'category')),
+        text TEXT NOT NULL,
+        created_utc TEXT NOT NULL,
+        UNIQUE (chat_id, kind, text)
+    )""",
+    """CREATE TABLE summaries (
+        paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        language TEXT NOT NULL DEFAULT 'en',
+        kind TEXT NOT NULL CHECK (kind IN ('llm', 'source', 'extractive')),
+        text TEXT NOT NULL,
+        created_utc TEXT NOT NULL,
+        PRIMARY KEY (paper_id, model, prompt_version, language)
+    )""",
+    """CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES users(chat_id) ON DELETE CASCADE,
+        local_day TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        created_utc TEXT NOT NULL,
+        sent_utc TEXT,
+        UNIQUE (chat_id, local_day)
+    )""",
+    """CREATE TABLE delivery_items (
+        delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        paper_id TEXT NOT NULL REFERENCES papers(id),
+        score REAL NOT NULL,
+        reason TEXT NOT NULL,
+        message_index INTEGER NOT NULL DEFAULT 0,
+        telegram_message_id INTEGER,
+        PRIMARY KEY (delivery_id, paper_id)
+    )""",
+    """CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES users(chat_id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        text TEXT NOT NULL,
+        telegram_message_id INTEGER,
+        reply_to_message_id INTEGER,
+        cited TEXT NOT NULL DEFAULT '[]',        -- JSON list of paper ids
+        created_utc TEXT NOT NULL
+    )""",
+    "CREATE INDEX messages_chat ON messages(chat_id, id)",
+    """CREATE TABLE feedback (
+        chat_id INTEGER NOT NULL REFERENCES users(chat_id) ON DELETE CASCADE,
+        paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+        created_utc TEXT NOT NULL,
+        PRIMARY KEY (chat_id, paper_id)
+    )""",
+    """CREATE TABLE saved (
+        chat_id INTEGER NOT NULL REFERENCES users(chat_id) ON DELETE CASCADE,
+        paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+        created_utc TEXT NOT NULL,
+        PRIMARY KEY (chat_id, paper_id)
+    )""",
+    """CREATE TABLE llm_calls (
+        id INTEGER PRIMARY KEY,
+        purpose TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT,
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        latency_ms INTEGER NOT NULL DEFAULT 0,
+        ok INTEGER NOT NULL,
+        error TEXT,
+        created_utc TEXT NOT NULL
+    )""",
+    "CREATE INDEX llm_calls_created ON llm_calls(created_utc)",
+]
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    for statement in _INITIAL:
+        db.execute(statement)
+
+
+@migrations()
+def m002_papers_fts(db: sqlite_utils.Database) -> None:
+    # Separate from m001 so databases created before search existed gain a populated index.
+    db.table("papers").enable_fts(
+        ["title", "abstract", "authors", "keywords"],
+        fts_version="FTS5",
+        tokenize="porter unicode61 remove_diacritics 2",
+        create_triggers=True,
+        replace=True,
+    )

@@ -1,0 +1,198 @@
+"""The papers aggregate: paper records, which day/source listed them, and full-text search."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class Links:
+    arxiv: str | None = None
+    pdf: str | None = None
+    hf: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper, normalised from whichever source listed it."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    published_utc: str | None = None
+    upvotes: int = 0
+    links: Links = field(default_factory=Links)
+    keywords: tuple[str, ...] = ()
+    version: str | None = None
+    ai_summary: str | None = None
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+# Columns compared to decide whether a re-listed paper changed.
+_CONTENT_COLUMNS = (
+    "version", "title", "abstract", "authors", "keywords", "published_utc", "upvotes",
+    "arxiv_url", "pdf_url", "hf_url", "code_url", "ai_summary",
+)  # fmt: skip
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _to_row(paper: Paper) -> dict[str, Any]:
+    return {
+        "id": paper.id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": json.dumps(list(paper.authors), ensure_ascii=False),
+        "keywords": json.dumps(list(paper.keywords), ensure_ascii=False),
+        "published_utc": paper.published_utc,
+        "upvotes": paper.upvotes,
+        "arxiv_url": paper.links.arxiv,
+        "pdf_url": paper.links.pdf,
+        "hf_url": paper.links.hf,
+        "code_url": paper.links.code,
+        "ai_summary": paper.ai_summary,
+    }
+
+
+def _from_row(row: dict[str, Any]) -> Paper:
+    return Paper(
+        id=row["id"],
+        version=row["version"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=tuple(json.loads(row["authors"])),
+        keywords=tuple(json.loads(row["keywords"])),
+        published_utc=row["published_utc"],
+        upvotes=row["upvotes"],
+        links=Links(row["arxiv_url"], row["pdf_url"], row["hf_url"], row["code_url"]),
+        ai_summary=row["ai_summary"],
+    )
+
+
+def upsert_papers(
+    db: sqlite_utils.Database,
+    papers: Sequence[Paper],
+    *,
+    day: str,
+    source: str,
+    progress: Callable[[int], None] | None = None,
+) -> UpsertCounts:
+    """Insert or refresh `papers` and record them as listed by `source` on `day`, atomically."""
+    now = utc_now()
+    new = updated = unchanged = 0
+    ids = [p.id for p in papers]
+    existing = _rows_by_id(db, ids)
+    with db.atomic():
+        for position, paper in enumerate(papers):
+            row = _to_row(paper)
+            old = existing.get(paper.id)
+            if old is None:
+                db.table("papers").insert({**row, "first_seen_utc": now, "updated_utc": now})
+                new += 1
+            elif any(old[col] != row[col] for col in _CONTENT_COLUMNS):
+                db.table("papers").update(paper.id, {**row, "updated_utc": now})
+                updated += 1
+            else:
+                unchanged += 1
+            db.execute(
+                """INSERT INTO listings (day, source, paper_id, position, seen_utc)
+                   VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (day, source, paper_id) DO UPDATE SET
+                     position = excluded.position, seen_utc = excluded.seen_utc""",
+                [day, source, paper.id, position, now],
+            )
+            if progress is not None:
+                progress(1)
+    return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
+
+
+def _rows_by_id(db: sqlite_utils.Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    # Chunked to stay under SQLite's bound-parameter limit.
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
+            rows[row["id"]] = row
+    return rows
+
+
+def get_paper(db: sqlite_utils.Database, paper_id: str) -> Paper | None:
+    rows = list(db.query("SELECT * FROM papers WHERE id = ?", [paper_id]))
+    return _from_row(rows[0]) if rows else None
+
+
+def latest_day(db: sqlite_utils.Database) -> str | None:
+    row = next(iter(db.query("SELECT max(day) AS day FROM listings")), None)
+    return row["day"] if row else None
+
+
+def papers_for_day(db: sqlite_utils.Database, day: str) -> list[Paper]:
+    """Papers listed on `day` by any source, most upvoted first."""
+    rows = db.query(
+        """SELECT p.* FROM papers p
+           JOIN (SELECT paper_id, min(position) AS position FROM listings
+                 WHERE day = ? GROUP BY paper_id) l ON l.paper_id = p.id
+           ORDER BY p.upvotes DESC, l.position""",
+        [day],
+    )
+    return [_from_row(row) for row in rows]
+
+
+def count_papers(db: sqlite_utils.Database) -> int:
+    return db.table("papers").count
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str, *, any_term: bool = False) -> str | None:
+    """Turn user text into a safe FTS5 query: every word quoted, so operators and punctuation
+    in what people type are searched for, never interpreted. None when nothing searchable."""
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    joiner = " OR " if any_term else " "
+    return joiner.join(f'"{word}"' for word in words)
+
+
+def search_papers(db: sqlite_utils.Database, query: str, *, limit: int = 20) -> list[Paper]:
+    """Full-text search over title, abstract, authors and keywords, best BM25 match first."""
+    match = fts_query(query)
+    if match is None:
+        return []
+    rows = db.query(
+        """SELECT p.* FROM papers_fts f JOIN papers p ON p.rowid = f.rowid
+           WHERE papers_fts MATCH ? ORDER BY bm25(papers_fts, 10.0, 1.0, 3.0, 3.0) LIMIT ?""",
+        [match, limit],
+    )
+    return [_from_row(row) for row in rows]
+
+
+def all_papers(db: sqlite_utils.Database, ids: Iterable[str] | None = None) -> list[Paper]:
+    if ids is None:
+        return [_from_row(row) for row in db.query("SELECT * FROM papers ORDER BY id")]
+    found = _rows_by_id(db, list(ids))
+    return [_from_row(row) for row in found.values()]

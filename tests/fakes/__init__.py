@@ -1,0 +1,1 @@
+"""Local HTTP servers standing in for outside services (real sockets, no patching)."""

@@ -1,0 +1,70 @@
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage import open_db
+from storage.db import schema_version
+from storage.migrations import migrations
+from storage.papers import search_papers
+
+TABLES = {
+    "papers",
+    "papers_fts",
+    "listings",
+    "users",
+    "interests",
+    "summaries",
+    "deliveries",
+    "delivery_items",
+    "messages",
+    "feedback",
+    "saved",
+    "llm_calls",
+}
+
+
+def test_fresh_database_has_every_table_and_pragmas(db_path: Path) -> None:
+    db = open_db(db_path)
+    assert set(db.table_names()) >= TABLES
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_migrating_twice_is_a_no_op(db_path: Path) -> None:
+    first = open_db(db_path)
+    first.table("users").insert({"chat_id": 1, "created_utc": "2025-01-01T00:00:00+00:00"})
+    applied = schema_version(first)
+    first.close()
+    second = open_db(db_path)
+    assert schema_version(second) == applied
+    assert second.table("users").count == 1
+    migrations.apply(second)
+    assert schema_version(second) == applied
+
+
+def test_old_schema_upgrades_and_indexes_existing_papers(db_path: Path) -> None:
+    old = open_db(db_path, migrate=False)
+    migrations.apply(old, stop_before="m002_papers_fts")
+    assert "papers_fts" not in old.table_names()
+    old.table("papers").insert(
+        {
+            "id": "2401.00001",
+            "title": "Speculative decoding at scale",
+            "first_seen_utc": "x",
+            "updated_utc": "x",
+        }
+    )
+    old.close()
+    upgraded = open_db(db_path)
+    assert schema_version(upgraded)[-1] == "m002_papers_fts"
+    assert [p.id for p in search_papers(upgraded, "speculative")] == ["2401.00001"]
+
+
+def test_foreign_keys_are_enforced(db_path: Path) -> None:
+    db = open_db(db_path)
+    with pytest.raises(sqlite3.IntegrityError):
+        db.table("interests").insert(
+            {"chat_id": 999, "kind": "topic", "text": "x", "created_utc": "x"}
+        )
