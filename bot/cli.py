@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +18,9 @@ import sqlite_utils
 
 from bot.config import Settings, SettingsError
 from bot.ingest import IngestReport, store_day
+from bot.interests import InterestError, parse_interest
+from bot.ranking import Match, Profile, make_ranker
+from bot.ranking.semantic import load_local_embedder
 from bot.sources import SourceError, load_day
 from storage import open_db
 from storage.db import schema_version
@@ -163,6 +168,93 @@ def demo(settings: Settings) -> None:
                 click.echo(format_paper_line(paper))
         finally:
             database.close()
+
+
+@cli.command()
+@click.option(
+    "--papers",
+    "papers_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="A JSON file in the Hugging Face Daily Papers shape.",
+)
+@click.option(
+    "--interest",
+    "interests",
+    multiple=True,
+    required=True,
+    metavar="TEXT",
+    help="An interest; repeat for several. 'author: NAME' and 'not: TOPIC' work too.",
+)
+@click.option(
+    "--top",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="How many matches to print at most.",
+)
+@click.option(
+    "--threshold",
+    type=float,
+    default=None,
+    help="Minimum score (default: the ranker's calibrated threshold).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print only a JSON array, best first.")
+@click.option("--lexical-only", is_flag=True, help="Do not use the local embedding model.")
+def match(
+    papers_file: str,
+    interests: tuple[str, ...],
+    top: int,
+    threshold: float | None,
+    as_json: bool,
+    lexical_only: bool,
+) -> None:
+    """Rank the papers in a file against interests, offline, with a reason for each."""
+    try:
+        parsed = [parse_interest(text) for text in interests]
+    except InterestError as exc:
+        raise click.BadParameter(str(exc), param_hint="--interest") from None
+    try:
+        loaded = asyncio.run(load_day(f"file:{papers_file}", None, papers_url=""))
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    embedder = None
+    if not lexical_only:
+        click.echo("Loading the local embedding model (if installed) …", err=True)
+        embedder = load_local_embedder()
+    ranker = make_ranker(loaded.parsed.papers, embedder=embedder)
+    matches = ranker.rank(Profile(tuple(parsed), threshold=threshold), top_k=top)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [match_json(rank, m) for rank, m in enumerate(matches, 1)],
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return
+    mode = "lexical + embeddings" if ranker.uses_embeddings else "lexical only"
+    click.echo(
+        f"{len(loaded.parsed.papers)} papers ranked ({mode}); {len(matches)} above the threshold"
+    )
+    if not matches:
+        click.echo(
+            "Nothing strongly matched these interests. Try broader words, or "
+            "--threshold 0 to see the closest papers anyway."
+        )
+    for rank, m in enumerate(matches, 1):
+        click.echo(f"{rank:>3}. {m.paper.id}  {m.score:.3f}  {m.paper.title}\n       {m.reason}")
+
+
+def match_json(rank: int, m: Match) -> dict[str, object]:
+    return {
+        "rank": rank,
+        "id": m.paper.id,
+        "title": m.paper.title,
+        "score": m.score,
+        "reason": m.reason,
+        "links": asdict(m.paper.links),
+    }
 
 
 @cli.command()

@@ -141,3 +141,19 @@ def m002_papers_fts(db: sqlite_utils.Database) -> None:
         create_triggers=True,
         replace=True,
     )
+
+
+@migrations()
+def m003_embeddings(db: sqlite_utils.Database) -> None:
+    # Vectors as float32 blobs: no SQLite extension needed, brute-force cosine in numpy.
+    db.execute(
+        """CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('paper', 'text')),
+            key TEXT NOT NULL,             -- paper id, or the embedded text itself
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            created_utc TEXT NOT NULL,
+            PRIMARY KEY (model, kind, key)
+        )"""
+    )

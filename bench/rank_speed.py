@@ -1,0 +1,105 @@
+"""Ranking speed: 500 papers for 10,000 users with 3 interests each, top 5 with reasons.
+
+Run: python -m bench.rank_speed [--users 10000] [--papers 500] [--embeddings]
+Interests are 1-3 word spans cut from random paper titles and abstracts (so nearly all are
+distinct: no cache helps), as a researcher would type them. Prints wall time per phase and
+the peak resident memory of the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import time
+
+from bot.interests import parse_interest
+from bot.ranking import Profile, make_ranker
+from bot.ranking.semantic import load_local_embedder
+from bot.sources import sample_bytes
+from bot.sources.hf_json import parse_daily_papers
+from bot.text import STOP_WORDS
+from storage import open_db
+from storage.papers import Paper
+
+
+def make_papers(n: int) -> list[Paper]:
+    sample = parse_daily_papers(sample_bytes()).papers
+    out = []
+    for i in range(n):
+        base = sample[i % len(sample)]
+        out.append(
+            Paper(
+                id=f"2503.{i:05d}",
+                title=base.title,
+                abstract=base.abstract,
+                authors=(f"Author {i % 300}",),
+                upvotes=i % 50,
+            )
+        )
+    return out
+
+
+def make_interests(papers: list[Paper], n: int, rng: random.Random) -> list[str]:
+    texts = []
+    while len(texts) < n:
+        source = rng.choice(papers)
+        words = [w.strip(".,:;()") for w in rng.choice([source.title, source.abstract]).split()]
+        words = [w for w in words if any(c.isalpha() for c in w) and w.lower() not in STOP_WORDS]
+        if len(words) < 3:
+            continue
+        start = rng.randrange(len(words) - 2)
+        texts.append(" ".join(words[start : start + rng.choice([1, 2, 3])]))
+    return texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--papers", type=int, default=500)
+    parser.add_argument("--embeddings", action="store_true", help="use the local MiniLM model")
+    args = parser.parse_args()
+    rng = random.Random(7)
+    papers = make_papers(args.papers)
+    texts = make_interests(papers, args.users * 3, rng)
+    profiles = [
+        Profile(tuple(parse_interest(t) for t in texts[i * 3 : i * 3 + 3]))
+        for i in range(args.users)
+    ]
+    embedder = load_local_embedder() if args.embeddings else None
+    if args.embeddings and embedder is None:
+        raise SystemExit("the embeddings extra is not installed")
+    db = open_db(":memory:")
+
+    start = time.perf_counter()
+    ranker = make_ranker(papers, embedder=embedder, db=db)
+    built = time.perf_counter()
+    if embedder is not None:  # done once when users add interests, not per delivery
+        ranker.vectors.texts(list(dict.fromkeys(texts)))  # type: ignore[union-attr]
+    embedded = time.perf_counter()
+    ranker = make_ranker(papers, embedder=embedder, db=db)  # papers now come from the store
+    ranker.prepare(texts)
+    prepared = time.perf_counter()
+    delivered = sum(len(ranker.rank(p, top_k=5)) for p in profiles)
+    ranked = time.perf_counter()
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    mode = "lexical + embeddings" if ranker.uses_embeddings else "lexical only (default offline)"
+    print(
+        f"{args.papers} papers x {args.users} users x 3 interests "
+        f"({len(set(texts))} distinct interests), {mode}"
+    )
+    print(f"  index the day's papers:          {built - start:6.2f} s")
+    if embedder is not None:
+        print(
+            f"  embed papers + interests (once): {embedded - built:6.2f} s  (stored, not per day)"
+        )
+    print(f"  score every interest:            {prepared - embedded:6.2f} s")
+    print(f"  rank + explain top 5 per user:   {ranked - prepared:6.2f} s")
+    print(f"  total ranking time:              {built - start + ranked - embedded:6.2f} s")
+    print(f"  matches delivered: {delivered} ({delivered / args.users:.1f} per user)")
+    print(f"  peak memory (max RSS):           {peak_mb:6.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""What a user can subscribe to, parsed and validated from what they type.
+
+mixture of experts inference   -> topic
+author: Tri Dao                -> author (also "by: …")
+not: medical imaging           -> exclude (also "-medical imaging", "exclude: …")
+cat: cs.CL                     -> category (also a bare arXiv category such as "cs.LG")
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.text import clean_text, content_stems
+
+Kind = Literal["topic", "author", "exclude", "category"]
+
+MAX_LENGTH = 120
+MAX_INTERESTS = 30
+_PREFIXES: dict[str, Kind] = {
+    "author": "author", "by": "author",
+    "not": "exclude", "exclude": "exclude", "without": "exclude",
+    "cat": "category", "category": "category",
+}  # fmt: skip
+_PREFIX = re.compile(r"^\s*(?P<prefix>[a-zA-Z]+)\s*:\s*(?P<rest>.*)$", re.DOTALL)
+ARXIV_CATEGORY = re.compile(r"^(?:[a-z]{2,8}(?:-[a-z]{2,5})?)\.[A-Za-z]{2,3}$")
+
+
+class InterestError(ValueError):
+    """Why a typed interest was refused, phrased for the user."""
+
+
+@dataclass(frozen=True)
+class Interest:
+    kind: Kind
+    text: str
+
+    def label(self) -> str:
+        """How the interest is shown back to the user (and how they would type it again)."""
+        prefix = {"topic": "", "author": "author: ", "exclude": "not: ", "category": "cat: "}
+        return prefix[self.kind] + self.text
+
+
+def parse_interest(raw: str) -> Interest:
+    """Parse one typed interest, or raise InterestError saying what to type instead."""
+    text = clean_text(raw)
+    kind: Kind = "topic"
+    match = _PREFIX.match(text)
+    if match and match["prefix"].lower() in _PREFIXES:
+        kind, text = _PREFIXES[match["prefix"].lower()], match["rest"].strip()
+    elif text.startswith("-") and len(text) > 1:
+        kind, text = "exclude", text[1:].strip()
+    elif ARXIV_CATEGORY.match(text):
+        kind = "category"
+    text = text.strip(" \"'“”‘’`")
+    _validate(kind, text)
+    if kind == "category":
+        text = _normalise_category(text)
+    return Interest(kind, text)
+
+
+def _validate(kind: Kind, text: str) -> None:
+    if not text:
+        raise InterestError("That interest is empty. Try something like: mixture of experts")
+    if len(text) > MAX_LENGTH:
+        raise InterestError(
+            f"That interest is {len(text)} characters long; keep it under {MAX_LENGTH} "
+            "(a few words work best, e.g. 'speculative decoding')."
+        )
+    if not any(ch.isalnum() for ch in text):
+        raise InterestError("An interest needs at least one word, e.g. 'diffusion models'.")
+    if kind == "category" and not ARXIV_CATEGORY.match(text):
+        raise InterestError(f"{text!r} is not an arXiv category; they look like cs.CL or stat.ML.")
+    if kind in ("topic", "exclude") and not content_stems(text):
+        raise InterestError(
+            f"{text!r} has no searchable words (only words like 'the', 'of'). Be more specific."
+        )
+
+
+def _normalise_category(text: str) -> str:
+    archive, _, sub = text.partition(".")
+    return f"{archive.lower()}.{sub.upper() if len(sub) == 2 else sub}"
+
+
+def split_interests(raw: str) -> list[str]:
+    """A message may carry several interests, one per line or separated by ';'."""
+    parts = re.split(r"[\n;]+", raw)
+    return [part for part in (p.strip() for p in parts) if part]

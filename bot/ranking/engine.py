@@ -1,0 +1,203 @@
+"""Interests × papers → scored, explained matches for one user (or many at once).
+
+Per topic interest the lexical (BM25F) and semantic (embedding) scores are fused by a
+weighted sum of calibrated 0..1 scores; a user's score for a paper is their best interest's
+score plus a little for a second matching interest, plus feedback (Rocchio-style: towards
+papers like the ones they liked or saved, away from the ones they disliked) and a small
+popularity prior. Exclusions and the relevance threshold are hard filters. The weights were
+chosen on the dev half of bench/relevance (see bench/eval_ranking.py and the README).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.interests import Interest
+from bot.ranking.lexical import LexicalIndex, matched_phrases
+from bot.ranking.semantic import VectorStore, calibrate
+from bot.text import clean_text, fold
+from storage.papers import Paper
+
+# Scores below these are "not strongly matched"; the hybrid scale runs higher than the
+# lexical one. Chosen on bench/relevance: ~0.7 precision above the line, no off-topic hits.
+DEFAULT_THRESHOLD = 0.30
+HYBRID_THRESHOLD = 0.40
+LEXICAL_WEIGHT = 0.60  # of the fused topic score, when embeddings are available
+SECOND_INTEREST_WEIGHT = 0.10
+FEEDBACK_WEIGHT = 0.35
+POPULARITY_WEIGHT = 0.05
+EXCLUDE_AT = 0.45  # lexical coverage of an exclusion above which a paper is dropped
+MIN_SIMILAR = 0.2  # similarity to a liked paper worth naming as the reason
+
+
+@dataclass(frozen=True)
+class Profile:
+    interests: tuple[Interest, ...]
+    liked: tuple[Paper, ...] = ()
+    disliked: tuple[Paper, ...] = ()
+    threshold: float | None = None  # None: the ranker's default for its configuration
+
+
+@dataclass(frozen=True)
+class Match:
+    paper: Paper
+    score: float
+    reason: str
+
+
+class DayRanker:
+    """Ranks one set of candidate papers (a day) for any number of users."""
+
+    def __init__(
+        self,
+        papers: Sequence[Paper],
+        *,
+        vectors: VectorStore | None = None,
+        background: Sequence[Paper] = (),
+    ) -> None:
+        self.papers = list(papers)
+        self.lexical = LexicalIndex(self.papers, background)
+        self.vectors = vectors
+        self.paper_vectors = vectors.papers(self.papers) if vectors and self.papers else None
+        upvotes = np.array([p.upvotes for p in self.papers], dtype=np.float32)
+        top = math.log1p(float(upvotes.max())) if len(upvotes) and upvotes.max() > 0 else 1.0
+        self.popularity = np.log1p(upvotes) / top
+        self._topic_cache: dict[str, np.ndarray] = {}
+
+    @property
+    def uses_embeddings(self) -> bool:
+        return self.paper_vectors is not None
+
+    @property
+    def default_threshold(self) -> float:
+        return HYBRID_THRESHOLD if self.uses_embeddings else DEFAULT_THRESHOLD
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Score many interest texts in one batch (one matrix product for the embeddings)."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._topic_cache))
+        if not todo or not self.papers:
+            return
+        lexical = np.vstack([self.lexical.score(self.lexical.plan(t)) for t in todo])
+        if self.vectors is not None and self.paper_vectors is not None:
+            semantic = calibrate(self.vectors.texts(todo) @ self.paper_vectors.T)
+            fused = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * semantic
+        else:
+            fused = lexical
+        for text, row in zip(todo, fused, strict=True):
+            self._topic_cache[text] = row
+
+    def topic_scores(self, text: str) -> np.ndarray:
+        self.prepare([text])
+        return self._topic_cache[text]
+
+    def rank(self, profile: Profile, top_k: int | None = None) -> list[Match]:
+        """Papers above the profile's threshold, best first, each with a reason."""
+        if not self.papers:
+            return []
+        rows, labels = self._interest_rows(profile)
+        if not rows:
+            return []
+        matrix = np.vstack(rows)
+        best_row = matrix.argmax(axis=0)
+        ordered = np.sort(matrix, axis=0)
+        best = ordered[-1]
+        second = ordered[-2] if len(rows) > 1 else np.zeros_like(best)
+        liked, liked_idx = self._similarity(profile.liked)
+        disliked, _ = self._similarity(profile.disliked)
+        score = (
+            best
+            + SECOND_INTEREST_WEIGHT * second
+            + FEEDBACK_WEIGHT * (liked - disliked)
+            + POPULARITY_WEIGHT * self.popularity
+        )
+        threshold = self.default_threshold if profile.threshold is None else profile.threshold
+        keep = (score >= threshold) & ~self._excluded(profile)
+        order = [int(i) for i in np.argsort(-score, kind="stable") if keep[i]]
+        matches = []
+        for i in order[:top_k]:
+            fb = FEEDBACK_WEIGHT * liked[i]
+            if profile.liked and fb > best[i] and liked[i] >= MIN_SIMILAR:
+                reason = f"similar to “{profile.liked[liked_idx[i]].title}”, which you liked"
+            else:
+                reason = self._reason(labels[best_row[i]], self.papers[i])
+            matches.append(Match(self.papers[i], round(float(score[i]), 4), reason))
+        return matches
+
+    def _interest_rows(self, profile: Profile) -> tuple[list[np.ndarray], list[Interest]]:
+        rows, labels = [], []
+        topics = [i for i in profile.interests if i.kind == "topic"]
+        self.prepare([i.text for i in topics])
+        for interest in profile.interests:
+            if interest.kind == "topic":
+                rows.append(self._topic_cache[interest.text])
+            elif interest.kind == "author":
+                rows.append(self._author_row(interest.text))
+            else:
+                continue
+            labels.append(interest)
+        return rows, labels
+
+    def _author_row(self, name: str) -> np.ndarray:
+        wanted = _name_key(name)
+        return np.array(
+            [1.0 if any(_name_key(a) == wanted for a in p.authors) else 0.0 for p in self.papers],
+            dtype=np.float32,
+        )
+
+    def _excluded(self, profile: Profile) -> np.ndarray:
+        mask = np.zeros(len(self.papers), dtype=bool)
+        for interest in profile.interests:
+            if interest.kind == "exclude":
+                mask |= self.lexical.score(self.lexical.plan(interest.text)) >= EXCLUDE_AT
+        return mask
+
+    def _similarity(self, papers: Sequence[Paper]) -> tuple[np.ndarray, np.ndarray]:
+        """Best similarity of each candidate to any of `papers`, and which one it was."""
+        if not papers:
+            zeros = np.zeros(len(self.papers), dtype=np.float32)
+            return zeros, zeros.astype(int)
+        queries = [f"{p.title} {' '.join(p.keywords)}" for p in papers]
+        lexical = np.vstack([self.lexical.score(self.lexical.plan(q)) for q in queries])
+        if self.vectors is not None and self.paper_vectors is not None:
+            semantic = calibrate(self.vectors.papers(papers) @ self.paper_vectors.T)
+            lexical = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * semantic
+        return lexical.max(axis=0), lexical.argmax(axis=0)
+
+    def _reason(self, interest: Interest, paper: Paper) -> str:
+        label = _quote(interest.text)
+        if interest.kind == "author":
+            return f"by {interest.text}, an author you follow"
+        stems: set[str] = set()
+        for variant in self.lexical.plan(interest.text).variants:
+            stems.update(variant)
+        in_title = matched_phrases(paper.title, stems)
+        if in_title:
+            return f"your interest {label}: {', '.join(in_title)} (title)"
+        in_abstract = matched_phrases(paper.abstract, stems)
+        if in_abstract:
+            return f"your interest {label}: {', '.join(in_abstract)}"
+        if self.uses_embeddings:
+            return f"your interest {label}: close in meaning, no shared keywords"
+        return f"your interest {label}: weak match, shown because of a low threshold"
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    short = text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"‘{short}’"
+
+
+def _name_key(name: str) -> str:
+    """'Tri Dao', 'tri  DAO', 'Dao, Tri', 'T. Dao' and 'Trí Dào' all become 't dao'."""
+    name = fold(clean_text(name)).lower()
+    if "," in name:
+        last, _, first = name.partition(",")
+        name = f"{first} {last}"
+    parts = [p for p in re.split(r"[\s.]+", name) if p]
+    if len(parts) < 2:
+        return " ".join(parts)
+    return f"{parts[0][0]} {parts[-1]}"

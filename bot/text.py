@@ -1,0 +1,74 @@
+"""Text normalisation shared by interests, ranking and retrieval: clean, tokenise, stem."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+# Letters and digits; '_' and punctuation separate words (as SQLite's unicode61 tokenizer does).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as at be been before being
+    below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself
+    just me more most my no nor not now of off on once only or other our ours out over own
+    same she should so some such than that the their theirs them then there these they this
+    those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours via using use based towards toward new novel approach
+    approaches paper papers method methods study work etc vs interest interested topic topics
+    anything stuff
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    stem: str
+    surface: str
+    position: int
+
+
+def clean_text(text: str) -> str:
+    """NFKC-normalise, drop control and invisible format characters, collapse whitespace."""
+    text = unicodedata.normalize("NFKC", text)
+    kept = (ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join("".join(kept).split())
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    folded = fold(word.lower())
+    return str(_STEMMER.stemWord(folded))
+
+
+def fold(word: str) -> str:
+    """Strip accents: 'Über' -> 'Uber'."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokenize(text: str, *, keep_stop_words: bool = False) -> list[Token]:
+    """Words of `text` in order, stemmed; positions count every word, stop words included,
+    so that adjacency ("mixture of experts") survives stop-word removal."""
+    tokens = []
+    for position, match in enumerate(_WORD.finditer(text)):
+        surface = match.group()
+        if not keep_stop_words and surface.lower() in STOP_WORDS:
+            continue
+        tokens.append(Token(stem(surface), surface, position))
+    return tokens
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the non-stop words of `text`, in order, without duplicates."""
+    seen: dict[str, None] = {}
+    for token in tokenize(text):
+        seen.setdefault(token.stem, None)
+    return list(seen)

@@ -1,0 +1,44 @@
+"""Feedback (👍 / 👎) and saved papers (⭐): per-user signals that teach the ranking."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from storage.papers import utc_now
+
+
+def record_feedback(db: sqlite_utils.Database, chat_id: int, paper_id: str, value: int) -> None:
+    """Store +1 or -1 for this paper; a later vote replaces an earlier one."""
+    if value not in (-1, 1):
+        raise ValueError("feedback must be +1 or -1")
+    db.execute(
+        """INSERT INTO feedback (chat_id, paper_id, value, created_utc) VALUES (?, ?, ?, ?)
+           ON CONFLICT (chat_id, paper_id) DO UPDATE SET
+             value = excluded.value, created_utc = excluded.created_utc""",
+        [chat_id, paper_id, value, utc_now()],
+    )
+
+
+def save_paper(db: sqlite_utils.Database, chat_id: int, paper_id: str) -> bool:
+    """Save a paper; False if it was saved already."""
+    cursor = db.execute(
+        "INSERT INTO saved (chat_id, paper_id, created_utc) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [chat_id, paper_id, utc_now()],
+    )
+    return cursor.rowcount > 0
+
+
+def signals(db: sqlite_utils.Database, chat_id: int, limit: int = 50) -> dict[str, int]:
+    """paper id -> +1 (liked or saved) / -1 (disliked), most recent first, at most `limit`."""
+    rows = db.query(
+        """SELECT paper_id, value, created_utc FROM feedback WHERE chat_id = :c
+           UNION ALL
+           SELECT paper_id, 1, created_utc FROM saved WHERE chat_id = :c
+           ORDER BY created_utc DESC LIMIT :n""",
+        {"c": chat_id, "n": limit},
+    )
+    result: dict[str, int] = {}
+    for row in rows:
+        result.setdefault(row["paper_id"], row["value"])
+    return result

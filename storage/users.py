@@ -1,0 +1,64 @@
+"""The users aggregate: one row per Telegram chat, with its delivery preferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from storage.papers import utc_now
+
+
+@dataclass(frozen=True)
+class User:
+    chat_id: int
+    first_name: str | None
+    timezone: str
+    digest_time: str
+    papers_per_digest: int
+    threshold: float | None
+    language: str | None
+    paused: bool
+    blocked: bool
+
+
+def ensure_user(db: sqlite_utils.Database, chat_id: int, first_name: str | None = None) -> User:
+    """Return the user for `chat_id`, creating it with defaults on first contact."""
+    db.execute(
+        "INSERT INTO users (chat_id, first_name, created_utc) VALUES (?, ?, ?) "
+        "ON CONFLICT (chat_id) DO NOTHING",
+        [chat_id, first_name, utc_now()],
+    )
+    user = get_user(db, chat_id)
+    assert user is not None
+    return user
+
+
+def get_user(db: sqlite_utils.Database, chat_id: int) -> User | None:
+    rows = list(db.query("SELECT * FROM users WHERE chat_id = ?", [chat_id]))
+    return _from_row(rows[0]) if rows else None
+
+
+def update_user(db: sqlite_utils.Database, chat_id: int, **changes: Any) -> None:
+    db.table("users").update(chat_id, changes)
+
+
+def delete_user(db: sqlite_utils.Database, chat_id: int) -> None:
+    """Remove the user and, through ON DELETE CASCADE, every row that belongs to them."""
+    with db.atomic():
+        db.execute("DELETE FROM users WHERE chat_id = ?", [chat_id])
+
+
+def _from_row(row: dict[str, Any]) -> User:
+    return User(
+        chat_id=row["chat_id"],
+        first_name=row["first_name"],
+        timezone=row["timezone"],
+        digest_time=row["digest_time"],
+        papers_per_digest=row["papers_per_digest"],
+        threshold=row["threshold"],
+        language=row["language"],
+        paused=bool(row["paused"]),
+        blocked=bool(row["blocked"]),
+    )
