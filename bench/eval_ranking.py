@@ -32,9 +32,14 @@ from storage import open_db
 from storage.papers import Paper, fts_query, upsert_papers
 
 RELEVANCE = Path(__file__).parent / "relevance" / "sample_day.json"
-OFF_TOPIC = ["protein structure prediction", "medical image segmentation",
-             "quantum error correction", "author: Geoffrey Hinton", "robot grasping",
-             "galaxy formation simulations"]  # fmt: skip
+OFF_TOPIC = [
+    "protein structure prediction",
+    "medical image segmentation",
+    "quantum error correction",
+    "author: Geoffrey Hinton",
+    "robot grasping",
+    "galaxy formation simulations",
+]
 Ranker = Callable[[str], list[str]]
 
 

@@ -26,6 +26,20 @@ class Settings:
     http_timeout: float = 20.0
     ingest_hours_utc: tuple[int, ...] = (6, 10, 14, 18, 22)
     log_level: str = "INFO"
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 60.0
+    llm_concurrency: int = 4
+    llm_attempts: int = 4
+    llm_daily_tokens: int = 2_000_000
+    summary_batch: int = 8
+    llm_rerank: bool = False
+
+    @property
+    def llm_enabled(self) -> bool:
+        """An LLM is used when an endpoint or a key is configured; otherwise fallbacks."""
+        return bool(self.openai_base_url or self.openai_api_key)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -46,8 +60,12 @@ class Settings:
         return cls(**values)
 
     def describe(self) -> dict[str, str]:
-        """Settings as printable strings (no secrets are held here yet; later ones get masked)."""
-        return {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        """Settings as printable strings, secrets masked."""
+        shown = {f.name: str(getattr(self, f.name)) for f in fields(self)}
+        for name in _SECRETS:
+            if getattr(self, name):
+                shown[name] = "***"
+        return shown
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -87,6 +105,22 @@ def _hours(raw: str) -> tuple[int, ...]:
     return hours
 
 
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -107,4 +141,14 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "http_timeout": ("PAPERBOY_HTTP_TIMEOUT", _positive_float),
     "ingest_hours_utc": ("PAPERBOY_INGEST_HOURS_UTC", _hours),
     "log_level": ("PAPERBOY_LOG_LEVEL", _log_level),
+    "openai_base_url": ("OPENAI_BASE_URL", _url),
+    "openai_api_key": ("OPENAI_API_KEY", str),
+    "llm_model": ("PAPERBOY_LLM_MODEL", str),
+    "llm_timeout": ("PAPERBOY_LLM_TIMEOUT", _positive_float),
+    "llm_concurrency": ("PAPERBOY_LLM_CONCURRENCY", _positive_int),
+    "llm_attempts": ("PAPERBOY_LLM_ATTEMPTS", _positive_int),
+    "llm_daily_tokens": ("PAPERBOY_LLM_DAILY_TOKENS", _positive_int),
+    "summary_batch": ("PAPERBOY_SUMMARY_BATCH", _positive_int),
+    "llm_rerank": ("PAPERBOY_LLM_RERANK", _bool),
 }
+_SECRETS = ("openai_api_key",)

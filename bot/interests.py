@@ -19,10 +19,14 @@ Kind = Literal["topic", "author", "exclude", "category"]
 MAX_LENGTH = 120
 MAX_INTERESTS = 30
 _PREFIXES: dict[str, Kind] = {
-    "author": "author", "by": "author",
-    "not": "exclude", "exclude": "exclude", "without": "exclude",
-    "cat": "category", "category": "category",
-}  # fmt: skip
+    "author": "author",
+    "by": "author",
+    "not": "exclude",
+    "exclude": "exclude",
+    "without": "exclude",
+    "cat": "category",
+    "category": "category",
+}
 _PREFIX = re.compile(r"^\s*(?P<prefix>[a-zA-Z]+)\s*:\s*(?P<rest>.*)$", re.DOTALL)
 ARXIV_CATEGORY = re.compile(r"^(?:[a-z]{2,8}(?:-[a-z]{2,5})?)\.[A-Za-z]{2,3}$")
 

@@ -49,9 +49,19 @@ class UpsertCounts:
 
 # Columns compared to decide whether a re-listed paper changed.
 _CONTENT_COLUMNS = (
-    "version", "title", "abstract", "authors", "keywords", "published_utc", "upvotes",
-    "arxiv_url", "pdf_url", "hf_url", "code_url", "ai_summary",
-)  # fmt: skip
+    "version",
+    "title",
+    "abstract",
+    "authors",
+    "keywords",
+    "published_utc",
+    "upvotes",
+    "arxiv_url",
+    "pdf_url",
+    "hf_url",
+    "code_url",
+    "ai_summary",
+)
 
 
 def utc_now() -> str:
@@ -161,6 +171,11 @@ def papers_for_day(db: sqlite_utils.Database, day: str) -> list[Paper]:
     return [_from_row(row) for row in rows]
 
 
+def sources_for_day(db: sqlite_utils.Database, day: str) -> list[str]:
+    rows = db.execute("SELECT DISTINCT source FROM listings WHERE day = ? ORDER BY source", [day])
+    return [row[0] for row in rows]
+
+
 def count_papers(db: sqlite_utils.Database) -> int:
     return db.table("papers").count
 
@@ -178,9 +193,12 @@ def fts_query(text: str, *, any_term: bool = False) -> str | None:
     return joiner.join(f'"{word}"' for word in words)
 
 
-def search_papers(db: sqlite_utils.Database, query: str, *, limit: int = 20) -> list[Paper]:
-    """Full-text search over title, abstract, authors and keywords, best BM25 match first."""
-    match = fts_query(query)
+def search_papers(
+    db: sqlite_utils.Database, query: str, *, limit: int = 20, any_term: bool = False
+) -> list[Paper]:
+    """Full-text search over title, abstract, authors and keywords, best BM25 match first.
+    All words must match unless `any_term` (then papers matching more words rank higher)."""
+    match = fts_query(query, any_term=any_term)
     if match is None:
         return []
     rows = db.query(

@@ -96,3 +96,11 @@ def test_bundled_sample_day_parses_cleanly() -> None:
     parsed = parse_daily_papers(sample_bytes())
     assert len(parsed.papers) == 99 and parsed.skipped == []
     assert all(p.id.startswith("pbs-") and p.abstract for p in parsed.papers)
+
+
+@pytest.mark.parametrize("repo", ["javascript:alert(1)", "ftp://x", "not a url", 42])
+def test_code_links_must_be_web_addresses(repo: object) -> None:
+    item = api_item("2401.00010", "Links")
+    item["paper"]["githubRepo"] = repo
+    (paper,) = parse_daily_papers(json.dumps([item])).papers
+    assert paper.links.code is None

@@ -73,7 +73,7 @@ def _parse_item(item: Any) -> tuple[Paper | None, str]:
             authors=_authors(raw.get("authors")),
             published_utc=_text(raw.get("publishedAt")) or _text(item.get("publishedAt")) or None,
             upvotes=_int(raw.get("upvotes")),
-            links=make_links(paper_id, title, _text(raw.get("githubRepo")) or None),
+            links=make_links(paper_id, title, _http_url(raw.get("githubRepo"))),
             keywords=tuple(k for k in (raw.get("ai_keywords") or []) if isinstance(k, str)),
             ai_summary=_clean(_text(raw.get("ai_summary"))) or None,
         ),
@@ -102,13 +102,19 @@ def make_links(paper_id: str, title: str, code: str | None) -> Links:
             code=code,
         )
     # No arXiv id (e.g. the bundled sample day): title searches still land on the paper.
-    query = quote_plus(title)
+    query = quote_plus(title[:200])
     return Links(
         arxiv=f"https://arxiv.org/search/?searchtype=title&query={query}",
         pdf=None,
         hf=f"{HF_PAPERS}?q={query}",
         code=code,
     )
+
+
+def _http_url(value: Any) -> str | None:
+    # Links end up in href attributes: only plain web addresses, never javascript: and co.
+    url = _text(value)
+    return url if url.startswith(("https://", "http://")) and " " not in url else None
 
 
 def _text(value: Any) -> str:

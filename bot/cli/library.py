@@ -1,75 +1,24 @@
-"""The `paperboy` command line: thin wrappers that parse options and call plain functions."""
+"""Commands over the paper library: ingest, papers, db migrate, match."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date
-from pathlib import Path
 
 import click
 import sqlite_utils
 
-from bot.config import Settings, SettingsError
+from bot.cli.app import cli, database, valid_date
+from bot.config import Settings
 from bot.ingest import IngestReport, store_day
 from bot.interests import InterestError, parse_interest
 from bot.ranking import Match, Profile, make_ranker
-from bot.ranking.semantic import load_local_embedder
+from bot.ranking.semantic import Embedder, load_local_embedder
 from bot.sources import SourceError, load_day
-from storage import open_db
 from storage.db import schema_version
 from storage.papers import Paper, latest_day, papers_for_day, search_papers
-
-log = logging.getLogger("paperboy")
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx logs request URLs at INFO, and Bot API URLs carry the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
-def _valid_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.pass_context
-def cli(ctx: click.Context) -> None:
-    """Paperboy: daily research-paper digests matched to your interests, in Telegram.
-
-    Settings come from environment variables (or a .env file); see README.md.
-    Try `paperboy demo` for an offline tour on the bundled sample day.
-    """
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-    configure_logging(settings.log_level)
-    ctx.obj = settings
-
-
-@contextmanager
-def _database(settings: Settings) -> Iterator[sqlite_utils.Database]:
-    db = open_db(settings.db_path)
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 def ingest_into(
@@ -88,11 +37,25 @@ def ingest_into(
         return store_day(db, loaded, progress=bar.update)
 
 
+def local_embedder(lexical_only: bool) -> Embedder | None:
+    if lexical_only:
+        return None
+    click.echo("Loading the local embedding model (if installed) …", err=True)
+    return load_local_embedder()
+
+
+def parse_interests(texts: tuple[str, ...]) -> tuple[Profile, list[str]]:
+    try:
+        return Profile(tuple(parse_interest(t) for t in texts)), list(texts)
+    except InterestError as exc:
+        raise click.BadParameter(str(exc), param_hint="--interest") from None
+
+
 @cli.command()
 @click.option(
     "--date",
     "day",
-    callback=_valid_date,
+    callback=valid_date,
     help="Day to ingest, YYYY-MM-DD (default: today in UTC; the sample day has its own date).",
 )
 @click.option(
@@ -104,7 +67,7 @@ def ingest_into(
 @click.pass_obj
 def ingest(settings: Settings, day: str | None, source: str | None) -> None:
     """Fetch one day's papers and store them (re-running refreshes, never duplicates)."""
-    with _database(settings) as db:
+    with database(settings) as db:
         report = ingest_into(db, settings, source or settings.source, day)
     click.echo(report.summary())
     for reason in report.skipped:
@@ -112,13 +75,13 @@ def ingest(settings: Settings, day: str | None, source: str | None) -> None:
 
 
 @cli.command()
-@click.option("--date", "day", callback=_valid_date, help="Day to list (default: latest day).")
+@click.option("--date", "day", callback=valid_date, help="Day to list (default: latest day).")
 @click.option("--search", "query", help="Full-text search over titles, abstracts, authors.")
 @click.option("--limit", default=50, show_default=True, help="Most rows to print.")
 @click.pass_obj
 def papers(settings: Settings, day: str | None, query: str | None, limit: int) -> None:
     """List a day's papers, or search every stored paper."""
-    with _database(settings) as db:
+    with database(settings) as db:
         if query is not None:
             found = search_papers(db, query, limit=limit)
             heading = f"{len(found)} match(es) for {query!r}"
@@ -148,26 +111,11 @@ def db() -> None:
 @click.pass_obj
 def db_migrate(settings: Settings) -> None:
     """Apply pending schema migrations (safe to run any number of times)."""
-    with _database(settings) as database:
-        applied = schema_version(database)
+    with database(settings) as opened:
+        applied = schema_version(opened)
     click.echo(
         f"{settings.db_path}: schema up to date ({len(applied)} migrations: {', '.join(applied)})"
     )
-
-
-@cli.command()
-@click.pass_obj
-def demo(settings: Settings) -> None:
-    """Offline tour: ingest the bundled sample day into a throwaway database and list it."""
-    with tempfile.TemporaryDirectory(prefix="paperboy-demo-") as tmp:
-        database = open_db(Path(tmp) / "demo.db")
-        try:
-            report = ingest_into(database, settings, "sample", None)
-            click.echo(report.summary())
-            for paper in papers_for_day(database, report.day):
-                click.echo(format_paper_line(paper))
-        finally:
-            database.close()
 
 
 @cli.command()
@@ -184,7 +132,7 @@ def demo(settings: Settings) -> None:
     multiple=True,
     required=True,
     metavar="TEXT",
-    help="An interest; repeat for several. 'author: NAME' and 'not: TOPIC' work too.",
+    help="An interest; repeat it for more. Also 'author: NAME', 'not: TOPIC'.",
 )
 @click.option(
     "--top",
@@ -210,28 +158,17 @@ def match(
     lexical_only: bool,
 ) -> None:
     """Rank the papers in a file against interests, offline, with a reason for each."""
-    try:
-        parsed = [parse_interest(text) for text in interests]
-    except InterestError as exc:
-        raise click.BadParameter(str(exc), param_hint="--interest") from None
+    profile, _ = parse_interests(interests)
     try:
         loaded = asyncio.run(load_day(f"file:{papers_file}", None, papers_url=""))
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
-    embedder = None
-    if not lexical_only:
-        click.echo("Loading the local embedding model (if installed) …", err=True)
-        embedder = load_local_embedder()
-    ranker = make_ranker(loaded.parsed.papers, embedder=embedder)
-    matches = ranker.rank(Profile(tuple(parsed), threshold=threshold), top_k=top)
+    ranker = make_ranker(loaded.parsed.papers, embedder=local_embedder(lexical_only))
+    profile = Profile(profile.interests, threshold=threshold)
+    matches = ranker.rank(profile, top_k=top)
     if as_json:
-        click.echo(
-            json.dumps(
-                [match_json(rank, m) for rank, m in enumerate(matches, 1)],
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
+        rows = [match_json(rank, m) for rank, m in enumerate(matches, 1)]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     mode = "lexical + embeddings" if ranker.uses_embeddings else "lexical only"
     click.echo(
@@ -255,16 +192,3 @@ def match_json(rank: int, m: Match) -> dict[str, object]:
         "reason": m.reason,
         "links": asdict(m.paper.links),
     }
-
-
-@cli.command()
-@click.pass_obj
-def run(settings: Settings) -> None:
-    """Run the service: scheduled ingest (the Telegram bot joins this loop in a later release)."""
-    from bot.scheduler import run_forever
-
-    asyncio.run(run_forever(settings))
-
-
-def main() -> None:
-    cli()

@@ -1,0 +1,58 @@
+"""The `paperboy` click group and what its commands share: settings, logging, the database."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import click
+import sqlite_utils
+
+from bot.config import Settings, SettingsError
+from storage import open_db
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx (and openai's httpx2) log request URLs at INFO; Bot API URLs carry the bot token.
+    for name in ("httpx", "httpcore", "httpx2"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def valid_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Paperboy: daily research-paper digests matched to your interests, in Telegram.
+
+    Settings come from environment variables (or a .env file); see README.md.
+    Try `paperboy demo` for an offline tour on the bundled sample day.
+    """
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    configure_logging(settings.log_level)
+    ctx.obj = settings
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[sqlite_utils.Database]:
+    db = open_db(settings.db_path)
+    try:
+        yield db
+    finally:
+        db.close()

@@ -1,0 +1,162 @@
+"""Commands for the assistant itself: digest, ask, summarize, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+import click
+import sqlite_utils
+
+from bot.cli.app import cli, database, valid_date
+from bot.cli.library import local_embedder, parse_interests
+from bot.config import Settings
+from bot.demo import run_demo
+from bot.digest import Digest, digest_for_day, render_text
+from bot.ingest import store_day
+from bot.llm import LLMClient
+from bot.qa import Answer, answer, answer_text
+from bot.ranking import Profile
+from bot.ranking.semantic import Embedder
+from bot.sources import SourceError, load_day
+from bot.summaries import summarize_papers
+from storage import open_db
+from storage.papers import Paper, latest_day, papers_for_day
+
+
+@cli.command()
+@click.option(
+    "--interest",
+    "interests",
+    multiple=True,
+    required=True,
+    metavar="TEXT",
+    help="An interest; repeat for several.",
+)
+@click.option("--date", "day", callback=valid_date, help="Day (default: the latest stored).")
+@click.option(
+    "--papers",
+    "papers_file",
+    type=click.Path(dir_okay=False),
+    help="Rank this Daily Papers JSON file instead of the database.",
+)
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--lexical-only", is_flag=True, help="Do not use the local embedding model.")
+@click.pass_obj
+def digest(
+    settings: Settings,
+    interests: tuple[str, ...],
+    day: str | None,
+    papers_file: str | None,
+    limit: int,
+    lexical_only: bool,
+) -> None:
+    """Print the digest these interests would get (summaries from the LLM when configured)."""
+    profile, _ = parse_interests(interests)
+    embedder = local_embedder(lexical_only)
+    if papers_file:
+        db = open_db(":memory:")
+        try:
+            loaded = asyncio.run(load_day(f"file:{papers_file}", day, papers_url=""))
+        except SourceError as exc:
+            raise click.ClickException(str(exc)) from None
+        day = store_day(db, loaded).day
+    else:
+        db = open_db(settings.db_path)
+        day = day or latest_day(db)
+        if day is None:
+            raise click.ClickException("no papers stored yet; run `paperboy ingest` first")
+    try:
+        result = asyncio.run(_digest(db, settings, day, profile, limit, embedder))
+    finally:
+        db.close()
+    click.echo(render_text(result))
+
+
+async def _digest(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    day: str,
+    profile: Profile,
+    limit: int,
+    embedder: Embedder | None,
+) -> Digest:
+    llm = LLMClient(settings, db)
+    try:
+        first = digest_for_day(db, day, profile, model=llm.model, limit=limit, embedder=embedder)
+        if not llm.enabled or not first.items:
+            return first
+        # Summarise only what is shown: the scheduled job summarises whole days.
+        await summarize_papers(db, llm, [i.paper for i in first.items])
+        return digest_for_day(db, day, profile, model=llm.model, limit=limit, embedder=embedder)
+    finally:
+        await llm.aclose()
+
+
+@cli.command()
+@click.argument("question")
+@click.option(
+    "--chat",
+    "chat_id",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Whose history and digests to use (Telegram chat id; 0 = terminal).",
+)
+@click.pass_obj
+def ask(settings: Settings, question: str, chat_id: int) -> None:
+    """Answer a question from the stored papers, citing them."""
+    if not question.strip():
+        raise click.BadParameter('ask a question, e.g. "what is new in MoE inference?"')
+    with database(settings) as db:
+        result = asyncio.run(_ask(db, settings, chat_id, question))
+    click.echo(answer_text(result))
+
+
+async def _ask(
+    db: sqlite_utils.Database, settings: Settings, chat_id: int, question: str
+) -> Answer:
+    llm = LLMClient(settings, db)
+    try:
+        return await answer(db, llm, chat_id, question)
+    finally:
+        await llm.aclose()
+
+
+@cli.command()
+@click.option("--date", "day", callback=valid_date, help="Day (default: the latest stored).")
+@click.pass_obj
+def summarize(settings: Settings, day: str | None) -> None:
+    """Write LLM summaries for a day's papers that have none yet (needs an LLM)."""
+    with database(settings) as db:
+        day = day or latest_day(db)
+        if day is None:
+            raise click.ClickException("no papers stored yet; run `paperboy ingest` first")
+        papers = papers_for_day(db, day)
+        written = asyncio.run(_summarize(db, settings, papers))
+    click.echo(f"{day}: {written} new summaries for {len(papers)} papers")
+
+
+async def _summarize(db: sqlite_utils.Database, settings: Settings, papers: list[Paper]) -> int:
+    llm = LLMClient(settings, db)
+    if not llm.enabled:
+        raise click.ClickException("no LLM configured: set OPENAI_BASE_URL and/or OPENAI_API_KEY")
+    try:
+        return await summarize_papers(db, llm, papers, batch_size=settings.summary_batch)
+    finally:
+        await llm.aclose()
+
+
+@cli.command()
+@click.option("--lexical-only", is_flag=True, help="Do not use the local embedding model.")
+@click.pass_obj
+def demo(settings: Settings, lexical_only: bool) -> None:
+    """Offline tour on the bundled sample day: ingest, a digest, a cited follow-up answer."""
+    embedder = local_embedder(lexical_only)
+    with tempfile.TemporaryDirectory(prefix="paperboy-demo-") as tmp:
+        db = open_db(Path(tmp) / "demo.db")
+        try:
+            asyncio.run(run_demo(db, settings, click.echo, embedder))
+        finally:
+            db.close()

@@ -1,0 +1,62 @@
+"""The offline tour behind `paperboy demo`: ingest → digest → a follow-up answer with citations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from bot.config import Settings
+from bot.digest import digest_for_day, render_text
+from bot.ingest import store_day
+from bot.interests import parse_interest
+from bot.llm import LLMClient
+from bot.profiles import load_profile
+from bot.qa import answer, answer_text
+from bot.ranking.semantic import Embedder
+from bot.sources import load_day
+from bot.summaries import summarize_papers
+from storage.deliveries import OutboxItem, create_delivery, mark_sent
+from storage.interests import add_interest
+from storage.papers import papers_for_day
+from storage.users import ensure_user
+
+DEMO_CHAT = 1
+DEMO_INTERESTS = ("mixture of experts inference", "LLMs for HPC code", "not: survey")
+DEMO_QUESTION = "How does ExpertFlow reduce the cost of moving experts between devices?"
+
+
+async def run_demo(
+    db: sqlite_utils.Database,
+    settings: Settings,
+    echo: Callable[[str], None],
+    embedder: Embedder | None = None,
+) -> None:
+    loaded = await load_day("sample", None, papers_url=settings.papers_url)
+    report = store_day(db, loaded)
+    echo(f"1. Ingested the bundled sample day: {report.summary()}")
+    ensure_user(db, DEMO_CHAT, "Demo")
+    for typed in DEMO_INTERESTS:
+        interest = parse_interest(typed)
+        add_interest(db, DEMO_CHAT, interest.kind, interest.text)
+    echo(f"2. Demo user's interests: {'; '.join(DEMO_INTERESTS)}")
+    llm = LLMClient(settings, db)
+    try:
+        if llm.enabled:
+            papers = papers_for_day(db, report.day)
+            written = await summarize_papers(db, llm, papers, batch_size=settings.summary_batch)
+            echo(f"   LLM summaries written: {written}")
+        else:
+            echo("   No LLM configured: extractive summaries, retrieval-only answers.")
+        digest = digest_for_day(
+            db, report.day, load_profile(db, DEMO_CHAT), model=llm.model, embedder=embedder
+        )
+        items = [OutboxItem(i.paper.id, i.score, i.reason) for i in digest.items]
+        mark_sent(db, create_delivery(db, DEMO_CHAT, report.day, items), {0: 1})
+        echo("3. The digest:\n")
+        echo(render_text(digest))
+        echo(f"\n4. A follow-up question: {DEMO_QUESTION}\n")
+        result = await answer(db, llm, DEMO_CHAT, DEMO_QUESTION)
+        echo(answer_text(result))
+    finally:
+        await llm.aclose()

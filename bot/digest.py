@@ -1,0 +1,267 @@
+"""One user's digest: choose the papers (ranking + summaries), then render it for Telegram
+(HTML, split on paper boundaries under 4096 characters, a row of buttons per paper) or for
+a terminal."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import sqlite_utils
+
+from bot.ranking import DayRanker, Profile, make_ranker
+from bot.ranking.semantic import Embedder
+from bot.summaries import Summary, summaries_for
+from storage.papers import Paper, papers_for_day, sources_for_day
+
+TELEGRAM_LIMIT = 4096
+CALLBACK_LIMIT = 64
+MAX_ITEM = 3300
+ACTIONS = {"up": "👍", "down": "👎", "save": "⭐", "ask": "❓"}
+SUMMARY_NOTE = {
+    "llm": "",
+    "source": " <i>(summary by Hugging Face)</i>",
+    "extractive": " <i>(extract from the abstract; no LLM summary)</i>",
+}
+Status = Literal["ok", "nothing_matched", "no_papers"]
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    position: int
+    paper: Paper
+    summary: Summary
+    reason: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Digest:
+    day: str
+    sources: tuple[str, ...]
+    total_papers: int
+    items: tuple[DigestItem, ...]
+    status: Status
+    popular: tuple[Paper, ...] = ()  # "today's top" when nothing matched
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    text: str
+    paper_ids: tuple[str, ...]
+    keyboard: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+
+
+def choose(
+    day: str,
+    sources: Sequence[str],
+    papers: Sequence[Paper],
+    ranker: DayRanker,
+    profile: Profile,
+    summaries: dict[str, Summary],
+    *,
+    limit: int = 5,
+    top_when_empty: int = 3,
+) -> Digest:
+    """Pick the best `limit` papers for `profile` (ranker built over `papers`)."""
+    if not papers:
+        return Digest(day, tuple(sources), 0, (), "no_papers")
+    matches = ranker.rank(profile, top_k=limit)
+    items = tuple(
+        DigestItem(n, m.paper, summaries[m.paper.id], m.reason, m.score)
+        for n, m in enumerate(matches, 1)
+    )
+    if items:
+        return Digest(day, tuple(sources), len(papers), items, "ok")
+    popular = sorted(papers, key=lambda p: -p.upvotes)[:top_when_empty]
+    return Digest(day, tuple(sources), len(papers), (), "nothing_matched", tuple(popular))
+
+
+def digest_for_day(
+    db: sqlite_utils.Database,
+    day: str,
+    profile: Profile,
+    *,
+    model: str,
+    limit: int = 5,
+    embedder: Embedder | None = None,
+    language: str = "en",
+    exclude_ids: Collection[str] = (),
+) -> Digest:
+    """Rank the papers listed on `day` (minus `exclude_ids`, e.g. already sent) for `profile`."""
+    papers = [p for p in papers_for_day(db, day) if p.id not in exclude_ids]
+    ranker = make_ranker(papers, embedder=embedder, db=db)
+    summaries = summaries_for(db, papers, model=model, language=language)
+    return choose(day, sources_for_day(db, day), papers, ranker, profile, summaries, limit=limit)
+
+
+def callback_data(action: str, paper_id: str) -> str:
+    data = f"{action}|{paper_id}"
+    if action not in ACTIONS or len(data.encode()) > CALLBACK_LIMIT:
+        raise ValueError(f"cannot encode callback {data!r}")
+    return data
+
+
+def parse_callback(data: str) -> tuple[str, str] | None:
+    """(action, paper id) from a button press, or None for anything we did not send."""
+    action, sep, paper_id = data.partition("|")
+    if not sep or action not in ACTIONS or not paper_id or len(data.encode()) > CALLBACK_LIMIT:
+        return None
+    return action, paper_id
+
+
+def telegram_length(text: str) -> int:
+    """Telegram counts UTF-16 code units; counting the HTML source is stricter still."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def render_html(digest: Digest) -> list[RenderedMessage]:
+    """Telegram HTML messages for the digest, each within 4096 characters."""
+    if digest.status != "ok":
+        return [RenderedMessage(_empty_html(digest), ())]
+    header = _header_html(digest)
+    footer = (
+        "💬 <i>Ask me about these papers: reply to this message, or just type a question, "
+        "e.g. “how does paper 2 work?”</i>"
+    )
+    messages: list[RenderedMessage] = []
+    current: list[tuple[DigestItem, str]] = []
+    for item in digest.items:
+        block = _item_html(item)
+        head = header if not messages else ""
+        trial = "\n\n".join(filter(None, [head, *(b for _, b in current), block, footer]))
+        if current and telegram_length(trial) > TELEGRAM_LIMIT:
+            messages.append(_message(current, head))
+            current = []
+        current.append((item, block))
+    messages.append(_message(current, header if not messages else "", footer))
+    return messages
+
+
+def _message(items: list[tuple[DigestItem, str]], header: str, footer: str = "") -> RenderedMessage:
+    text = "\n\n".join(filter(None, [header, *(b for _, b in items), footer]))
+    keyboard = tuple(
+        tuple(
+            Button(f"{item.position} {emoji}", callback_data(action, item.paper.id))
+            for action, emoji in ACTIONS.items()
+        )
+        for item, _ in items
+    )
+    return RenderedMessage(text, tuple(item.paper.id for item, _ in items), keyboard)
+
+
+def _header_html(digest: Digest) -> str:
+    e = html.escape
+    sources = ", ".join(_source_name(s) for s in digest.sources) or "your sources"
+    return (
+        f"📰 <b>Your papers for {e(digest.day)}</b>\n"
+        f"{len(digest.items)} picked for you from {digest.total_papers} new papers "
+        f"({e(sources)})"
+    )
+
+
+def _item_html(item: DigestItem, summary_chars: int = 1500) -> str:
+    e = html.escape
+    paper = item.paper
+    link = paper.links.arxiv or paper.links.hf
+    title = e(_clip(paper.title, 300))
+    heading = f'<a href="{e(link)}">{title}</a>' if link else title
+    lines = [f"<b>{item.position}. {heading}</b>"]
+    if paper.authors:
+        lines.append(f"<i>{e(short_authors(paper.authors))}</i>")
+    lines.append(e(_clip(item.summary.text, summary_chars)) + SUMMARY_NOTE[item.summary.kind])
+    lines.append(f"🎯 {e(_clip(item.reason, 300))}")
+    lines.append(_links_html(paper))
+    block = "\n".join(lines)
+    # Escaping can multiply the length of odd text ('&' -> '&amp;'): keep one paper well
+    # inside a message, so header + paper + footer always fit.
+    if telegram_length(block) > MAX_ITEM and summary_chars > 100:
+        return _item_html(item, summary_chars // 2)
+    return block
+
+
+def _links_html(paper: Paper) -> str:
+    e = html.escape
+    pairs = [
+        ("arXiv", paper.links.arxiv),
+        ("PDF", paper.links.pdf),
+        ("Hugging Face", paper.links.hf),
+        ("code", paper.links.code),
+    ]
+    parts = [f'<a href="{e(url)}">{label}</a>' for label, url in pairs if url]
+    if paper.upvotes:
+        parts.append(f"▲ {paper.upvotes}")
+    return " · ".join(parts)
+
+
+def _empty_html(digest: Digest) -> str:
+    e = html.escape
+    if digest.status == "no_papers":
+        return (
+            f"📭 No new papers for {e(digest.day)}: probably a weekend or a holiday. "
+            "Your next digest comes with the next list."
+        )
+    lines = [
+        f"🔍 Nothing strongly matched your interests among the {digest.total_papers} new "
+        f"papers for {e(digest.day)}."
+    ]
+    if digest.popular:
+        lines.append("\nToday's most upvoted, in case:")
+        for paper in digest.popular:
+            link = paper.links.arxiv or paper.links.hf or ""
+            lines.append(f'• <a href="{e(link)}">{e(_clip(paper.title, 200))}</a>')
+    lines.append("\nTune what you get with /interests or /settings.")
+    return "\n".join(lines)
+
+
+def render_text(digest: Digest) -> str:
+    """The digest for a terminal: same content, plain text."""
+    if digest.status == "no_papers":
+        return f"No new papers for {digest.day} (weekend or holiday?)."
+    if digest.status == "nothing_matched":
+        lines = [
+            f"Nothing strongly matched among the {digest.total_papers} papers of "
+            f"{digest.day}. Today's most upvoted:"
+        ]
+        lines += [f"  - {p.title}" for p in digest.popular]
+        return "\n".join(lines)
+    sources = ", ".join(_source_name(s) for s in digest.sources)
+    out = [
+        f"Your papers for {digest.day}: {len(digest.items)} of {digest.total_papers} ({sources})",
+        "",
+    ]
+    for item in digest.items:
+        paper = item.paper
+        note = {"llm": "", "source": " [HF summary]", "extractive": " [extract, no LLM]"}
+        out.append(f"{item.position}. {paper.title}")
+        if paper.authors:
+            out.append(f"   {short_authors(paper.authors)}")
+        out.append(f"   {item.summary.text}{note[item.summary.kind]}")
+        out.append(f"   Why: {item.reason}")
+        links = [u for u in (paper.links.arxiv, paper.links.pdf, paper.links.code) if u]
+        out.append("   " + "  ".join(links))
+        out.append("")
+    out.append('Ask a follow-up: paperboy ask "how does paper 1 work?"')
+    return "\n".join(out)
+
+
+def short_authors(authors: Sequence[str], limit: int = 3) -> str:
+    if len(authors) <= limit:
+        return ", ".join(authors)
+    return ", ".join(authors[:limit]) + " et al."
+
+
+def _source_name(source: str) -> str:
+    return {"hf": "Hugging Face Daily Papers", "sample": "bundled sample day"}.get(source, source)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

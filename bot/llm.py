@@ -1,0 +1,223 @@
+"""The one LLM client: any OpenAI-compatible endpoint, with retries, timeouts, a concurrency
+bound, a daily token budget, and every call written to `llm_calls`.
+
+Callers catch LLMUnavailable and fall back (extractive summaries, retrieval-only answers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import openai
+import sqlite_utils
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from bot.config import Settings
+from bot.sources.hf_api import MAX_RETRY_AFTER_S, parse_retry_after
+from storage.llm_calls import LLMCall, record_call, usage_since
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = (
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+    openai.RateLimitError,
+    openai.InternalServerError,
+)
+
+
+class LLMUnavailable(RuntimeError):
+    """No answer from the model: not configured, down after retries, refused, or over budget."""
+
+
+class BudgetExhausted(LLMUnavailable):
+    pass
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    tokens_in: int
+    tokens_out: int
+
+
+Message = dict[str, str]
+
+
+class _Wait:
+    """A 429's retry-after when the server sent one, else capped exponential backoff."""
+
+    def __init__(self, backoff_s: float) -> None:
+        self._exponential = wait_exponential(multiplier=backoff_s, max=30)
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, openai.APIStatusError):
+            after = parse_retry_after(exc.response.headers.get("retry-after"))
+            if after is not None:
+                return min(after, MAX_RETRY_AFTER_S)
+        return float(self._exponential(state))
+
+
+class LLMClient:
+    def __init__(
+        self,
+        settings: Settings,
+        db: sqlite_utils.Database,
+        *,
+        backoff_s: float = 1.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.model = settings.llm_model
+        self.enabled = settings.llm_enabled
+        self._settings = settings
+        self._db = db
+        self._backoff_s = backoff_s
+        self._sleep = sleep
+        self._limit = asyncio.Semaphore(settings.llm_concurrency)
+        self._budget_warned_for: str | None = None
+        self._client = (
+            openai.AsyncOpenAI(
+                base_url=settings.openai_base_url,
+                api_key=settings.openai_api_key or "not-needed",
+                timeout=settings.llm_timeout,
+                max_retries=0,  # tenacity owns retries
+            )
+            if self.enabled
+            else None
+        )
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+    def tokens_used_today(self) -> int:
+        usage = usage_since(self._db, _start_of_utc_day())
+        return usage.tokens_in + usage.tokens_out
+
+    async def complete(
+        self,
+        purpose: str,
+        messages: Sequence[Message],
+        *,
+        prompt_version: str,
+        max_tokens: int = 800,
+        temperature: float = 0.2,
+    ) -> Completion:
+        """One chat completion, retried on transient errors, logged; raises LLMUnavailable."""
+        if self._client is None:
+            raise LLMUnavailable("no LLM configured (set OPENAI_BASE_URL or OPENAI_API_KEY)")
+        self._check_budget()
+        async with self._limit:
+            retrying = AsyncRetrying(
+                retry=retry_if_exception_type(TRANSIENT),
+                stop=stop_after_attempt(self._settings.llm_attempts),
+                wait=_Wait(self._backoff_s),
+                sleep=self._sleep,
+                reraise=True,
+            )
+            try:
+                async for attempt in retrying:
+                    with attempt:
+                        return await self._call_once(
+                            purpose, messages, prompt_version, max_tokens, temperature
+                        )
+            except openai.OpenAIError as exc:
+                raise LLMUnavailable(f"{purpose}: {_describe(exc)}") from exc
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def _call_once(
+        self,
+        purpose: str,
+        messages: Sequence[Message],
+        prompt_version: str,
+        max_tokens: int,
+        temperature: float,
+    ) -> Completion:
+        assert self._client is not None
+        started = time.perf_counter()
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.model,
+                messages=list(messages),  # type: ignore[arg-type]
+                max_tokens=max_tokens,
+                temperature=temperature,
+            )
+        except openai.OpenAIError as exc:
+            self._record(purpose, prompt_version, started, 0, 0, error=_describe(exc))
+            raise
+        usage = response.usage
+        tokens_in = usage.prompt_tokens if usage else 0
+        tokens_out = usage.completion_tokens if usage else 0
+        text = (response.choices[0].message.content or "") if response.choices else ""
+        self._record(purpose, prompt_version, started, tokens_in, tokens_out, error=None)
+        return Completion(text=text, tokens_in=tokens_in, tokens_out=tokens_out)
+
+    def _record(
+        self, purpose: str, version: str, started: float, t_in: int, t_out: int, error: str | None
+    ) -> None:
+        latency = int((time.perf_counter() - started) * 1000)
+        call = LLMCall(purpose, self.model, version, t_in, t_out, latency, error is None, error)
+        record_call(self._db, call)
+
+    def _check_budget(self) -> None:
+        used = self.tokens_used_today()
+        if used < self._settings.llm_daily_tokens:
+            return
+        today = _start_of_utc_day()
+        if self._budget_warned_for != today:
+            log.warning(
+                "LLM daily token budget spent (%d tokens); using fallbacks until 00:00 UTC", used
+            )
+            self._budget_warned_for = today
+        raise BudgetExhausted(f"daily token budget of {self._settings.llm_daily_tokens} spent")
+
+
+def _start_of_utc_day() -> str:
+    now = datetime.now(UTC)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat(timespec="seconds")
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code} from the LLM endpoint"
+    if isinstance(exc, openai.APITimeoutError):
+        return "the LLM endpoint timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return "could not connect to the LLM endpoint"
+    return type(exc).__name__
+
+
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
+
+
+def parse_json_reply(text: str) -> Any:
+    """The JSON value in a model's reply, tolerating code fences and chatter around it
+    (servers without JSON mode often add them). Raises ValueError when there is none."""
+    cleaned = _FENCE.sub("", text.strip())
+    try:
+        return json.loads(cleaned)
+    except json.JSONDecodeError:
+        pass
+    for opener, closer in (("{", "}"), ("[", "]")):
+        start, end = cleaned.find(opener), cleaned.rfind(closer)
+        if 0 <= start < end:
+            try:
+                return json.loads(cleaned[start : end + 1])
+            except json.JSONDecodeError:
+                continue
+    raise ValueError("the model's reply holds no JSON")

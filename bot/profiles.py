@@ -1,0 +1,27 @@
+"""A user's ranking profile, assembled from what storage holds for that user only."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from bot.interests import Interest
+from bot.ranking import Profile
+from storage.feedback import signals
+from storage.interests import list_interests
+from storage.papers import all_papers
+from storage.users import get_user
+
+
+def load_profile(db: sqlite_utils.Database, chat_id: int) -> Profile:
+    """Interests, liked/saved and disliked papers, and the threshold of one chat."""
+    interests = tuple(
+        Interest(i.kind, i.text)  # type: ignore[arg-type]
+        for i in list_interests(db, chat_id)
+    )
+    votes = signals(db, chat_id)
+    papers = {p.id: p for p in all_papers(db, votes)}
+    liked = tuple(papers[pid] for pid, v in votes.items() if v > 0 and pid in papers)
+    disliked = tuple(papers[pid] for pid, v in votes.items() if v < 0 and pid in papers)
+    user = get_user(db, chat_id)
+    threshold = user.threshold if user is not None else None
+    return Profile(interests, liked, disliked, threshold)
