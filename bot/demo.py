@@ -7,7 +7,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from bot.config import Settings
-from bot.digest import digest_for_day, render_text
+from bot.digest import build_digest, render_text
 from bot.ingest import store_day
 from bot.interests import parse_interest
 from bot.llm import LLMClient
@@ -48,8 +48,9 @@ async def run_demo(
             echo(f"   LLM summaries written: {written}")
         else:
             echo("   No LLM configured: extractive summaries, retrieval-only answers.")
-        digest = digest_for_day(
-            db, report.day, load_profile(db, DEMO_CHAT), model=llm.model, embedder=embedder
+        profile = load_profile(db, DEMO_CHAT)
+        digest = await build_digest(
+            db, report.day, profile, llm, embedder=embedder, use_rerank=settings.llm_rerank
         )
         items = [OutboxItem(i.paper.id, i.score, i.reason) for i in digest.items]
         mark_sent(db, create_delivery(db, DEMO_CHAT, report.day, items), {0: 1})

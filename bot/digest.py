@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import sqlite_utils
 
-from bot.ranking import DayRanker, Profile, make_ranker
+from bot.llm import LLMClient
+from bot.ranking import Match, Profile, make_ranker
 from bot.ranking.semantic import Embedder
+from bot.rerank import MAX_CANDIDATES, rerank
 from bot.summaries import Summary, summaries_for
 from storage.papers import Paper, papers_for_day, sources_for_day
 
@@ -64,20 +66,18 @@ def choose(
     day: str,
     sources: Sequence[str],
     papers: Sequence[Paper],
-    ranker: DayRanker,
-    profile: Profile,
+    matches: Sequence[Match],
     summaries: dict[str, Summary],
     *,
     limit: int = 5,
     top_when_empty: int = 3,
 ) -> Digest:
-    """Pick the best `limit` papers for `profile` (ranker built over `papers`)."""
+    """The digest from ranked `matches` (best first) among the day's `papers`."""
     if not papers:
         return Digest(day, tuple(sources), 0, (), "no_papers")
-    matches = ranker.rank(profile, top_k=limit)
     items = tuple(
         DigestItem(n, m.paper, summaries[m.paper.id], m.reason, m.score)
-        for n, m in enumerate(matches, 1)
+        for n, m in enumerate(matches[:limit], 1)
     )
     if items:
         return Digest(day, tuple(sources), len(papers), items, "ok")
@@ -85,22 +85,35 @@ def choose(
     return Digest(day, tuple(sources), len(papers), (), "nothing_matched", tuple(popular))
 
 
-def digest_for_day(
+async def build_digest(
     db: sqlite_utils.Database,
     day: str,
     profile: Profile,
+    llm: LLMClient,
     *,
-    model: str,
     limit: int = 5,
     embedder: Embedder | None = None,
     language: str = "en",
     exclude_ids: Collection[str] = (),
+    use_rerank: bool = False,
 ) -> Digest:
-    """Rank the papers listed on `day` (minus `exclude_ids`, e.g. already sent) for `profile`."""
+    """Rank the papers listed on `day` (minus `exclude_ids`, e.g. already sent) for
+    `profile`; with `use_rerank`, let the LLM reorder the top candidates (one call)."""
     papers = [p for p in papers_for_day(db, day) if p.id not in exclude_ids]
     ranker = make_ranker(papers, embedder=embedder, db=db)
-    summaries = summaries_for(db, papers, model=model, language=language)
-    return choose(day, sources_for_day(db, day), papers, ranker, profile, summaries, limit=limit)
+    matches = ranker.rank(profile, top_k=MAX_CANDIDATES if use_rerank else limit)
+    if use_rerank:
+        matches = await rerank(llm, profile.interests, matches)
+    summaries = summaries_for(db, papers, model=llm.model, language=language)
+    return choose(day, sources_for_day(db, day), papers, matches, summaries, limit=limit)
+
+
+def with_summaries(digest: Digest, summaries: dict[str, Summary]) -> Digest:
+    """The same digest with fresher summaries (e.g. written by the LLM after choosing)."""
+    items = tuple(
+        replace(item, summary=summaries.get(item.paper.id, item.summary)) for item in digest.items
+    )
+    return replace(digest, items=items)
 
 
 def callback_data(action: str, paper_id: str) -> str:

@@ -13,14 +13,14 @@ from bot.cli.app import cli, database, valid_date
 from bot.cli.library import local_embedder, parse_interests
 from bot.config import Settings
 from bot.demo import run_demo
-from bot.digest import Digest, digest_for_day, render_text
+from bot.digest import Digest, build_digest, render_text, with_summaries
 from bot.ingest import store_day
 from bot.llm import LLMClient
 from bot.qa import Answer, answer, answer_text
 from bot.ranking import Profile
 from bot.ranking.semantic import Embedder
 from bot.sources import SourceError, load_day
-from bot.summaries import summarize_papers
+from bot.summaries import summaries_for, summarize_papers
 from storage import open_db
 from storage.papers import Paper, latest_day, papers_for_day
 
@@ -84,12 +84,15 @@ async def _digest(
 ) -> Digest:
     llm = LLMClient(settings, db)
     try:
-        first = digest_for_day(db, day, profile, model=llm.model, limit=limit, embedder=embedder)
-        if not llm.enabled or not first.items:
-            return first
+        digest = await build_digest(
+            db, day, profile, llm, limit=limit, embedder=embedder, use_rerank=settings.llm_rerank
+        )
+        if not llm.enabled or not digest.items:
+            return digest
         # Summarise only what is shown: the scheduled job summarises whole days.
-        await summarize_papers(db, llm, [i.paper for i in first.items])
-        return digest_for_day(db, day, profile, model=llm.model, limit=limit, embedder=embedder)
+        shown = [i.paper for i in digest.items]
+        await summarize_papers(db, llm, shown, batch_size=settings.summary_batch)
+        return with_summaries(digest, summaries_for(db, shown, model=llm.model))
     finally:
         await llm.aclose()
 

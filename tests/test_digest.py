@@ -1,0 +1,164 @@
+"""Digest choice and rendering: HTML escaping, the 4096 split, buttons, empty days."""
+
+import html
+import re
+
+import pytest
+import sqlite_utils
+
+from bot.config import Settings
+from bot.digest import (
+    CALLBACK_LIMIT,
+    TELEGRAM_LIMIT,
+    Digest,
+    DigestItem,
+    build_digest,
+    callback_data,
+    parse_callback,
+    render_html,
+    render_text,
+    telegram_length,
+)
+from bot.interests import parse_interest
+from bot.llm import LLMClient
+from bot.ranking import Profile
+from bot.summaries import Summary
+from storage.papers import Links, Paper, upsert_papers
+
+
+def item(
+    n: int,
+    title: str = "A paper",
+    summary: str = "It works.",
+    kind: str = "llm",
+    pid: str | None = None,
+) -> DigestItem:
+    paper = Paper(
+        id=pid or f"2503.{n:05d}",
+        title=title,
+        abstract="x",
+        authors=("A", "B"),
+        upvotes=n,
+        links=Links(
+            arxiv=f"https://arxiv.org/abs/2503.{n:05d}",
+            pdf="https://arxiv.org/pdf/x",
+            code="https://github.com/a/b?x=1&y=2",
+        ),
+    )
+    return DigestItem(n, paper, Summary(summary, kind), "your interest ‘x’: y", 0.5)  # type: ignore[arg-type]
+
+
+def digest(*items: DigestItem) -> Digest:
+    return Digest("2025-03-03", ("hf",), 120, tuple(items), "ok")
+
+
+def visible(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def test_html_escapes_everything_paper_supplied() -> None:
+    evil = item(1, title="<script>alert(1)</script> & <b>bold</b>", summary="a < b && c > d")
+    (message,) = render_html(digest(evil))
+    assert "<script>" not in message.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in message.text
+    assert "a &lt; b &amp;&amp; c &gt; d" in message.text
+    assert 'href="https://github.com/a/b?x=1&amp;y=2"' in message.text
+    tags = set(re.findall(r"</?([a-z]+)", message.text))
+    assert tags <= {"b", "i", "a"}  # only tags Telegram's HTML mode accepts
+
+
+def test_message_shows_title_authors_summary_reason_links_and_footer() -> None:
+    (message,) = render_html(digest(item(1), item(2)))
+    text = visible(message.text)
+    assert "Your papers for 2025-03-03" in text and "2 picked for you from 120" in text
+    assert "1. A paper" in text and "A, B" in text and "It works." in text
+    assert "🎯 your interest ‘x’: y" in text
+    assert "arXiv · PDF · code · ▲ 1" in text
+    assert "reply to this message" in text
+    assert message.paper_ids == ("2503.00001", "2503.00002")
+
+
+def test_fallback_summaries_are_labelled() -> None:
+    (message,) = render_html(digest(item(1, kind="extractive"), item(2, kind="source")))
+    assert "extract from the abstract; no LLM summary" in message.text
+    assert "summary by Hugging Face" in message.text
+
+
+def test_long_digests_split_on_paper_boundaries_under_the_limit() -> None:
+    long_items = [item(n, title="T" * 250 + f" {n}", summary="word " * 300) for n in range(1, 13)]
+    messages = render_html(digest(*long_items))
+    assert len(messages) > 1
+    assert all(telegram_length(m.text) <= TELEGRAM_LIMIT for m in messages)
+    assert [pid for m in messages for pid in m.paper_ids] == [i.paper.id for i in long_items]
+    assert "Your papers for" in messages[0].text and "Your papers for" not in messages[1].text
+    assert "reply to this message" in messages[-1].text
+    for m in messages:  # every paper of a message has its own row of buttons
+        assert [row[0].data for row in m.keyboard] == [f"up|{pid}" for pid in m.paper_ids]
+
+
+def test_pathological_paper_still_fits_one_message() -> None:
+    huge = item(1, title="&" * 5000, summary="<" * 20000)
+    (message,) = render_html(digest(huge))
+    assert telegram_length(message.text) <= TELEGRAM_LIMIT
+
+
+def test_emoji_count_double_towards_the_limit() -> None:
+    assert telegram_length("🚀") == 2 and telegram_length("é") == 1
+
+
+def test_buttons_and_callback_data() -> None:
+    (message,) = render_html(digest(item(1)))
+    (row,) = message.keyboard
+    assert [b.text for b in row] == ["1 👍", "1 👎", "1 ⭐", "1 ❓"]
+    assert all(len(b.data.encode()) <= CALLBACK_LIMIT for b in row)
+    assert [parse_callback(b.data) for b in row] == [
+        ("up", "2503.00001"),
+        ("down", "2503.00001"),
+        ("save", "2503.00001"),
+        ("ask", "2503.00001"),
+    ]
+
+
+@pytest.mark.parametrize("data", ["", "up", "up|", "nuke|2503.1", "|x", "up|" + "x" * 80])
+def test_forged_callbacks_are_rejected(data: str) -> None:
+    assert parse_callback(data) is None
+
+
+def test_callback_data_refuses_what_telegram_would() -> None:
+    with pytest.raises(ValueError):
+        callback_data("up", "x" * 70)
+    with pytest.raises(ValueError):
+        callback_data("delete", "2503.1")
+
+
+def test_no_papers_and_nothing_matched_say_so() -> None:
+    (empty,) = render_html(Digest("2025-03-08", ("hf",), 0, (), "no_papers"))
+    assert "No new papers for 2025-03-08" in empty.text and "weekend" in empty.text
+    popular = (Paper(id="p", title="Top <paper>", links=Links(arxiv="https://a/b")),)
+    (none,) = render_html(Digest("2025-03-03", ("hf",), 40, (), "nothing_matched", popular))
+    assert "Nothing strongly matched" in none.text and "Top &lt;paper&gt;" in none.text
+    assert "/interests" in none.text
+    assert "Nothing strongly matched" in render_text(
+        Digest("d", (), 40, (), "nothing_matched", popular)
+    )
+
+
+async def test_build_digest_excludes_already_sent_and_handles_nothing(
+    db: sqlite_utils.Database,
+) -> None:
+    papers = [
+        Paper(id=f"2503.0000{i}", title=f"Sparse experts {i}", abstract="Experts.", upvotes=i)
+        for i in range(1, 4)
+    ]
+    upsert_papers(db, papers, day="2025-03-03", source="hf")
+    llm = LLMClient(Settings(), db)
+    profile = Profile((parse_interest("sparse experts"),))
+    full = await build_digest(db, "2025-03-03", profile, llm)
+    assert full.status == "ok" and len(full.items) == 3
+    assert {i.summary.kind for i in full.items} == {"extractive"}
+    rest = await build_digest(db, "2025-03-03", profile, llm, exclude_ids={"2503.00001"})
+    assert "2503.00001" not in [i.paper.id for i in rest.items]
+    nothing = await build_digest(db, "2025-03-03", Profile((parse_interest("protein"),)), llm)
+    assert nothing.status == "nothing_matched" and nothing.popular[0].id == "2503.00003"
+    empty = await build_digest(db, "2025-03-08", profile, llm)
+    assert empty.status == "no_papers"
