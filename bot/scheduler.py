@@ -1,4 +1,5 @@
-"""APScheduler jobs on the service's event loop: ingest several times a day (UTC)."""
+"""APScheduler jobs on the service's event loop: ingest several times a day (UTC), then
+summarise whatever is new."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.ingest import store_day
+from bot.llm import LLMClient
 from bot.sources import SourceError, load_day
+from bot.summaries import summarize_papers
 from storage import open_db
+from storage.papers import papers_for_day
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +24,9 @@ log = logging.getLogger(__name__)
 MISFIRE_GRACE_S = 3600
 
 
-async def ingest_job(db: sqlite_utils.Database, settings: Settings) -> None:
-    """One scheduled ingest of today's list; failures are logged and retried at the next run."""
+async def ingest_job(db: sqlite_utils.Database, settings: Settings, llm: LLMClient) -> None:
+    """One scheduled ingest of today's list, then summaries for its papers that lack one.
+    Failures are logged and retried at the next run."""
     try:
         loaded = await load_day(
             settings.source, None, papers_url=settings.papers_url, timeout_s=settings.http_timeout
@@ -29,16 +34,23 @@ async def ingest_job(db: sqlite_utils.Database, settings: Settings) -> None:
     except SourceError as exc:
         log.error("scheduled ingest failed: %s", exc)
         return
-    log.info("scheduled ingest: %s", store_day(db, loaded).summary())
+    report = store_day(db, loaded)
+    log.info("scheduled ingest: %s", report.summary())
+    if llm.enabled:
+        papers = papers_for_day(db, report.day)
+        written = await summarize_papers(db, llm, papers, batch_size=settings.summary_batch)
+        log.info("summaries written: %d for %d papers", written, len(papers))
 
 
-def build_scheduler(db: sqlite_utils.Database, settings: Settings) -> AsyncIOScheduler:
+def build_scheduler(
+    db: sqlite_utils.Database, settings: Settings, llm: LLMClient
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
         ingest_job,
         "cron",
         hour=",".join(str(h) for h in settings.ingest_hours_utc),
-        args=[db, settings],
+        args=[db, settings, llm],
         id="ingest",
         coalesce=True,
         misfire_grace_time=MISFIRE_GRACE_S,
@@ -54,16 +66,18 @@ async def run_forever(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    scheduler = build_scheduler(db, settings)
+    llm = LLMClient(settings, db)
+    scheduler = build_scheduler(db, settings, llm)
     scheduler.start()
     log.info(
         "paperboy running; ingest at %s:00 UTC; Ctrl-C to stop",
         ",".join(str(h) for h in settings.ingest_hours_utc),
     )
     try:
-        await ingest_job(db, settings)
+        await ingest_job(db, settings, llm)
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        await llm.aclose()
         db.close()
         log.info("paperboy stopped")

@@ -113,10 +113,10 @@ async def _summarize_batch(llm: LLMClient, batch: Sequence[Paper], language: str
     return validate_summaries(reply.text, {p.id for p in batch})
 
 
-def papers_block(papers: Sequence[Paper]) -> str:
+def papers_block(papers: Sequence[Paper], abstract_chars: int = ABSTRACT_CHARS) -> str:
     return "\n\n".join(
         f'<paper id="{as_data(p.id)}">\nTitle: {as_data(p.title)}\n'
-        f"Abstract: {as_data(p.abstract[:ABSTRACT_CHARS])}\n</paper>"
+        f"Abstract: {as_data(p.abstract[:abstract_chars])}\n</paper>"
         for p in papers
     )
 

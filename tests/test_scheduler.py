@@ -1,0 +1,65 @@
+"""The scheduled ingest job, and `paperboy run` starting and stopping cleanly."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.config import Settings
+from bot.llm import LLMClient
+from bot.scheduler import build_scheduler, ingest_job
+from tests.fakes.http_server import FakeServer, Reply, scripted
+from tests.fakes.openai_server import FakeLLM
+from tests.fakes.papers_api import api_item, payload
+
+
+async def test_ingest_job_stores_and_summarises(db: sqlite_utils.Database) -> None:
+    body = payload(api_item("2503.00001", "One"), api_item("2503.00002", "Two"))
+    with FakeServer(scripted(Reply(200, body))) as papers, FakeLLM() as fake:
+        settings = Settings(papers_url=papers.url, openai_base_url=fake.base_url)
+        llm = LLMClient(settings, db)
+        await ingest_job(db, settings, llm)
+        await llm.aclose()
+    assert db.table("papers").count == 2
+    assert db.table("summaries").count == 2 and len(fake.payloads) == 1
+
+
+async def test_ingest_job_survives_a_failing_source(db: sqlite_utils.Database) -> None:
+    with FakeServer(scripted(Reply(404, "gone"))) as papers:
+        settings = Settings(papers_url=papers.url)
+        await ingest_job(db, settings, LLMClient(settings, db))
+    assert db.table("papers").count == 0
+
+
+def test_ingest_runs_at_the_configured_hours(db: sqlite_utils.Database) -> None:
+    settings = Settings(ingest_hours_utc=(5, 17))
+    scheduler = build_scheduler(db, settings, LLMClient(settings, db))
+    (job,) = scheduler.get_jobs()
+    assert str(job.trigger) == "cron[hour='5,17']"
+    assert job.coalesce and job.misfire_grace_time == 3600
+
+
+def test_run_starts_ingests_and_stops_on_sigterm(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "paperboy"
+    env = {"PATH": "/usr/bin:/bin", "PAPERBOY_SOURCE": "sample",
+           "PAPERBOY_DB_PATH": str(tmp_path / "run.db")}  # fmt: skip
+    proc = subprocess.Popen([str(script), "run"], cwd=tmp_path, env=env,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    lines = []
+    deadline = time.monotonic() + 30
+    assert proc.stderr is not None
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        lines.append(line)
+        if "scheduled ingest:" in line:
+            break
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.communicate(timeout=15)[1]
+    assert proc.returncode == 0, "".join(lines) + rest
+    assert "99 new" in "".join(lines)
+    assert "paperboy stopped" in rest
