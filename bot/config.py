@@ -6,12 +6,15 @@ Nothing else in Paperboy reads os.environ; every other module receives Settings.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 DEFAULT_PAPERS_URL = "https://huggingface.co/api/daily_papers"
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+BOT_TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 
 
 class SettingsError(ValueError):
@@ -35,6 +38,10 @@ class Settings:
     llm_daily_tokens: int = 2_000_000
     summary_batch: int = 8
     llm_rerank: bool = False
+    telegram_bot_token: str | None = None
+    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
+    admin_ids: frozenset[int] = frozenset()
+    questions_per_hour: int = 30
 
     @property
     def llm_enabled(self) -> bool:
@@ -121,6 +128,19 @@ def _bool(raw: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _bot_token(raw: str) -> str:
+    if not BOT_TOKEN.match(raw):
+        raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
+    return raw
+
+
+def _ids(raw: str) -> frozenset[int]:
+    try:
+        return frozenset(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ValueError("expected comma-separated numeric Telegram user ids") from None
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -150,5 +170,9 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "llm_daily_tokens": ("PAPERBOY_LLM_DAILY_TOKENS", _positive_int),
     "summary_batch": ("PAPERBOY_SUMMARY_BATCH", _positive_int),
     "llm_rerank": ("PAPERBOY_LLM_RERANK", _bool),
+    "telegram_bot_token": ("TELEGRAM_BOT_TOKEN", _bot_token),
+    "telegram_api_url": ("TELEGRAM_API_URL", _url),
+    "admin_ids": ("PAPERBOY_ADMIN_IDS", _ids),
+    "questions_per_hour": ("PAPERBOY_QUESTIONS_PER_HOUR", _positive_int),
 }
-_SECRETS = ("openai_api_key",)
+_SECRETS = ("openai_api_key", "telegram_bot_token")

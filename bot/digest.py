@@ -11,17 +11,17 @@ from typing import Literal
 
 import sqlite_utils
 
+from bot.callbacks import encode
 from bot.llm import LLMClient
 from bot.ranking import Match, Profile, make_ranker
 from bot.ranking.semantic import Embedder
 from bot.rerank import MAX_CANDIDATES, rerank
 from bot.summaries import Summary, summaries_for
+from bot.telegram_html import TELEGRAM_LIMIT, telegram_length
 from storage.papers import Paper, papers_for_day, sources_for_day
 
-TELEGRAM_LIMIT = 4096
-CALLBACK_LIMIT = 64
 MAX_ITEM = 3300
-ACTIONS = {"up": "👍", "down": "👎", "save": "⭐", "ask": "❓"}
+PAPER_BUTTONS = {"up": "👍", "down": "👎", "save": "⭐", "ask": "❓"}
 SUMMARY_NOTE = {
     "llm": "",
     "source": " <i>(summary by Hugging Face)</i>",
@@ -116,26 +116,6 @@ def with_summaries(digest: Digest, summaries: dict[str, Summary]) -> Digest:
     return replace(digest, items=items)
 
 
-def callback_data(action: str, paper_id: str) -> str:
-    data = f"{action}|{paper_id}"
-    if action not in ACTIONS or len(data.encode()) > CALLBACK_LIMIT:
-        raise ValueError(f"cannot encode callback {data!r}")
-    return data
-
-
-def parse_callback(data: str) -> tuple[str, str] | None:
-    """(action, paper id) from a button press, or None for anything we did not send."""
-    action, sep, paper_id = data.partition("|")
-    if not sep or action not in ACTIONS or not paper_id or len(data.encode()) > CALLBACK_LIMIT:
-        return None
-    return action, paper_id
-
-
-def telegram_length(text: str) -> int:
-    """Telegram counts UTF-16 code units; counting the HTML source is stricter still."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def render_html(digest: Digest) -> list[RenderedMessage]:
     """Telegram HTML messages for the digest, each within 4096 characters."""
     if digest.status != "ok":
@@ -163,8 +143,8 @@ def _message(items: list[tuple[DigestItem, str]], header: str, footer: str = "")
     text = "\n\n".join(filter(None, [header, *(b for _, b in items), footer]))
     keyboard = tuple(
         tuple(
-            Button(f"{item.position} {emoji}", callback_data(action, item.paper.id))
-            for action, emoji in ACTIONS.items()
+            Button(f"{item.position} {emoji}", encode(action, item.paper.id))
+            for action, emoji in PAPER_BUTTONS.items()
         )
         for item, _ in items
     )

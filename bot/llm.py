@@ -106,7 +106,7 @@ class LLMClient:
             await self._client.close()
 
     def tokens_used_today(self) -> int:
-        usage = usage_since(self._db, _start_of_utc_day())
+        usage = usage_since(self._db, start_of_utc_day())
         return usage.tokens_in + usage.tokens_out
 
     async def complete(
@@ -178,7 +178,7 @@ class LLMClient:
         used = self.tokens_used_today()
         if used < self._settings.llm_daily_tokens:
             return
-        today = _start_of_utc_day()
+        today = start_of_utc_day()
         if self._budget_warned_for != today:
             log.warning(
                 "LLM daily token budget spent (%d tokens); using fallbacks until 00:00 UTC", used
@@ -187,7 +187,7 @@ class LLMClient:
         raise BudgetExhausted(f"daily token budget of {self._settings.llm_daily_tokens} spent")
 
 
-def _start_of_utc_day() -> str:
+def start_of_utc_day() -> str:
     now = datetime.now(UTC)
     return now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat(timespec="seconds")
 

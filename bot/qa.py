@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import sqlite_utils
@@ -20,7 +20,7 @@ from bot.ranking.lexical import LexicalIndex
 from bot.summaries import as_data, summaries_for
 from bot.text import content_stems
 from storage.deliveries import papers_in_message, sent_paper_ids
-from storage.messages import Turn, add_turn, recent_turns
+from storage.messages import Turn, add_turn, papers_cited_by_message, recent_turns
 from storage.papers import Paper, all_papers, search_papers
 from storage.users import ensure_user
 
@@ -62,6 +62,7 @@ class Answer:
     text: str  # plain text with [n] markers
     sources: tuple[Paper, ...]  # [n] refers to sources[n - 1]
     mode: Mode
+    turn_id: int = 0  # the stored assistant turn, to attach the Telegram message id
 
     def cited(self) -> list[tuple[int, Paper]]:
         numbers = sorted({int(n) for n in _CITATION.findall(self.text)})
@@ -81,13 +82,22 @@ async def answer(
     ensure_user(db, chat_id)
     focus = list(focus_ids)
     if reply_to_message_id is not None:
-        focus = papers_in_message(db, chat_id, reply_to_message_id) + focus
+        focus = papers_for_reply(db, chat_id, reply_to_message_id) + focus
     history = recent_turns(db, chat_id, HISTORY_TURNS)
     sources = retrieve(db, chat_id, question, focus)
     result = await _compose(db, llm, question, sources, history)
     add_turn(db, chat_id, "user", question, reply_to_message_id=reply_to_message_id)
-    add_turn(db, chat_id, "assistant", result.text, cited=[p.id for _, p in result.cited()])
-    return result
+    cited = [p.id for _, p in result.cited()]
+    turn_id = add_turn(db, chat_id, "assistant", result.text, cited=cited)
+    return replace(result, turn_id=turn_id)
+
+
+def papers_for_reply(db: sqlite_utils.Database, chat_id: int, message_id: int) -> list[str]:
+    """What a message of ours that the user replied to was about: a digest's papers, or the
+    papers an earlier answer cited."""
+    return papers_in_message(db, chat_id, message_id) or papers_cited_by_message(
+        db, chat_id, message_id
+    )
 
 
 def retrieve(

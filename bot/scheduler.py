@@ -3,9 +3,7 @@ summarise whatever is new."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 
 import sqlite_utils
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -15,7 +13,6 @@ from bot.ingest import store_day
 from bot.llm import LLMClient
 from bot.sources import SourceError, load_day
 from bot.summaries import summarize_papers
-from storage import open_db
 from storage.papers import papers_for_day
 
 log = logging.getLogger(__name__)
@@ -57,27 +54,3 @@ def build_scheduler(
         max_instances=1,
     )
     return scheduler
-
-
-async def run_forever(settings: Settings) -> None:
-    """Ingest once now, then on schedule, until SIGINT or SIGTERM."""
-    db = open_db(settings.db_path)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    llm = LLMClient(settings, db)
-    scheduler = build_scheduler(db, settings, llm)
-    scheduler.start()
-    log.info(
-        "paperboy running; ingest at %s:00 UTC; Ctrl-C to stop",
-        ",".join(str(h) for h in settings.ingest_hours_utc),
-    )
-    try:
-        await ingest_job(db, settings, llm)
-        await stop.wait()
-    finally:
-        scheduler.shutdown(wait=False)
-        await llm.aclose()
-        db.close()
-        log.info("paperboy stopped")

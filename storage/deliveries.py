@@ -77,3 +77,70 @@ def papers_in_message(
         [chat_id, telegram_message_id],
     )
     return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    chat_id: int
+    local_day: str
+    status: str
+    attempts: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    position: int
+    paper_id: str
+    score: float
+    reason: str
+    message_index: int
+    telegram_message_id: int | None
+
+
+def delivery_for_day(db: sqlite_utils.Database, chat_id: int, local_day: str) -> Delivery | None:
+    row = db.execute(
+        "SELECT id, chat_id, local_day, status, attempts, error FROM deliveries "
+        "WHERE chat_id = ? AND local_day = ?",
+        [chat_id, local_day],
+    ).fetchone()
+    return Delivery(*row) if row else None
+
+
+def delivery_items(db: sqlite_utils.Database, delivery_id: int) -> list[StoredItem]:
+    rows = db.execute(
+        """SELECT position, paper_id, score, reason, message_index, telegram_message_id
+           FROM delivery_items WHERE delivery_id = ? ORDER BY position""",
+        [delivery_id],
+    )
+    return [StoredItem(*row) for row in rows]
+
+
+def set_message_id(
+    db: sqlite_utils.Database, delivery_id: int, paper_ids: Sequence[str], message_id: int
+) -> None:
+    """Remember which Telegram message carried these papers of a digest (right after it is
+    sent, so a crash a moment later neither loses nor repeats it)."""
+    marks = ",".join("?" * len(paper_ids))
+    db.execute(
+        f"UPDATE delivery_items SET telegram_message_id = ? "
+        f"WHERE delivery_id = ? AND paper_id IN ({marks})",
+        [message_id, delivery_id, *paper_ids],
+    )
+
+
+def set_status(
+    db: sqlite_utils.Database, delivery_id: int, status: str, error: str | None = None
+) -> None:
+    sent = utc_now() if status == "sent" else None
+    db.execute(
+        "UPDATE deliveries SET status = ?, error = ?, sent_utc = coalesce(?, sent_utc) "
+        "WHERE id = ?",
+        [status, error, sent, delivery_id],
+    )
+
+
+def status_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    rows = db.execute("SELECT status, count(*) FROM deliveries GROUP BY status")
+    return {status: count for status, count in rows}

@@ -42,3 +42,10 @@ def signals(db: sqlite_utils.Database, chat_id: int, limit: int = 50) -> dict[st
     for row in rows:
         result.setdefault(row["paper_id"], row["value"])
     return result
+
+
+def saved_paper_ids(db: sqlite_utils.Database, chat_id: int) -> list[str]:
+    rows = db.execute(
+        "SELECT paper_id FROM saved WHERE chat_id = ? ORDER BY created_utc DESC", [chat_id]
+    )
+    return [row[0] for row in rows]

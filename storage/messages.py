@@ -27,8 +27,9 @@ def add_turn(
     cited: Sequence[str] = (),
     telegram_message_id: int | None = None,
     reply_to_message_id: int | None = None,
-) -> None:
-    db.execute(
+) -> int:
+    """Store one turn; returns its id (to attach the Telegram message id once sent)."""
+    cursor = db.execute(
         """INSERT INTO messages (chat_id, role, text, telegram_message_id, reply_to_message_id,
                cited, created_utc) VALUES (?, ?, ?, ?, ?, ?, ?)""",
         [
@@ -41,6 +42,7 @@ def add_turn(
             utc_now(),
         ],
     )
+    return int(cursor.lastrowid or 0)
 
 
 def recent_turns(db: sqlite_utils.Database, chat_id: int, limit: int = 6) -> list[Turn]:
@@ -50,3 +52,27 @@ def recent_turns(db: sqlite_utils.Database, chat_id: int, limit: int = 6) -> lis
         [chat_id, limit],
     ).fetchall()
     return [Turn(role, text, tuple(json.loads(cited))) for role, text, cited in reversed(rows)]
+
+
+def questions_since(db: sqlite_utils.Database, chat_id: int, since_utc: str) -> int:
+    row = db.execute(
+        "SELECT count(*) FROM messages WHERE chat_id = ? AND role = 'user' AND created_utc >= ?",
+        [chat_id, since_utc],
+    ).fetchone()
+    return int(row[0])
+
+
+def set_turn_message_id(db: sqlite_utils.Database, turn_id: int, message_id: int) -> None:
+    db.execute("UPDATE messages SET telegram_message_id = ? WHERE id = ?", [message_id, turn_id])
+
+
+def papers_cited_by_message(
+    db: sqlite_utils.Database, chat_id: int, telegram_message_id: int
+) -> list[str]:
+    """Papers an earlier answer (or a ❓ prompt) of this chat was about."""
+    row = db.execute(
+        "SELECT cited FROM messages WHERE chat_id = ? AND telegram_message_id = ? "
+        "AND role = 'assistant' ORDER BY id DESC LIMIT 1",
+        [chat_id, telegram_message_id],
+    ).fetchone()
+    return list(json.loads(row[0])) if row else []

@@ -62,3 +62,10 @@ def _from_row(row: dict[str, Any]) -> User:
         paused=bool(row["paused"]),
         blocked=bool(row["blocked"]),
     )
+
+
+def user_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    row = db.execute(
+        "SELECT count(*), coalesce(sum(paused), 0), coalesce(sum(blocked), 0) FROM users"
+    ).fetchone()
+    return {"users": row[0], "paused": row[1], "blocked": row[2]}

@@ -35,8 +35,13 @@ def test_demo_offline_shows_the_whole_loop(env: dict[str, str]) -> None:
 
 def test_demo_with_an_llm_uses_it_and_logs_every_call(env: dict[str, str]) -> None:
     with FakeLLM() as fake:
-        result = run(env, "demo", "--lexical-only", OPENAI_BASE_URL=fake.base_url,
-                     PAPERBOY_SUMMARY_BATCH="10")  # fmt: skip
+        result = run(
+            env,
+            "demo",
+            "--lexical-only",
+            OPENAI_BASE_URL=fake.base_url,
+            PAPERBOY_SUMMARY_BATCH="10",
+        )
     assert result.exit_code == 0, result.output
     assert "LLM summaries written: 99" in result.output
     assert "This paper studies" in result.output and "[extract" not in result.output
@@ -49,10 +54,17 @@ def test_digest_from_a_file_and_from_the_database(env: dict[str, str], tmp_path:
     day = tmp_path / "day.json"
     from tests.fakes.papers_api import api_item
 
-    day.write_text(json.dumps([api_item("2503.00001", "Speculative decoding for LLMs"),
-                               api_item("2503.00002", "Protein design")]))  # fmt: skip
-    from_file = run(env, "digest", "--papers", str(day), "--interest", "speculative decoding",
-                    "--lexical-only")  # fmt: skip
+    day.write_text(
+        json.dumps(
+            [
+                api_item("2503.00001", "Speculative decoding for LLMs"),
+                api_item("2503.00002", "Protein design"),
+            ]
+        )
+    )
+    from_file = run(
+        env, "digest", "--papers", str(day), "--interest", "speculative decoding", "--lexical-only"
+    )
     assert from_file.exit_code == 0, from_file.output
     assert "1. Speculative decoding for LLMs" in from_file.output
     assert "Protein" not in from_file.output
@@ -66,8 +78,15 @@ def test_digest_from_a_file_and_from_the_database(env: dict[str, str], tmp_path:
 def test_digest_with_llm_down_still_prints_with_fallbacks(env: dict[str, str]) -> None:
     run(env, "ingest", "--source", "sample")
     with FakeLLM(lambda _p: error(500)) as fake:
-        result = run(env, "digest", "--interest", "mixture of experts", "--lexical-only",
-                     OPENAI_BASE_URL=fake.base_url, PAPERBOY_LLM_ATTEMPTS="2")  # fmt: skip
+        result = run(
+            env,
+            "digest",
+            "--interest",
+            "mixture of experts",
+            "--lexical-only",
+            OPENAI_BASE_URL=fake.base_url,
+            PAPERBOY_LLM_ATTEMPTS="2",
+        )
     assert result.exit_code == 0, result.output
     assert "[extract, no LLM]" in result.output
     db = open_db(env["PAPERBOY_DB_PATH"])

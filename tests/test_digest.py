@@ -6,23 +6,20 @@ import re
 import pytest
 import sqlite_utils
 
+from bot.callbacks import CALLBACK_LIMIT, decode, encode
 from bot.config import Settings
 from bot.digest import (
-    CALLBACK_LIMIT,
-    TELEGRAM_LIMIT,
     Digest,
     DigestItem,
     build_digest,
-    callback_data,
-    parse_callback,
     render_html,
     render_text,
-    telegram_length,
 )
 from bot.interests import parse_interest
 from bot.llm import LLMClient
 from bot.ranking import Profile
 from bot.summaries import Summary
+from bot.telegram_html import TELEGRAM_LIMIT, telegram_length
 from storage.papers import Links, Paper, upsert_papers
 
 
@@ -106,12 +103,12 @@ def test_emoji_count_double_towards_the_limit() -> None:
     assert telegram_length("🚀") == 2 and telegram_length("é") == 1
 
 
-def test_buttons_and_callback_data() -> None:
+def test_buttons_and_encode() -> None:
     (message,) = render_html(digest(item(1)))
     (row,) = message.keyboard
     assert [b.text for b in row] == ["1 👍", "1 👎", "1 ⭐", "1 ❓"]
     assert all(len(b.data.encode()) <= CALLBACK_LIMIT for b in row)
-    assert [parse_callback(b.data) for b in row] == [
+    assert [decode(b.data) for b in row] == [
         ("up", "2503.00001"),
         ("down", "2503.00001"),
         ("save", "2503.00001"),
@@ -119,16 +116,16 @@ def test_buttons_and_callback_data() -> None:
     ]
 
 
-@pytest.mark.parametrize("data", ["", "up", "up|", "nuke|2503.1", "|x", "up|" + "x" * 80])
-def test_forged_callbacks_are_rejected(data: str) -> None:
-    assert parse_callback(data) is None
+@pytest.mark.parametrize("data", ["", "up", "up|", "nuke|2503.1", "|x", "up|" + "x" * 80, None])
+def test_forged_callbacks_are_rejected(data: str | None) -> None:
+    assert decode(data) is None
 
 
 def test_callback_data_refuses_what_telegram_would() -> None:
     with pytest.raises(ValueError):
-        callback_data("up", "x" * 70)
+        encode("up", "x" * 70)
     with pytest.raises(ValueError):
-        callback_data("delete", "2503.1")
+        encode("delete", "2503.1")
 
 
 def test_no_papers_and_nothing_matched_say_so() -> None:

@@ -16,8 +16,9 @@ INTERESTS = (parse_interest("speculative decoding"),)
 
 
 def matches(n: int) -> list[Match]:
-    return [Match(Paper(id=f"2503.{i:05d}", title=f"Paper {i}"), 1 - i / 100, "r")
-            for i in range(n)]  # fmt: skip
+    return [
+        Match(Paper(id=f"2503.{i:05d}", title=f"Paper {i}"), 1 - i / 100, "r") for i in range(n)
+    ]
 
 
 def ids(ms: list[Match]) -> list[str]:
@@ -48,7 +49,10 @@ async def test_partial_and_unknown_ids_are_tolerated(db: sqlite_utils.Database) 
 
 async def test_failures_keep_the_original_order(db: sqlite_utils.Database) -> None:
     ranked = matches(5)
-    for script in (lambda _p: "no json here", lambda _p: '{"ranking": ["x"]}',
-                   lambda _p: error(500)):  # fmt: skip
+    for script in (
+        lambda _p: "no json here",
+        lambda _p: '{"ranking": ["x"]}',
+        lambda _p: error(500),
+    ):
         with FakeLLM(script) as fake:
             assert ids(await rerank(llm(db, fake), INTERESTS, ranked)) == ids(ranked)

@@ -16,6 +16,7 @@ from bot.scheduler import build_scheduler, ingest_job
 from tests.fakes.http_server import FakeServer, Reply, scripted
 from tests.fakes.openai_server import FakeLLM
 from tests.fakes.papers_api import api_item, payload
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 
 async def test_ingest_job_stores_and_summarises(db: sqlite_utils.Database) -> None:
@@ -44,22 +45,47 @@ def test_ingest_runs_at_the_configured_hours(db: sqlite_utils.Database) -> None:
     assert job.coalesce and job.misfire_grace_time == 3600
 
 
-def test_run_starts_ingests_and_stops_on_sigterm(tmp_path: Path) -> None:
+def test_run_without_a_token_explains_what_to_do(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "paperboy"
-    env = {"PATH": "/usr/bin:/bin", "PAPERBOY_SOURCE": "sample",
-           "PAPERBOY_DB_PATH": str(tmp_path / "run.db")}  # fmt: skip
-    proc = subprocess.Popen([str(script), "run"], cwd=tmp_path, env=env,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    lines = []
-    deadline = time.monotonic() + 30
-    assert proc.stderr is not None
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        lines.append(line)
-        if "scheduled ingest:" in line:
-            break
-    proc.send_signal(signal.SIGTERM)
-    rest = proc.communicate(timeout=15)[1]
-    assert proc.returncode == 0, "".join(lines) + rest
-    assert "99 new" in "".join(lines)
-    assert "paperboy stopped" in rest
+    result = subprocess.run(
+        [str(script), "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr and "paperboy chat" in result.stderr
+
+
+def test_run_starts_the_bot_ingests_and_stops_on_sigterm(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "paperboy"
+    with FakeTelegram() as tg:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PAPERBOY_SOURCE": "sample",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": tg.api_url,
+            "PAPERBOY_DB_PATH": str(tmp_path / "run.db"),
+        }
+        proc = subprocess.Popen(
+            [str(script), "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+        )
+        lines = []
+        deadline = time.monotonic() + 60
+        assert proc.stderr is not None
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            lines.append(line)
+            if "scheduled ingest:" in line or not line:
+                break
+        tg.user_says(42, "/start")
+        tg.wait_for(lambda: tg.messages_to(42), timeout=20)
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=30)[1]
+    log = "".join(lines) + rest
+    assert proc.returncode == 0, log
+    assert "99 new" in log and "paperboy stopped" in log
+    assert TOKEN not in log
+    assert "What are you interested in?" in tg.messages_to(42)[0].text

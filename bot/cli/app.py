@@ -11,14 +11,18 @@ from datetime import date
 import click
 import sqlite_utils
 
+from bot import logsafety
 from bot.config import Settings, SettingsError
 from storage import open_db
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
+    logsafety.install([settings.telegram_bot_token, settings.openai_api_key])
     # httpx (and openai's httpx2) log request URLs at INFO; Bot API URLs carry the bot token.
     for name in ("httpx", "httpcore", "httpx2"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -45,7 +49,7 @@ def cli(ctx: click.Context) -> None:
         settings = Settings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     ctx.obj = settings
 
 

@@ -13,7 +13,11 @@ from bot.config import Settings
 @cli.command()
 @click.pass_obj
 def run(settings: Settings) -> None:
-    """Run the service: scheduled ingest and summaries (the Telegram bot joins this loop)."""
-    from bot.scheduler import run_forever
+    """Run the Telegram bot with scheduled ingest and summaries (needs TELEGRAM_BOT_TOKEN)."""
+    from bot.service import run_forever
+    from bot.telegram.app import TokenMissing
 
-    asyncio.run(run_forever(settings))
+    try:
+        asyncio.run(run_forever(settings))
+    except TokenMissing as exc:
+        raise click.ClickException(str(exc)) from None

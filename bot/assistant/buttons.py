@@ -1,0 +1,91 @@
+"""Button presses: 👍 / 👎 / ⭐ / ❓ under papers, ✖ under interests, /forget's confirmation.
+Anything stale or forged gets a polite notice, never an exception."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.assistant.commands import interests_reply
+from bot.assistant.core import Conversation
+from bot.assistant.replies import ButtonOutcome, Chat, Keyboard, Reply
+from bot.callbacks import decode
+from bot.digest import Button
+from storage.feedback import record_feedback, save_paper
+from storage.interests import remove_interest
+from storage.messages import add_turn
+from storage.papers import get_paper
+from storage.users import delete_user
+
+STALE = "That button has expired. Send /help to see what I can do."
+CHOSEN = "✅"
+
+
+async def press(
+    conv: Conversation, chat: Chat, data: str | None, keyboard: Keyboard = ()
+) -> ButtonOutcome:
+    decoded = decode(data)
+    if decoded is None:
+        return ButtonOutcome(STALE)
+    action, value = decoded
+    if action == "forget":
+        return _forget(conv, chat, value)
+    conv.user(chat)
+    if action == "rm":
+        return _remove(conv, chat, value)
+    paper = get_paper(conv.db, value)
+    if paper is None:
+        return ButtonOutcome("I no longer have that paper.")
+    if action in ("up", "down"):
+        record_feedback(conv.db, chat.id, paper.id, 1 if action == "up" else -1)
+        toast = "👍 Noted: more like this." if action == "up" else "👎 Noted: fewer like this."
+        return ButtonOutcome(toast, keyboard=mark_choice(keyboard, data or ""))
+    if action == "save":
+        fresh = save_paper(conv.db, chat.id, paper.id)
+        toast = "⭐ Saved. /saved lists them, /export gives BibTeX." if fresh else "Already saved."
+        return ButtonOutcome(toast, keyboard=mark_choice(keyboard, data or ""))
+    prompt = (
+        f"❓ What would you like to know about “{escape(paper.title)}”? Reply to this "
+        "message with your question."
+    )
+    turn = add_turn(conv.db, chat.id, "assistant", prompt, cited=[paper.id])
+    return ButtonOutcome("Ask away!", replies=(Reply(prompt, turn_id=turn),))
+
+
+def mark_choice(keyboard: Keyboard, data: str) -> Keyboard | None:
+    """The keyboard with the pressed button ticked (👍 and 👎 exclude each other)."""
+    if not keyboard:
+        return None
+    action, _, paper_id = data.partition("|")
+    opposite = {"up": "down", "down": "up"}.get(action)
+    rows = []
+    for row in keyboard:
+        new_row = []
+        for button in row:
+            b_action, _, b_paper = button.data.partition("|")
+            ticked = button.text.startswith(CHOSEN)
+            if b_paper == paper_id and b_action == action:
+                ticked = True
+            elif b_paper == paper_id and b_action == opposite:
+                ticked = False
+            text = (CHOSEN if ticked else "") + button.text.removeprefix(CHOSEN)
+            new_row.append(Button(text, button.data))
+        rows.append(tuple(new_row))
+    return tuple(rows)
+
+
+def _remove(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
+    if not value.isdigit() or not remove_interest(conv.db, chat.id, int(value)):
+        return ButtonOutcome("Already removed.")
+    refreshed = interests_reply(conv, chat)
+    return ButtonOutcome("Removed.", keyboard=refreshed.buttons, edit_html=refreshed.html)
+
+
+def _forget(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
+    if value != "yes":
+        return ButtonOutcome("Kept everything.", keyboard=(), edit_html="Nothing was deleted.")
+    delete_user(conv.db, chat.id)
+    return ButtonOutcome(
+        "Deleted.",
+        keyboard=(),
+        edit_html="🗑 Everything I stored about you is deleted. /start to begin again.",
+    )

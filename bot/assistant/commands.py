@@ -1,0 +1,327 @@
+"""Every slash command: parse the arguments, call storage or a plain function, reply.
+
+The registry at the bottom is the one ordered list that /help, Telegram's command menu
+(setMyCommands) and the dispatcher all read.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.assistant.core import Command, Conversation
+from bot.assistant.digests import prepare_digest, stored_digest, todays_delivery
+from bot.assistant.replies import Chat, Document, Reply
+from bot.bibtex import to_bibtex
+from bot.callbacks import encode
+from bot.digest import Button
+from bot.llm import start_of_utc_day
+from bot.timeprefs import PreferenceError, local_day, parse_time, parse_timezone
+from storage.deliveries import status_counts
+from storage.feedback import saved_paper_ids
+from storage.interests import list_interests, remove_interest
+from storage.llm_calls import usage_since
+from storage.papers import all_papers, count_papers, search_papers
+from storage.users import update_user, user_counts
+
+LANGUAGES = {"en": "en", "english": "en"}  # anything else is passed to the LLM as written
+
+
+async def start(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    """Onboarding: what the bot does, then ask for the first interests."""
+    user = conv.user(chat)
+    name = f", {escape(chat.first_name)}" if chat.first_name else ""
+    text = (
+        f"👋 Hi{name}! I'm <b>Paperboy</b>. Every day I read the new AI papers (Hugging Face "
+        "Daily Papers), pick the ones that match your interests, summarise them, and send you "
+        "a short digest. Reply to it with any question and I answer from the papers, citing "
+        "them.\n\n"
+        "<b>What are you interested in?</b> Send a few topics, one per line, for example:\n"
+        "<code>mixture of experts inference\nLoRA\nauthor: Tri Dao\nnot: medical imaging</code>"
+        f"\n\n{conv.schedule_line(user)} Change it with /time and /timezone. /help lists "
+        "everything."
+    )
+    if list_interests(conv.db, chat.id):
+        text += "\n\nYou already follow some topics: see /interests."
+    return [Reply(text)]
+
+
+async def help_(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    return [Reply(conv.help_text(chat))]
+
+
+async def add(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    if not args:
+        return [
+            Reply(
+                "Tell me what to follow, e.g. <code>/add speculative decoding</code>. "
+                "Several at once: separate them with ; or new lines."
+            )
+        ]
+    return conv.add_interests(chat, args)
+
+
+async def interests(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    return [interests_reply(conv, chat)]
+
+
+def interests_reply(conv: Conversation, chat: Chat) -> Reply:
+    stored = list_interests(conv.db, chat.id)
+    user = conv.user(chat)
+    if not stored:
+        return Reply(
+            "You follow nothing yet. Add topics with /add, e.g. "
+            "<code>/add diffusion models</code>.\n" + conv.schedule_line(user)
+        )
+    kinds = {"topic": "", "author": "👤 ", "exclude": "🚫 ", "category": "🏷 "}
+    lines = ["<b>Your interests</b> (tap ✖ to remove):"]
+    lines += [f"{n}. {kinds[i.kind]}{escape(i.text)}" for n, i in enumerate(stored, 1)]
+    lines.append("\n" + conv.schedule_line(user))
+    buttons = tuple(
+        tuple(
+            Button(f"✖ {n}", encode("rm", str(i.id)))
+            for n, i in list(enumerate(stored, 1))[k : k + 5]
+        )
+        for k in range(0, len(stored), 5)
+    )
+    return Reply("\n".join(lines), buttons)
+
+
+async def remove(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    stored = list_interests(conv.db, chat.id)
+    if not args:
+        return [interests_reply(conv, chat)]
+    target = None
+    if args.isdigit() and 1 <= int(args) <= len(stored):
+        target = stored[int(args) - 1]
+    else:
+        target = next((i for i in stored if i.text.lower() == args.lower()), None)
+    if target is None:
+        return [
+            Reply(
+                f"You don't follow “{escape(args)}”. /interests shows the list with "
+                "numbers: /remove 2 removes the second."
+            )
+        ]
+    remove_interest(conv.db, chat.id, target.id)
+    return [Reply(f"Removed “{escape(target.text)}”.")]
+
+
+async def time_(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    user = conv.user(chat)
+    if not args:
+        return [Reply(f"{conv.schedule_line(user)} Change it with e.g. <code>/time 07:30</code>.")]
+    try:
+        value = parse_time(args)
+    except PreferenceError as exc:
+        return [Reply(escape(str(exc)))]
+    update_user(conv.db, chat.id, digest_time=value)
+    return [Reply("⏰ " + conv.schedule_line(conv.user(chat)))]
+
+
+async def timezone(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    user = conv.user(chat)
+    if not args:
+        return [
+            Reply(
+                f"Your time zone is {escape(user.timezone)}. Change it with e.g. "
+                "<code>/timezone Europe/Berlin</code> (a city name works too)."
+            )
+        ]
+    try:
+        zone = parse_timezone(args)
+    except PreferenceError as exc:
+        return [Reply(escape(str(exc)))]
+    update_user(conv.db, chat.id, timezone=zone)
+    return [Reply("🌍 " + conv.schedule_line(conv.user(chat)))]
+
+
+async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    """Today's digest now; if it already went out today, the same one again."""
+    user = conv.user(chat)
+    if not list_interests(conv.db, chat.id):
+        return [
+            Reply(
+                "Tell me what you're interested in first, e.g. "
+                "<code>/add mixture of experts</code>."
+            )
+        ]
+    today = local_day(user.timezone, conv.clock())
+    existing = todays_delivery(conv.db, chat.id, today)
+    if existing is not None:
+        again = stored_digest(conv.db, existing, today, conv.llm.model, user.language or "en")
+        if again:
+            return [Reply("Here is today's digest again:"), *again]
+    _, replies = await prepare_digest(
+        conv.db, conv.llm, user, today, embedder=conv.embedder, use_rerank=conv.settings.llm_rerank
+    )
+    return replies
+
+
+async def pause(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    update_user(conv.db, chat.id, paused=1)
+    return [Reply("⏸ Daily digests paused. /resume brings them back; questions still work.")]
+
+
+async def resume(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    update_user(conv.db, chat.id, paused=0)
+    return [Reply("▶️ " + conv.schedule_line(conv.user(chat)))]
+
+
+async def saved(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    ids = saved_paper_ids(conv.db, chat.id)
+    if not ids:
+        return [Reply("Nothing saved yet: tap ⭐ under a paper in your digest.")]
+    papers = {p.id: p for p in all_papers(conv.db, ids)}
+    lines = [f"<b>Saved papers</b> ({len(ids)}; /export for BibTeX):"]
+    for n, pid in enumerate(ids[:30], 1):
+        paper = papers.get(pid)
+        if paper:
+            lines.append(
+                f'{n}. <a href="{escape(paper.links.arxiv or paper.links.hf or "")}">'
+                f"{escape(paper.title)}</a>"
+            )
+    return [Reply("\n".join(lines))]
+
+
+async def search(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    if not args:
+        return [Reply("Search all stored papers, e.g. <code>/search speculative decoding</code>.")]
+    found = search_papers(conv.db, args, limit=8)
+    if not found:
+        return [Reply(f"No stored paper mentions all of “{escape(args)}”. Try fewer words.")]
+    lines = [f"<b>{len(found)} paper(s) for “{escape(args)}”</b>:"]
+    lines += [
+        f'{n}. <a href="{escape(p.links.arxiv or p.links.hf or "")}">{escape(p.title)}</a>'
+        for n, p in enumerate(found, 1)
+    ]
+    return [Reply("\n".join(lines))]
+
+
+async def ask(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    if not args:
+        return [
+            Reply(
+                "Ask about the papers, e.g. <code>/ask which paper speeds up MoE "
+                "inference?</code> (or just type the question)."
+            )
+        ]
+    return await conv.question(chat, args)
+
+
+async def settings(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    user = conv.user(chat)
+    key, _, value = args.partition(" ")
+    key, value = key.lower(), value.strip()
+    if key in ("papers", "threshold", "language") and value:
+        problem = _apply_setting(conv, chat, key, value)
+        if problem:
+            return [Reply(problem)]
+        user = conv.user(chat)
+    threshold = "automatic" if user.threshold is None else f"{user.threshold:.2f}"
+    text = (
+        "<b>Your settings</b>\n"
+        f"papers per digest: {user.papers_per_digest}\n"
+        f"relevance threshold: {threshold}\n"
+        f"summary language: {escape(user.language or 'en')}\n"
+        f"{conv.schedule_line(user)}\n\n"
+        "Change with <code>/settings papers 7</code> (1-10), "
+        "<code>/settings threshold 0.4</code> (0-1, or auto), "
+        "<code>/settings language German</code>."
+    )
+    return [Reply(text)]
+
+
+def _apply_setting(conv: Conversation, chat: Chat, key: str, value: str) -> str | None:
+    if key == "papers":
+        if not value.isdigit() or not 1 <= int(value) <= 10:
+            return "Papers per digest must be a whole number from 1 to 10."
+        update_user(conv.db, chat.id, papers_per_digest=int(value))
+    elif key == "threshold":
+        if value.lower() in ("auto", "default"):
+            update_user(conv.db, chat.id, threshold=None)
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if not 0 <= number <= 1:
+            return (
+                "The threshold is a number from 0 (show anything) to 1 (only sure hits), or auto."
+            )
+        update_user(conv.db, chat.id, threshold=number)
+    else:
+        if len(value) > 30 or not all(ch.isalpha() or ch in " -" for ch in value):
+            return "Give a language name, e.g. <code>/settings language German</code>."
+        update_user(conv.db, chat.id, language=LANGUAGES.get(value.lower(), value.title()))
+    return None
+
+
+async def export(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    ids = saved_paper_ids(conv.db, chat.id)
+    if not ids:
+        return [Reply("Nothing saved yet: tap ⭐ under a paper, then /export again.")]
+    papers = {p.id: p for p in all_papers(conv.db, ids)}
+    content = to_bibtex([papers[pid] for pid in ids if pid in papers]).encode()
+    document = Document("paperboy-saved.bib", content, f"{len(papers)} saved paper(s)")
+    return [Reply("", document=document)]
+
+
+async def forget(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    buttons = (
+        (
+            Button("🗑 Yes, delete everything", encode("forget", "yes")),
+            Button("Cancel", encode("forget", "no")),
+        ),
+    )
+    return [
+        Reply(
+            "This deletes your interests, settings, saved papers, feedback and chat "
+            "history. It cannot be undone. Are you sure?",
+            buttons,
+        )
+    ]
+
+
+async def stats(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    users = user_counts(conv.db)
+    deliveries = status_counts(conv.db)
+    usage = usage_since(conv.db, start_of_utc_day())
+    budget = conv.settings.llm_daily_tokens
+    lines = [
+        "<b>Stats</b>",
+        f"users: {users['users']} ({users['paused']} paused, {users['blocked']} blocked)",
+        f"papers stored: {count_papers(conv.db)}",
+        "deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(deliveries.items())) or "none"),
+        f"LLM today: {usage.calls} calls ({usage.failed} failed), "
+        f"{usage.tokens_in + usage.tokens_out:,} of {budget:,} tokens",
+    ]
+    return [Reply("\n".join(lines))]
+
+
+COMMANDS: dict[str, Command] = {
+    c.name: c
+    for c in [
+        Command("start", start, "what I do, and your first interests"),
+        Command("help", help_, "this list"),
+        Command("add", add, "follow a topic, author: NAME, or not: TOPIC", "TOPIC"),
+        Command("interests", interests, "what you follow (tap to remove)"),
+        Command("remove", remove, "stop following one (number or text)", "N"),
+        Command("time", time_, "when your digest arrives", "HH:MM"),
+        Command("timezone", timezone, "your time zone", "Area/City"),
+        Command("digest", digest, "today's digest now"),
+        Command("pause", pause, "stop daily digests"),
+        Command("resume", resume, "start them again"),
+        Command("saved", saved, "papers you starred"),
+        Command("search", search, "search all stored papers", "WORDS"),
+        Command("ask", ask, "ask about the papers", "QUESTION"),
+        Command("settings", settings, "papers per digest, threshold, language"),
+        Command("export", export, "saved papers as BibTeX"),
+        Command("forget", forget, "delete all my data about you"),
+        Command("stats", stats, "usage and delivery numbers (admins)", admin_only=True),
+    ]
+}
+COMMANDS["subscribe"] = Command("subscribe", add, "same as /add", "TOPIC")
+COMMANDS["unsubscribe"] = Command("unsubscribe", remove, "same as /remove", "N")
+MENU = [
+    c for c in COMMANDS.values() if not c.admin_only and c.name not in ("subscribe", "unsubscribe")
+]

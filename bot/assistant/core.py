@@ -1,0 +1,167 @@
+"""The assistant behind every front end: commands, questions and button presses in, replies
+out. Telegram handlers and `paperboy chat` both call this; neither holds decisions."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from bot.assistant.replies import Chat, Reply
+from bot.config import Settings
+from bot.interests import MAX_INTERESTS, InterestError, parse_interest, split_interests
+from bot.llm import LLMClient
+from bot.qa import answer, answer_html
+from bot.ranking.semantic import Embedder
+from bot.telegram_html import split_html
+from storage.deliveries import set_message_id, set_status
+from storage.interests import add_interest, list_interests
+from storage.messages import questions_since, set_turn_message_id
+from storage.users import User, ensure_user, update_user
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Conversation", Chat, str], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    summary: str  # shown by Telegram's command menu and /help
+    usage: str = ""
+    admin_only: bool = False
+
+
+class Conversation:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        settings: Settings,
+        llm: LLMClient,
+        *,
+        embedder: Embedder | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.llm = llm
+        self.embedder = embedder
+        self.clock = clock
+        from bot.assistant.commands import COMMANDS  # the registry imports this module
+
+        self.commands: dict[str, Command] = COMMANDS
+
+    def user(self, chat: Chat) -> User:
+        user = ensure_user(self.db, chat.id, chat.first_name)
+        if user.blocked:  # they wrote to us, so they unblocked the bot
+            update_user(self.db, chat.id, blocked=0)
+        return user
+
+    def is_admin(self, chat: Chat) -> bool:
+        return chat.id in self.settings.admin_ids
+
+    async def command(self, chat: Chat, name: str, args: str) -> list[Reply]:
+        """Run `/name args` for `chat`; unknown (or not-for-you) commands get help."""
+        self.user(chat)
+        command = self.commands.get(name.lower())
+        if command is None or (command.admin_only and not self.is_admin(chat)):
+            return [
+                Reply(
+                    f"I don't know /{_safe(name)}. Here is what I can do:\n\n"
+                    + self.help_text(chat)
+                )
+            ]
+        return await command.handler(self, chat, args.strip())
+
+    async def text(self, chat: Chat, text: str, reply_to: int | None = None) -> list[Reply]:
+        """Plain text: the first interests right after /start, otherwise a question."""
+        user = self.user(chat)
+        text = text.strip()
+        if not text:
+            return [Reply("Send me a question about your papers, or /help.")]
+        if reply_to is None and not list_interests(self.db, user.chat_id):
+            return self.add_interests(chat, text, onboarding=True)
+        return await self.question(chat, text, reply_to)
+
+    async def question(self, chat: Chat, text: str, reply_to: int | None = None) -> list[Reply]:
+        limit = self.settings.questions_per_hour
+        hour_ago = (self.clock() - timedelta(hours=1)).isoformat(timespec="seconds")
+        if questions_since(self.db, chat.id, hour_ago) >= limit:
+            return [
+                Reply(
+                    f"You've asked {limit} questions in the last hour, my limit for now. "
+                    "Please try again a little later."
+                )
+            ]
+        result = await answer(self.db, self.llm, chat.id, text, reply_to_message_id=reply_to)
+        parts = split_html(answer_html(result))
+        return [
+            Reply(part, turn_id=result.turn_id if i == 0 else None) for i, part in enumerate(parts)
+        ]
+
+    def add_interests(self, chat: Chat, text: str, *, onboarding: bool = False) -> list[Reply]:
+        added, problems = [], []
+        current = len(list_interests(self.db, chat.id))
+        for typed in split_interests(text):
+            try:
+                interest = parse_interest(typed)
+            except InterestError as exc:
+                problems.append(str(exc))
+                continue
+            if current >= MAX_INTERESTS:
+                problems.append(
+                    f"You have {MAX_INTERESTS} interests, the most I keep. "
+                    "Remove one with /interests first."
+                )
+                break
+            if add_interest(self.db, chat.id, interest.kind, interest.text):
+                added.append(interest.label())
+                current += 1
+            else:
+                problems.append(f"You already follow “{_safe(interest.label())}”.")
+        lines = [f"✅ Added: {', '.join(_safe(a) for a in added)}"] if added else []
+        lines += [_safe(p) for p in problems]
+        if added and onboarding:
+            lines.append(self.schedule_line(self.user(chat)) + " Send /digest to get one now.")
+        return [Reply("\n".join(lines))]
+
+    def schedule_line(self, user: User) -> str:
+        state = " (paused: /resume)" if user.paused else ""
+        return f"Your digest comes daily at {user.digest_time} ({_safe(user.timezone)}){state}."
+
+    def help_text(self, chat: Chat) -> str:
+        lines = [
+            "<b>Paperboy</b> sends you a daily digest of new papers matched to your "
+            "interests, and answers questions about them.",
+            "",
+        ]
+        for command in self.commands.values():
+            if command.admin_only and not self.is_admin(chat):
+                continue
+            usage = f" {_safe(command.usage)}" if command.usage else ""
+            lines.append(f"/{command.name}{usage} — {_safe(command.summary)}")
+        lines += [
+            "",
+            "Any other message is a question: reply to a digest to ask about its "
+            "papers, e.g. “how does paper 2 compare with ZeRO?”",
+        ]
+        return "\n".join(lines)
+
+    def sent(self, chat: Chat, reply: Reply, message_id: int) -> None:
+        """The front end sent `reply` as Telegram message `message_id`: remember it."""
+        if reply.delivery_id is not None and reply.paper_ids:
+            set_message_id(self.db, reply.delivery_id, reply.paper_ids, message_id)
+        if reply.turn_id is not None:
+            set_turn_message_id(self.db, reply.turn_id, message_id)
+
+    def digest_sent(self, delivery_id: int) -> None:
+        set_status(self.db, delivery_id, "sent")
+
+
+def _safe(text: str) -> str:
+    return html.escape(text)

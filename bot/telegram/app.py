@@ -1,0 +1,178 @@
+"""The python-telegram-bot Application: one factory with the handlers registered in one
+ordered block, and start/stop for running it inside our own event loop."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.constants import ChatAction, ChatMemberStatus
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.assistant import MENU, Chat, Conversation, press
+from bot.assistant.replies import Keyboard
+from bot.config import Settings
+from bot.digest import Button
+from bot.telegram.sender import markup, send_replies
+from storage.users import update_user
+
+log = logging.getLogger(__name__)
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # edits are ignored on purpose
+
+
+class TokenMissing(RuntimeError):
+    pass
+
+
+def build_application(settings: Settings, conv: Conversation) -> Application:  # type: ignore[type-arg]
+    """The bot, talking to `{TELEGRAM_API_URL}/bot{token}/…`, driving `conv`."""
+    if not settings.telegram_bot_token:
+        raise TokenMissing(
+            "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, put its token in "
+            ".env, and run again. To try Paperboy without Telegram: paperboy chat"
+        )
+    api = settings.telegram_api_url
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .build()
+    )
+    app.bot_data["conversation"] = conv
+    # Order matters: the first matching handler in a group wins.
+    app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, decline_group))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, on_text))
+    app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, on_other))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_error_handler(on_error)
+    return app
+
+
+async def start(app: Application, *, poll_timeout: int = 30) -> None:  # type: ignore[type-arg]
+    """Connect, publish the command menu, and start long polling (we run our own loop, so
+    PTB's run_polling and its post_init hook are not used)."""
+    await app.initialize()
+    await app.bot.set_my_commands([BotCommand(c.name, c.summary) for c in MENU])
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
+
+
+async def stop(app: Application) -> None:  # type: ignore[type-arg]
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+
+
+def _conv(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
+    conv: Conversation = context.bot_data["conversation"]
+    return conv
+
+
+def _chat(update: Update) -> Chat:
+    assert update.effective_chat is not None
+    user = update.effective_user
+    return Chat(update.effective_chat.id, user.first_name if user else None)
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/name args → the assistant's command."""
+    assert update.message is not None and update.message.text is not None
+    head, _, args = update.message.text.partition(" ")
+    name = head[1:].split("@", 1)[0]
+    chat = _chat(update)
+    replies = await _conv(context).command(chat, name, args)
+    await send_replies(context.bot, _conv(context), chat, replies)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other text: a question (a reply to a digest asks about its papers)."""
+    assert update.message is not None and update.message.text is not None
+    chat = _chat(update)
+    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+    reply_to = update.message.reply_to_message
+    replies = await _conv(context).text(
+        chat, update.message.text, reply_to.message_id if reply_to else None
+    )
+    await send_replies(context.bot, _conv(context), chat, replies)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.message is not None
+    await update.message.reply_text("I only read text: send a question, or /help.")
+
+
+async def decline_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.message is not None
+    await update.message.reply_text(
+        "I work in private chats only: open a chat with me to get your own digest."
+    )
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button press → the assistant; then acknowledge, update the keyboard, reply."""
+    query = update.callback_query
+    assert query is not None
+    chat = _chat(update)
+    keyboard = _keyboard(getattr(query.message, "reply_markup", None))
+    outcome = await press(_conv(context), chat, query.data, keyboard)
+    await query.answer(outcome.toast)
+    if query.message is not None:
+        if outcome.edit_html is not None:
+            await query.edit_message_text(
+                outcome.edit_html, parse_mode="HTML", reply_markup=markup(outcome.keyboard or ())
+            )
+        elif outcome.keyboard is not None:
+            await query.edit_message_reply_markup(markup(outcome.keyboard))
+    await send_replies(context.bot, _conv(context), chat, list(outcome.replies))
+
+
+def _keyboard(reply_markup: object) -> Keyboard:
+    rows = getattr(reply_markup, "inline_keyboard", None) or ()
+    return tuple(
+        tuple(
+            Button(b.text, b.callback_data or "") for b in row if isinstance(b.callback_data, str)
+        )
+        for row in rows
+    )
+
+
+async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The user blocked (kicked) or unblocked the bot."""
+    member = update.my_chat_member
+    if member is None or member.chat.type != "private":
+        return
+    blocked = member.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    _conv(context).user(Chat(member.chat.id))
+    update_user(_conv(context).db, member.chat.id, blocked=int(blocked))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with context; tell the user something short and useful, never a stack trace."""
+    chat_id = (
+        update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
+    )
+    log.error("error handling an update for chat %s", chat_id, exc_info=context.error)
+    if chat_id is not None:
+        try:
+            await context.bot.send_message(
+                chat_id,
+                "Sorry, something went wrong on my side. Please try again in a "
+                "minute; /help lists what I can do.",
+            )
+        except Exception:  # the error may be that Telegram is unreachable: nothing to tell
+            log.warning("could not tell chat %s about the error", chat_id)

@@ -1,0 +1,317 @@
+"""A local stand-in for the Telegram Bot API, over real HTTP.
+
+It serves `/bot<token>/<method>` for the methods the bot calls, queues updates that tests
+inject (messages, commands, replies, button presses), records everything the bot sends,
+and can be told to fail (429 with retry_after, 5xx, 403 for a chat).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl
+
+from tests.fakes.http_server import FakeServer, Reply, Request
+
+TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Paperboy", "username": "paperboy_bot"}
+JSON_FIELDS = {"reply_markup", "commands", "entities", "link_preview_options", "allowed_updates"}
+
+
+@dataclass
+class Sent:
+    """One call the bot made, with its decoded parameters."""
+
+    method: str
+    params: dict[str, Any]
+    message_id: int | None = None
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def chat_id(self) -> int:
+        return int(self.params.get("chat_id", 0))
+
+    def buttons(self) -> list[tuple[str, str]]:
+        markup = self.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+Fault = Callable[[str, dict[str, Any]], Reply | None]
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.sent: list[Sent] = []
+        self.requests: list[Request] = []
+        self.fault: Fault | None = None
+        self.blocked_chats: set[int] = set()
+        self._updates: list[dict[str, Any]] = []
+        self._lock = threading.Condition()
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self.server = FakeServer(self._respond)
+
+    # -- lifecycle --------------------------------------------------------------------
+    @property
+    def api_url(self) -> str:
+        """What goes into TELEGRAM_API_URL."""
+        return self.server.url
+
+    def __enter__(self) -> FakeTelegram:
+        self.server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._lock.notify_all()
+        self.server.__exit__(*exc)
+
+    # -- injecting what users do -----------------------------------------------------
+    def user_says(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        first_name: str = "Ada",
+        chat_type: str = "private",
+        edited: bool = False,
+    ) -> int:
+        """Queue a message from a user; returns its message id."""
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": chat_type, "first_name": first_name},
+            "from": {"id": chat_id, "is_bot": False, "first_name": first_name},
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if reply_to is not None:
+            message["reply_to_message"] = {
+                "message_id": reply_to,
+                "date": int(time.time()),
+                "chat": message["chat"],
+                "from": BOT_USER,
+                "text": "…",
+            }
+        self._push({"edited_message" if edited else "message": message})
+        return message_id
+
+    def user_presses(self, chat_id: int, data: str, message_id: int = 1) -> str:
+        """Queue a button press on message `message_id` (carrying that message's buttons, as
+        Telegram does); returns the callback query id."""
+        query_id = f"cq{next(self._update_ids)}"
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "text": "…",
+            "chat": {"id": chat_id, "type": "private"},
+            "from": BOT_USER,
+        }
+        with self._lock:
+            shown = [s for s in self.sent if s.message_id == message_id]
+        if shown and shown[-1].params.get("reply_markup"):
+            message["reply_markup"] = shown[-1].params["reply_markup"]
+            message["text"] = shown[-1].text
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "chat_instance": str(chat_id),
+                    "data": data,
+                    "from": {"id": chat_id, "is_bot": False, "first_name": "Ada"},
+                    "message": message,
+                }
+            }
+        )
+        return query_id
+
+    def _push(self, update: dict[str, Any]) -> None:
+        with self._lock:
+            self._updates.append({"update_id": next(self._update_ids), **update})
+            self._lock.notify_all()
+
+    # -- reading what the bot did ----------------------------------------------------
+    def calls(self, method: str, chat_id: int | None = None) -> list[Sent]:
+        with self._lock:
+            return [
+                s
+                for s in self.sent
+                if s.method == method and (chat_id is None or s.chat_id == chat_id)
+            ]
+
+    def messages_to(self, chat_id: int) -> list[Sent]:
+        return self.calls("sendMessage", chat_id)
+
+    def wait_for(self, predicate: Callable[[], object], timeout: float = 10.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.02)
+        raise AssertionError("timed out waiting for the bot")
+
+    def wait_messages(self, chat_id: int, count: int, timeout: float = 10.0) -> list[Sent]:
+        self.wait_for(lambda: len(self.messages_to(chat_id)) >= count, timeout)
+        return self.messages_to(chat_id)
+
+    async def until(self, predicate: Callable[[], object], timeout: float = 10.0) -> Any:
+        """Like wait_for, but yields to the event loop the bot runs on."""
+        import asyncio
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            await asyncio.sleep(0.02)
+        raise AssertionError("timed out waiting for the bot")
+
+    def pending_updates(self) -> int:
+        with self._lock:
+            return len(self._updates)
+
+    # -- the HTTP side ---------------------------------------------------------------
+    def _respond(self, request: Request) -> Reply:
+        prefix = f"/bot{self.token}/"
+        if not request.path.startswith(prefix):
+            return _error(404, "Not Found")
+        method = request.path[len(prefix) :]
+        params = _decode(request)
+        self.requests.append(request)
+        if self.fault is not None:
+            failure = self.fault(method, params)
+            if failure is not None:
+                return failure
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return _error(404, f"Not Found: method {method}")
+        return handler(params)  # type: ignore[no-any-return]
+
+    def _record(self, method: str, params: dict[str, Any], message_id: int | None = None) -> None:
+        with self._lock:
+            self.sent.append(Sent(method, params, message_id))
+
+    def _m_getMe(self, _p: dict[str, Any]) -> Reply:
+        return _ok(BOT_USER)
+
+    def _m_deleteWebhook(self, p: dict[str, Any]) -> Reply:
+        return _ok(True)
+
+    def _m_setMyCommands(self, p: dict[str, Any]) -> Reply:
+        self._record("setMyCommands", p)
+        return _ok(True)
+
+    def _m_getUpdates(self, p: dict[str, Any]) -> Reply:
+        offset = int(p.get("offset") or 0)
+        wait = min(float(p.get("timeout") or 0), 0.5)
+        with self._lock:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and wait:
+                self._lock.wait(wait)
+            return _ok(list(self._updates))
+
+    def _m_sendMessage(self, p: dict[str, Any]) -> Reply:
+        chat_id = int(p["chat_id"])
+        if chat_id in self.blocked_chats:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        message_id = next(self._message_ids)
+        self._record("sendMessage", p, message_id)
+        return _ok(_message(message_id, chat_id, p.get("text", "")))
+
+    def _m_sendDocument(self, p: dict[str, Any]) -> Reply:
+        chat_id = int(p["chat_id"])
+        message_id = next(self._message_ids)
+        self._record("sendDocument", p, message_id)
+        return _ok(_message(message_id, chat_id, p.get("caption", "")))
+
+    def _m_editMessageText(self, p: dict[str, Any]) -> Reply:
+        self._record("editMessageText", p)
+        return _ok(_message(int(p.get("message_id", 1)), int(p["chat_id"]), p.get("text", "")))
+
+    def _m_editMessageReplyMarkup(self, p: dict[str, Any]) -> Reply:
+        self._record("editMessageReplyMarkup", p)
+        return _ok(_message(int(p.get("message_id", 1)), int(p["chat_id"]), "…"))
+
+    def _m_answerCallbackQuery(self, p: dict[str, Any]) -> Reply:
+        self._record("answerCallbackQuery", p)
+        return _ok(True)
+
+    def _m_sendChatAction(self, p: dict[str, Any]) -> Reply:
+        self._record("sendChatAction", p)
+        return _ok(True)
+
+
+def _message(message_id: int, chat_id: int, text: str) -> dict[str, Any]:
+    return {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "text": text,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": BOT_USER,
+    }
+
+
+def _ok(result: object) -> Reply:
+    return Reply(200, json.dumps({"ok": True, "result": result}))
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> Reply:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return Reply(status, json.dumps(body))
+
+
+def too_many_requests(retry_after: int) -> Reply:
+    return _error(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+
+def server_error() -> Reply:
+    return _error(502, "Bad Gateway")
+
+
+def _decode(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return _decode_multipart(content_type, request.body)
+    if content_type.startswith("application/json"):
+        return dict(json.loads(request.body or b"{}"))
+    params: dict[str, Any] = dict(parse_qsl(request.body.decode(), keep_blank_values=True))
+    for key in JSON_FIELDS & params.keys():
+        params[key] = json.loads(params[key])
+    return params
+
+
+def _decode_multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename:
+            params[str(name)] = {"filename": filename, "content": payload}
+        else:
+            value = payload.decode()
+            params[str(name)] = json.loads(value) if name in JSON_FIELDS else value
+    return params
