@@ -49,6 +49,15 @@ def _cut_line(line: str, limit: int) -> list[str]:
 
 def to_plain(text: str) -> str:
     """What a user would read: tags removed, entities decoded (for terminals and for the
-    plain-text resend when Telegram refuses our HTML)."""
-    with_links = re.sub(r'<a href="([^"]*)">(.*?)</a>', r"\2 (\1)", text)
+    plain-text resend when Telegram refuses our HTML). Short link labels ("arXiv", "PDF")
+    keep their address; linked titles are shown as text."""
+    with_links = _LINK.sub(_plain_link, text)
     return html.unescape(_TAG.sub("", with_links))
+
+
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>')
+
+
+def _plain_link(match: re.Match[str]) -> str:
+    url, label = match.group(1), match.group(2)
+    return f"{label} ({url})" if len(label) <= 20 else label

@@ -55,6 +55,9 @@ class Conversation:
         from bot.assistant.commands import COMMANDS  # the registry imports this module
 
         self.commands: dict[str, Command] = COMMANDS
+        # Chats that just sent /start: their next plain message is taken as interests. In
+        # memory on purpose: after a restart that message is simply read as a question.
+        self.collecting: set[int] = set()
 
     def user(self, chat: Chat) -> User:
         user = ensure_user(self.db, chat.id, chat.first_name)
@@ -68,6 +71,10 @@ class Conversation:
     async def command(self, chat: Chat, name: str, args: str) -> list[Reply]:
         """Run `/name args` for `chat`; unknown (or not-for-you) commands get help."""
         self.user(chat)
+        if name.lower() == "start":
+            self.collecting.add(chat.id)  # the next plain message holds the first interests
+        elif name.lower() not in ("add", "subscribe"):
+            self.collecting.discard(chat.id)
         command = self.commands.get(name.lower())
         if command is None or (command.admin_only and not self.is_admin(chat)):
             return [
@@ -79,12 +86,21 @@ class Conversation:
         return await command.handler(self, chat, args.strip())
 
     async def text(self, chat: Chat, text: str, reply_to: int | None = None) -> list[Reply]:
-        """Plain text: the first interests right after /start, otherwise a question."""
+        """Plain text: interests while onboarding, a greeting, otherwise a question."""
         user = self.user(chat)
         text = text.strip()
         if not text:
             return [Reply("Send me a question about your papers, or /help.")]
-        if reply_to is None and not list_interests(self.db, user.chat_id):
+        if text.lower().strip(" !.") in GREETINGS:
+            return [
+                Reply(
+                    "Hello! Ask me anything about your papers, or send /digest. "
+                    "/help lists everything."
+                )
+            ]
+        onboarding = not list_interests(self.db, user.chat_id) or chat.id in self.collecting
+        self.collecting.discard(chat.id)
+        if reply_to is None and onboarding and _looks_like_topics(text):
             return self.add_interests(chat, text, onboarding=True)
         return await self.question(chat, text, reply_to)
 
@@ -127,7 +143,10 @@ class Conversation:
         lines = [f"✅ Added: {', '.join(_safe(a) for a in added)}"] if added else []
         lines += [_safe(p) for p in problems]
         if added and onboarding:
-            lines.append(self.schedule_line(self.user(chat)) + " Send /digest to get one now.")
+            lines.append(
+                "Add more any time with /add; send /digest for your first digest now. "
+                + self.schedule_line(self.user(chat))
+            )
         return [Reply("\n".join(lines))]
 
     def schedule_line(self, user: User) -> str:
@@ -161,6 +180,15 @@ class Conversation:
 
     def digest_sent(self, delivery_id: int) -> None:
         set_status(self.db, delivery_id, "sent")
+
+
+GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "thanks", "thank you", "ok", "cool"})
+
+
+def _looks_like_topics(text: str) -> bool:
+    """A few short lines without a question mark read as topics, not as a question."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "?" not in text and all(len(line.split()) <= 8 for line in lines) and len(lines) <= 30
 
 
 def _safe(text: str) -> str:
