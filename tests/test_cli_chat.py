@@ -1,0 +1,44 @@
+"""`paperboy chat`: the same assistant in a terminal, driven by typed lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+SCRIPT = """/start
+mixture of experts inference
+LLMs for HPC code
+/digest
+b1
+b3
+@3 how does the second paper work?
+b4
+@6 what hardware does it need?
+/export
+/timezone Europe/Berln
+/frobnicate
+b999
+@99 hello?
+"""
+
+
+def test_chat_session_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["chat", "--lexical-only"], input=SCRIPT)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "What are you interested in?" in out
+    assert "✅ Added: mixture of experts inference" in out
+    assert "Your papers for 2025-02-18" in out and "[b1] 1 👍" in out
+    assert "(👍 Noted: more like this.)" in out and "(⭐ Saved." in out
+    assert "Retrieval only" in out and "Sources" in out
+    assert "❓ What would you like to know about" in out
+    assert "📎 paperboy-saved.bib" in out and "@misc{" in out
+    assert "Did you mean Europe/Berlin" in out
+    assert "I don't know /frobnicate" in out
+    assert "(there is no button b999)" in out and "(there is no message #99)" in out
+    assert not (tmp_path / "data").exists()  # the chat database is throwaway
