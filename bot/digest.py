@@ -13,7 +13,7 @@ import sqlite_utils
 
 from bot.callbacks import encode
 from bot.llm import LLMClient
-from bot.ranking import Match, Profile, make_ranker
+from bot.ranking import DayRanker, Match, Profile, make_ranker
 from bot.ranking.semantic import Embedder
 from bot.rerank import MAX_CANDIDATES, rerank
 from bot.summaries import Summary, summaries_for
@@ -47,6 +47,7 @@ class Digest:
     items: tuple[DigestItem, ...]
     status: Status
     popular: tuple[Paper, ...] = ()  # "today's top" when nothing matched
+    listing_day: str = ""  # the day the source listed the papers, when it is not `day`
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,48 @@ def choose(
     return Digest(day, tuple(sources), len(papers), (), "nothing_matched", tuple(popular))
 
 
+@dataclass(frozen=True)
+class DayContext:
+    """One day's candidates and their ranker, built once and shared by every user's digest."""
+
+    day: str
+    sources: tuple[str, ...]
+    papers: tuple[Paper, ...]
+    ranker: DayRanker
+
+    @classmethod
+    def load(
+        cls, db: sqlite_utils.Database, day: str, embedder: Embedder | None = None
+    ) -> DayContext:
+        papers = papers_for_day(db, day)
+        ranker = make_ranker(papers, embedder=embedder, db=db)
+        return cls(day, tuple(sources_for_day(db, day)), tuple(papers), ranker)
+
+
+async def digest_for(
+    ctx: DayContext,
+    db: sqlite_utils.Database,
+    profile: Profile,
+    llm: LLMClient,
+    *,
+    limit: int = 5,
+    language: str = "en",
+    exclude_ids: Collection[str] = (),
+    use_rerank: bool = False,
+) -> Digest:
+    """Rank the day's papers minus `exclude_ids` (e.g. already sent) for `profile`; with
+    `use_rerank`, let the LLM reorder the top candidates (one call)."""
+    excluded = set(exclude_ids)
+    papers = [p for p in ctx.papers if p.id not in excluded]
+    wanted = (MAX_CANDIDATES if use_rerank else limit) + len(ctx.papers) - len(papers)
+    matches = [m for m in ctx.ranker.rank(profile, top_k=wanted) if m.paper.id not in excluded]
+    if use_rerank:
+        matches = await rerank(llm, profile.interests, matches)
+    matches = matches[:limit]
+    summaries = summaries_for(db, [m.paper for m in matches], model=llm.model, language=language)
+    return choose(ctx.day, ctx.sources, papers, matches, summaries, limit=limit)
+
+
 async def build_digest(
     db: sqlite_utils.Database,
     day: str,
@@ -97,15 +140,19 @@ async def build_digest(
     exclude_ids: Collection[str] = (),
     use_rerank: bool = False,
 ) -> Digest:
-    """Rank the papers listed on `day` (minus `exclude_ids`, e.g. already sent) for
-    `profile`; with `use_rerank`, let the LLM reorder the top candidates (one call)."""
-    papers = [p for p in papers_for_day(db, day) if p.id not in exclude_ids]
-    ranker = make_ranker(papers, embedder=embedder, db=db)
-    matches = ranker.rank(profile, top_k=MAX_CANDIDATES if use_rerank else limit)
-    if use_rerank:
-        matches = await rerank(llm, profile.interests, matches)
-    summaries = summaries_for(db, papers, model=llm.model, language=language)
-    return choose(day, sources_for_day(db, day), papers, matches, summaries, limit=limit)
+    """One user's digest for `day` (builds the day's ranker: for many users, load a
+    DayContext once and call digest_for)."""
+    ctx = DayContext.load(db, day, embedder)
+    return await digest_for(
+        ctx,
+        db,
+        profile,
+        llm,
+        limit=limit,
+        language=language,
+        exclude_ids=exclude_ids,
+        use_rerank=use_rerank,
+    )
 
 
 def with_summaries(digest: Digest, summaries: dict[str, Summary]) -> Digest:
@@ -154,6 +201,8 @@ def _message(items: list[tuple[DigestItem, str]], header: str, footer: str = "")
 def _header_html(digest: Digest) -> str:
     e = html.escape
     sources = ", ".join(_source_name(s) for s in digest.sources) or "your sources"
+    if digest.listing_day and digest.listing_day != digest.day:
+        sources += f", listed {digest.listing_day}"
     return (
         f"📰 <b>Your papers for {e(digest.day)}</b>\n"
         f"{len(digest.items)} picked for you from {digest.total_papers} new papers "

@@ -19,14 +19,21 @@ class OutboxItem:
 
 
 def create_delivery(
-    db: sqlite_utils.Database, chat_id: int, local_day: str, items: Sequence[OutboxItem]
+    db: sqlite_utils.Database,
+    chat_id: int,
+    local_day: str,
+    items: Sequence[OutboxItem],
+    *,
+    empty_reason: str | None = None,
+    status: str = "pending",
 ) -> int:
-    """Write a pending digest with its items in one transaction; returns the delivery id."""
+    """Write a digest to the outbox with its items in one transaction; returns its id.
+    The (chat, local day) pair is unique: a second digest for the same day is refused."""
     with db.atomic():
         cursor = db.execute(
-            "INSERT INTO deliveries (chat_id, local_day, status, created_utc) "
-            "VALUES (?, ?, 'pending', ?)",
-            [chat_id, local_day, utc_now()],
+            "INSERT INTO deliveries (chat_id, local_day, status, empty_reason, created_utc) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [chat_id, local_day, status, empty_reason, utc_now()],
         )
         delivery_id = int(cursor.lastrowid or 0)
         db.conn.executemany(
@@ -87,6 +94,10 @@ class Delivery:
     status: str
     attempts: int
     error: str | None
+    empty_reason: str | None = None
+
+
+_DELIVERY_COLUMNS = "id, chat_id, local_day, status, attempts, error, empty_reason"
 
 
 @dataclass(frozen=True)
@@ -101,11 +112,67 @@ class StoredItem:
 
 def delivery_for_day(db: sqlite_utils.Database, chat_id: int, local_day: str) -> Delivery | None:
     row = db.execute(
-        "SELECT id, chat_id, local_day, status, attempts, error FROM deliveries "
-        "WHERE chat_id = ? AND local_day = ?",
+        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE chat_id = ? AND local_day = ?",
         [chat_id, local_day],
     ).fetchone()
     return Delivery(*row) if row else None
+
+
+def pending_deliveries(db: sqlite_utils.Database, now_utc: str) -> list[Delivery]:
+    """Digests waiting to go out (new, interrupted by a crash, or due for a retry)."""
+    rows = db.execute(
+        f"""SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE status = 'pending'
+            AND (next_attempt_utc IS NULL OR next_attempt_utc <= ?) ORDER BY id""",
+        [now_utc],
+    )
+    return [Delivery(*row) for row in rows]
+
+
+def record_failure(
+    db: sqlite_utils.Database, delivery_id: int, error: str, *, retry_at_utc: str | None
+) -> None:
+    """Count a failed attempt: retry at `retry_at_utc`, or give up (status failed) if None."""
+    db.execute(
+        """UPDATE deliveries SET attempts = attempts + 1, error = ?, next_attempt_utc = ?,
+               status = CASE WHEN ? IS NULL THEN 'failed' ELSE status END WHERE id = ?""",
+        [error, retry_at_utc, retry_at_utc, delivery_id],
+    )
+
+
+def chats_with_delivery(
+    db: sqlite_utils.Database, local_days: Sequence[str]
+) -> set[tuple[int, str]]:
+    """(chat, local day) pairs that already have a digest, for the days given."""
+    marks = ",".join("?" * len(local_days))
+    rows = db.execute(
+        f"SELECT chat_id, local_day FROM deliveries WHERE local_day IN ({marks})", list(local_days)
+    )
+    return {(chat, day) for chat, day in rows}
+
+
+def list_deliveries(
+    db: sqlite_utils.Database,
+    *,
+    day: str | None = None,
+    status: str | None = None,
+    limit: int = 200,
+) -> list[tuple[Delivery, int]]:
+    """Deliveries (newest first) with their item counts, optionally filtered."""
+    where, params = [], []
+    if day:
+        where.append("d.local_day = ?")
+        params.append(day)
+    if status:
+        where.append("d.status = ?")
+        params.append(status)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    columns = ", ".join(f"d.{c.strip()}" for c in _DELIVERY_COLUMNS.split(","))
+    rows = db.execute(
+        f"""SELECT {columns}, (SELECT count(*) FROM delivery_items i WHERE i.delivery_id = d.id)
+            FROM deliveries d {clause} ORDER BY d.id DESC LIMIT ?""",
+        [*params, limit],
+    )
+    return [(Delivery(*row[:-1]), row[-1]) for row in rows]
 
 
 def delivery_items(db: sqlite_utils.Database, delivery_id: int) -> list[StoredItem]:

@@ -157,3 +157,11 @@ def m003_embeddings(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (model, kind, key)
         )"""
     )
+
+
+@migrations()
+def m004_delivery_retries(db: sqlite_utils.Database) -> None:
+    # Failed sends wait before their next attempt; an empty digest remembers why it is empty.
+    db.execute("ALTER TABLE deliveries ADD COLUMN next_attempt_utc TEXT")
+    db.execute("ALTER TABLE deliveries ADD COLUMN empty_reason TEXT")
+    db.execute("CREATE INDEX deliveries_status ON deliveries(status, next_attempt_utc)")

@@ -69,3 +69,14 @@ def user_counts(db: sqlite_utils.Database) -> dict[str, int]:
         "SELECT count(*), coalesce(sum(paused), 0), coalesce(sum(blocked), 0) FROM users"
     ).fetchone()
     return {"users": row[0], "paused": row[1], "blocked": row[2]}
+
+
+def active_users(db: sqlite_utils.Database) -> list[User]:
+    """Users who should get digests: not paused, not blocked, following something."""
+    rows = db.query(
+        """SELECT * FROM users u WHERE paused = 0 AND blocked = 0
+           AND EXISTS (SELECT 1 FROM interests i WHERE i.chat_id = u.chat_id
+                       AND i.kind IN ('topic', 'author'))
+           ORDER BY chat_id"""
+    )
+    return [_from_row(row) for row in rows]

@@ -16,6 +16,7 @@ from bot.ingest import store_day
 from bot.llm import LLMClient
 from bot.sources import load_day
 from bot.telegram.app import build_application, start, stop
+from bot.telegram.throttle import Throttle
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Sent
 
 
@@ -63,7 +64,10 @@ async def running_bot(db: sqlite_utils.Database, **overrides: Any) -> AsyncItera
         store_day(db, await load_day("sample", None, papers_url=""))
         llm = LLMClient(settings, db, backoff_s=0.01)
         conv = Conversation(db, settings, llm)
-        app = build_application(settings, conv)
+        # Telegram's per-chat pace (about 1 message/s) would make every multi-message reply
+        # slow to test; the throttle itself is tested in test_delivery against a fake that
+        # enforces the real limits.
+        app = build_application(settings, conv, Throttle(per_chat_interval_s=0.01))
         await start(app, poll_timeout=1)
         try:
             yield Harness(tg, db, conv)

@@ -33,7 +33,8 @@ def test_chat_session_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     out = result.output
     assert "What are you interested in?" in out
     assert "✅ Added: mixture of experts inference" in out
-    assert "Your papers for 2025-02-18" in out and "[b1] 1 👍" in out
+    assert "Your papers for" in out and "(bundled sample day, listed 2025-02-18)" in out
+    assert "5 picked for you from 99 new papers" in out and "[b1] 1 👍" in out
     assert "(👍 Noted: more like this.)" in out and "(⭐ Saved." in out
     assert "Retrieval only" in out and "Sources" in out
     assert "❓ What would you like to know about" in out

@@ -9,21 +9,26 @@ from __future__ import annotations
 from html import escape
 
 from bot.assistant.core import Command, Conversation
-from bot.assistant.digests import prepare_digest, stored_digest, todays_delivery
+from bot.assistant.digests import unsent_replies, write_digest
 from bot.assistant.replies import Chat, Document, Reply
 from bot.bibtex import to_bibtex
 from bot.callbacks import encode
-from bot.digest import Button
+from bot.digest import Button, DayContext, render_html
 from bot.llm import start_of_utc_day
 from bot.timeprefs import PreferenceError, local_day, parse_time, parse_timezone
-from storage.deliveries import status_counts
+from storage.deliveries import delivery_for_day, status_counts
 from storage.feedback import saved_paper_ids
 from storage.interests import list_interests, remove_interest
 from storage.llm_calls import usage_since
-from storage.papers import all_papers, count_papers, search_papers
+from storage.papers import all_papers, count_papers, latest_day, search_papers
 from storage.users import update_user, user_counts
 
-LANGUAGES = {"en": "en", "english": "en"}  # anything else is passed to the LLM as written
+LANGUAGES = {"en": "en", "english": "en"}
+# An empty digest asked for on demand is shown, not recorded: the user may change interests.
+ON_DEMAND_EMPTY: dict[str, str | None] = {
+    "nothing_matched": None,
+    "no_papers": None,
+}  # anything else is passed to the LLM as written
 
 
 async def start(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
@@ -146,15 +151,28 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
             )
         ]
     today = local_day(user.timezone, conv.clock())
-    existing = todays_delivery(conv.db, chat.id, today)
+    language = user.language or "en"
+    existing = delivery_for_day(conv.db, chat.id, today)
     if existing is not None:
-        again = stored_digest(conv.db, existing, today, conv.llm.model, user.language or "en")
-        if again:
-            return [Reply("Here is today's digest again:"), *again]
-    _, replies = await prepare_digest(
-        conv.db, conv.llm, user, today, embedder=conv.embedder, use_rerank=conv.settings.llm_rerank
+        again = existing.status in ("sent", "failed", "skipped")
+        replies = unsent_replies(conv.db, existing, conv.llm.model, language, all_=again)
+        return [Reply("Here is today's digest again:"), *replies] if again else replies
+    day = latest_day(conv.db)
+    ctx = DayContext.load(conv.db, day, conv.embedder) if day else None
+    delivery_id, digest = await write_digest(
+        conv.db,
+        conv.llm,
+        ctx,
+        user,
+        today,
+        use_rerank=conv.settings.llm_rerank,
+        empty_status=ON_DEMAND_EMPTY,
     )
-    return replies
+    if delivery_id is None:
+        return [Reply(m.text) for m in render_html(digest)]
+    written = delivery_for_day(conv.db, chat.id, today)
+    assert written is not None
+    return unsent_replies(conv.db, written, conv.llm.model, language)
 
 
 async def pause(conv: Conversation, chat: Chat, args: str) -> list[Reply]:

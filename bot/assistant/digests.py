@@ -1,76 +1,74 @@
-"""Digests for one chat: build, write to the outbox, render; re-send today's if it exists."""
+"""One user's digest in the outbox: write it (ranked, pending), and render the messages of
+it that have not gone out yet. Shared by /digest and the scheduled delivery sweep."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import sqlite_utils
 
 from bot.assistant.replies import Reply
-from bot.digest import Digest, DigestItem, build_digest, render_html
+from bot.digest import DayContext, Digest, DigestItem, digest_for, render_html
 from bot.llm import LLMClient
 from bot.profiles import load_profile
-from bot.ranking.semantic import Embedder
 from bot.summaries import summaries_for
 from storage.deliveries import (
+    Delivery,
     OutboxItem,
     create_delivery,
-    delivery_for_day,
     delivery_items,
     sent_paper_ids,
 )
-from storage.papers import all_papers, latest_day, sources_for_day
+from storage.papers import all_papers, latest_day, papers_for_day, sources_for_day
 from storage.users import User
 
 
-async def prepare_digest(
+async def write_digest(
     db: sqlite_utils.Database,
     llm: LLMClient,
+    ctx: DayContext | None,
     user: User,
     local_day: str,
     *,
-    embedder: Embedder | None = None,
     use_rerank: bool = False,
-) -> tuple[int | None, list[Reply]]:
-    """Today's digest for `user` as messages to send, written to the outbox first (pending)
-    when it has papers. Returns (delivery id or None, replies)."""
-    day = latest_day(db)
-    if day is None:
-        empty = Digest(local_day, (), 0, (), "no_papers")
-        return None, [Reply(message.text) for message in render_html(empty)]
-    digest = await build_digest(
-        db,
-        day,
-        load_profile(db, user.chat_id),
-        llm,
-        limit=user.papers_per_digest,
-        embedder=embedder,
-        language=user.language or "en",
-        exclude_ids=set(sent_paper_ids(db, user.chat_id, limit=100_000)),
-        use_rerank=use_rerank,
+    empty_status: Mapping[str, str | None] | None = None,
+) -> tuple[int | None, Digest]:
+    """Rank the day's unsent papers for `user` and write the digest to the outbox (pending)
+    in one transaction. An empty digest ("nothing_matched", "no_papers") is recorded with
+    the status `empty_status` gives it (default pending, so its message is sent; None: not
+    recorded, e.g. on demand, so the user can adjust and try again)."""
+    if ctx is None:
+        digest = Digest(local_day, (), 0, (), "no_papers")
+    else:
+        digest = await digest_for(
+            ctx,
+            db,
+            load_profile(db, user.chat_id),
+            llm,
+            limit=user.papers_per_digest,
+            language=user.language or "en",
+            use_rerank=use_rerank,
+            exclude_ids=set(sent_paper_ids(db, user.chat_id, limit=1_000_000)),
+        )
+    if digest.status == "ok":
+        items = [OutboxItem(i.paper.id, i.score, i.reason) for i in digest.items]
+        return create_delivery(db, user.chat_id, local_day, items), digest
+    status = (empty_status or {}).get(digest.status, "pending")
+    if status is None:
+        return None, digest
+    delivery_id = create_delivery(
+        db, user.chat_id, local_day, [], status=status, empty_reason=digest.status
     )
-    messages = render_html(digest)
-    if digest.status != "ok":
-        return None, [Reply(m.text) for m in messages]
-    items = [
-        OutboxItem(pid, item.score, item.reason, index)
-        for index, message in enumerate(messages)
-        for pid, item in zip(message.paper_ids, _items_of(digest, message.paper_ids), strict=True)
-    ]
-    delivery_id = create_delivery(db, user.chat_id, local_day, items)
-    return delivery_id, [
-        Reply(m.text, m.keyboard, delivery_id=delivery_id, paper_ids=m.paper_ids) for m in messages
-    ]
+    return delivery_id, digest
 
 
-def _items_of(digest: Digest, paper_ids: tuple[str, ...]) -> list[DigestItem]:
-    by_id = {item.paper.id: item for item in digest.items}
-    return [by_id[pid] for pid in paper_ids]
-
-
-def stored_digest(
-    db: sqlite_utils.Database, delivery_id: int, local_day: str, model: str, language: str
+def unsent_replies(
+    db: sqlite_utils.Database, delivery: Delivery, model: str, language: str, *, all_: bool = False
 ) -> list[Reply]:
-    """A digest already in the outbox, rendered again (same papers, same order)."""
-    stored = delivery_items(db, delivery_id)
+    """The digest's messages still to send (all of them with `all_`, for a re-send)."""
+    if delivery.empty_reason is not None:
+        return [Reply(m.text) for m in render_html(empty_digest(db, delivery))]
+    stored = delivery_items(db, delivery.id)
     papers = {p.id: p for p in all_papers(db, [i.paper_id for i in stored])}
     present = [i for i in stored if i.paper_id in papers]
     summaries = summaries_for(
@@ -80,14 +78,25 @@ def stored_digest(
         DigestItem(n, papers[i.paper_id], summaries[i.paper_id], i.reason, i.score)
         for n, i in enumerate(present, 1)
     )
-    day = latest_day(db) or local_day
-    digest = Digest(local_day, tuple(sources_for_day(db, day)), len(items), items, "ok")
+    day = latest_day(db) or delivery.local_day
+    total = max(len(items), len(papers_for_day(db, day)))
+    digest = Digest(
+        delivery.local_day, tuple(sources_for_day(db, day)), total, items, "ok", listing_day=day
+    )
+    done = {i.paper_id for i in present if i.telegram_message_id is not None}
     return [
-        Reply(m.text, m.keyboard, delivery_id=delivery_id, paper_ids=m.paper_ids)
+        Reply(m.text, m.keyboard, delivery_id=delivery.id, paper_ids=m.paper_ids)
         for m in render_html(digest)
+        if all_ or not set(m.paper_ids) <= done
     ]
 
 
-def todays_delivery(db: sqlite_utils.Database, chat_id: int, local_day: str) -> int | None:
-    existing = delivery_for_day(db, chat_id, local_day)
-    return existing.id if existing is not None else None
+def empty_digest(db: sqlite_utils.Database, delivery: Delivery) -> Digest:
+    """What an empty digest says: nothing matched (with today's top 3), or no new papers."""
+    day = latest_day(db)
+    if delivery.empty_reason != "nothing_matched" or day is None:
+        return Digest(delivery.local_day, (), 0, (), "no_papers")
+    papers = papers_for_day(db, day)
+    sent = set(sent_paper_ids(db, delivery.chat_id, limit=1_000_000))
+    popular = sorted((p for p in papers if p.id not in sent), key=lambda p: -p.upvotes)
+    return Digest(delivery.local_day, (), len(papers), (), "nothing_matched", tuple(popular[:3]))

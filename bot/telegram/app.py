@@ -17,11 +17,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.assistant import MENU, Chat, Conversation, press
+from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.assistant.replies import Keyboard
 from bot.config import Settings
 from bot.digest import Button
 from bot.telegram.sender import markup, send_replies
+from bot.telegram.throttle import Throttle
 from storage.users import update_user
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ class TokenMissing(RuntimeError):
     pass
 
 
-def build_application(settings: Settings, conv: Conversation) -> Application:  # type: ignore[type-arg]
+def build_application(
+    settings: Settings, conv: Conversation, throttle: Throttle | None = None
+) -> Application:  # type: ignore[type-arg]
     """The bot, talking to `{TELEGRAM_API_URL}/bot{token}/…`, driving `conv`."""
     if not settings.telegram_bot_token:
         raise TokenMissing(
@@ -45,9 +48,12 @@ def build_application(settings: Settings, conv: Conversation) -> Application:  #
         .token(settings.telegram_bot_token)
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
+        .connection_pool_size(32)  # digests to many chats go out concurrently
+        .pool_timeout(30)
         .build()
     )
     app.bot_data["conversation"] = conv
+    app.bot_data["throttle"] = throttle or Throttle()
     # Order matters: the first matching handler in a group wins.
     app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, decline_group))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_command))
@@ -83,6 +89,10 @@ def _conv(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
     return conv
 
 
+async def _send(context: ContextTypes.DEFAULT_TYPE, chat: Chat, replies: list[Reply]) -> None:
+    await send_replies(context.bot, context.bot_data["throttle"], _conv(context), chat, replies)
+
+
 def _chat(update: Update) -> Chat:
     assert update.effective_chat is not None
     user = update.effective_user
@@ -96,7 +106,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name = head[1:].split("@", 1)[0]
     chat = _chat(update)
     replies = await _conv(context).command(chat, name, args)
-    await send_replies(context.bot, _conv(context), chat, replies)
+    await _send(context, chat, replies)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -108,7 +118,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     replies = await _conv(context).text(
         chat, update.message.text, reply_to.message_id if reply_to else None
     )
-    await send_replies(context.bot, _conv(context), chat, replies)
+    await _send(context, chat, replies)
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,7 +148,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
         elif outcome.keyboard is not None:
             await query.edit_message_reply_markup(markup(outcome.keyboard))
-    await send_replies(context.bot, _conv(context), chat, list(outcome.replies))
+    await _send(context, chat, list(outcome.replies))
 
 
 def _keyboard(reply_markup: object) -> Keyboard:

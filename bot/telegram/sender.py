@@ -1,21 +1,35 @@
-"""Send assistant replies through the Bot API: HTML first, plain text if Telegram refuses
-the markup, and a 403 marks the user blocked."""
+"""Send assistant replies through the Bot API: within Telegram's rate limits, retrying
+what is transient (429 after its retry_after, network errors, 5xx), HTML first and plain
+text if Telegram refuses the markup. A 403 (blocked) is raised to the caller, never retried."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from bot.assistant import Chat, Conversation, Reply
 from bot.assistant.replies import Keyboard
+from bot.telegram.throttle import Throttle
 from bot.telegram_html import to_plain
 from storage.users import update_user
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+SEND_ATTEMPTS = 5
+Sleep = Callable[[float], Awaitable[None]]
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -26,8 +40,54 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> int:
-    """Send one reply; returns the Telegram message id. Raises Forbidden when blocked."""
+def _transient(exc: BaseException) -> bool:
+    # BadRequest subclasses NetworkError in python-telegram-bot: it is never transient.
+    return isinstance(exc, RetryAfter) or (
+        isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
+    )
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class _Wait:
+    """Telegram's retry_after on a 429; capped exponential backoff otherwise."""
+
+    def __init__(self) -> None:
+        self._exponential = wait_exponential(multiplier=0.5, max=30)
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RetryAfter):
+            return retry_after_seconds(exc) + 0.1
+        return float(self._exponential(state))
+
+
+async def send_reply(
+    bot: Bot, throttle: Throttle, chat_id: int, reply: Reply, *, sleep: Sleep = asyncio.sleep
+) -> int:
+    """Send one reply; returns the Telegram message id. Raises Forbidden (blocked),
+    BadRequest (not fixable by retrying) or the last error once retries run out."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(_transient),
+        wait=_Wait(),
+        sleep=sleep,
+        stop=stop_after_attempt(SEND_ATTEMPTS),
+        reraise=True,
+        before_sleep=lambda s: log.info(
+            "send to %s: %s; retrying", chat_id, s.outcome.exception() if s.outcome else "?"
+        ),
+    )
+    async for attempt in retrying:
+        with attempt:
+            await throttle.wait(chat_id)
+            return await _send_once(bot, chat_id, reply)
+    raise AssertionError("unreachable: tenacity either returns or raises")
+
+
+async def _send_once(bot: Bot, chat_id: int, reply: Reply) -> int:
     if reply.document is not None:
         doc = reply.document
         message = await bot.send_document(
@@ -55,13 +115,15 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> int:
     return message.message_id
 
 
-async def send_replies(bot: Bot, conv: Conversation, chat: Chat, replies: list[Reply]) -> None:
+async def send_replies(
+    bot: Bot, throttle: Throttle, conv: Conversation, chat: Chat, replies: list[Reply]
+) -> None:
     """Send `replies` in order, telling the conversation each message id; a digest is
-    marked sent once all its messages are out."""
+    marked sent once all its messages are out. A 403 marks the user blocked."""
     deliveries: set[int] = set()
     try:
         for reply in replies:
-            message_id = await send_reply(bot, chat.id, reply)
+            message_id = await send_reply(bot, throttle, chat.id, reply)
             conv.sent(chat, reply, message_id)
             if reply.delivery_id is not None:
                 deliveries.add(reply.delivery_id)

@@ -1,0 +1,183 @@
+"""Daily delivery through an outbox that survives crashes.
+
+A sweep (every minute) does two things. First, for every active user whose local time has
+passed their digest time and who has no digest for their local date, it ranks the papers
+they have not been sent and writes the digest to the outbox (pending) in one transaction.
+Second, it sends every pending digest: each message's Telegram id is stored the moment it
+is sent, so after a crash only the unsent messages go out (at worst the one in flight is
+repeated). Failures are retried with backoff, then marked failed with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+from telegram import Bot
+from telegram.error import Forbidden, TelegramError
+
+from bot.assistant.digests import unsent_replies, write_digest
+from bot.digest import DayContext
+from bot.llm import LLMClient
+from bot.ranking.semantic import Embedder
+from bot.telegram.sender import send_reply
+from bot.telegram.throttle import Throttle
+from bot.timeprefs import is_due
+from storage.deliveries import (
+    Delivery,
+    chats_with_delivery,
+    pending_deliveries,
+    record_failure,
+    set_message_id,
+    set_status,
+)
+from storage.papers import latest_day
+from storage.users import User, active_users, get_user, update_user
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY_BASE_S = 60  # then 2, 4, 8 … minutes
+SEND_CONCURRENCY = 64  # chats served at once; the throttle keeps the overall rate
+EMPTY_DIGEST_MODES = ("top3", "skip")
+
+
+@dataclass
+class SweepReport:
+    prepared: int = 0
+    skipped: int = 0
+    sent: int = 0
+    messages: int = 0
+    failed: int = 0
+    blocked: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.prepared} prepared, {self.skipped} skipped, {self.sent} sent "
+            f"({self.messages} messages), {self.failed} failed, {self.blocked} blocked"
+        )
+
+
+class Deliverer:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        llm: LLMClient,
+        bot: Bot,
+        throttle: Throttle,
+        *,
+        embedder: Embedder | None = None,
+        empty_digest: str = "top3",
+        use_rerank: bool = False,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.db, self.llm, self.bot, self.throttle = db, llm, bot, throttle
+        self.embedder = embedder
+        self.empty_digest = empty_digest
+        self.use_rerank = use_rerank
+        self.sleep = sleep
+
+    async def sweep(self, now_utc: datetime | None = None) -> SweepReport:
+        """Prepare digests for every user now due, then send everything pending."""
+        now = now_utc or datetime.now(UTC)
+        report = SweepReport()
+        await self.prepare_due(now, report)
+        await self.send_pending(now, report)
+        if report.prepared or report.sent or report.failed:
+            log.info("delivery sweep: %s", report.summary())
+        return report
+
+    def due_users(self, now: datetime) -> list[tuple[User, str]]:
+        """Active users past their digest time with no digest for their local date."""
+        candidates = []
+        for user in active_users(self.db):
+            due, local = is_due(user.timezone, user.digest_time, now)
+            if due:
+                candidates.append((user, local.isoformat()))
+        if not candidates:
+            return []
+        done = chats_with_delivery(self.db, sorted({day for _, day in candidates}))
+        return [(u, day) for u, day in candidates if (u.chat_id, day) not in done]
+
+    async def prepare_due(self, now: datetime, report: SweepReport) -> None:
+        due = self.due_users(now)
+        if not due:
+            return
+        day = latest_day(self.db)
+        ctx = DayContext.load(self.db, day, self.embedder) if day else None
+        empty = {"nothing_matched": "skipped" if self.empty_digest == "skip" else "pending"}
+        for user, local_day in due:
+            _, digest = await write_digest(
+                self.db,
+                self.llm,
+                ctx,
+                user,
+                local_day,
+                use_rerank=self.use_rerank,
+                empty_status=empty,
+            )
+            if digest.status == "nothing_matched" and self.empty_digest == "skip":
+                report.skipped += 1
+            else:
+                report.prepared += 1
+
+    async def send_pending(self, now: datetime, report: SweepReport) -> None:
+        pending = pending_deliveries(self.db, now.isoformat(timespec="seconds"))
+        limit = asyncio.Semaphore(SEND_CONCURRENCY)
+
+        async def one(delivery: Delivery) -> None:
+            async with limit:
+                await self._send(delivery, now, report)
+
+        await asyncio.gather(*(one(d) for d in pending))
+
+    async def _send(self, delivery: Delivery, now: datetime, report: SweepReport) -> None:
+        user = get_user(self.db, delivery.chat_id)
+        if user is None:  # they used /forget meanwhile: the row is gone with them
+            return
+        replies = unsent_replies(self.db, delivery, self.llm.model, user.language or "en")
+        try:
+            for reply in replies:
+                message_id = await send_reply(
+                    self.bot, self.throttle, user.chat_id, reply, sleep=self.sleep
+                )
+                if reply.paper_ids:
+                    set_message_id(self.db, delivery.id, reply.paper_ids, message_id)
+                report.messages += 1
+        except Forbidden:
+            update_user(self.db, user.chat_id, blocked=1)
+            record_failure(self.db, delivery.id, "blocked by the user", retry_at_utc=None)
+            report.blocked += 1
+            return
+        except TelegramError as exc:
+            self._failed(delivery, now, f"{type(exc).__name__}: {exc}", report)
+            return
+        set_status(self.db, delivery.id, "sent")
+        report.sent += 1
+
+    def _failed(self, delivery: Delivery, now: datetime, error: str, report: SweepReport) -> None:
+        attempts = delivery.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            record_failure(self.db, delivery.id, error, retry_at_utc=None)
+            log.error(
+                "delivery %d to chat %d failed for good: %s", delivery.id, delivery.chat_id, error
+            )
+        else:
+            retry = now + timedelta(seconds=RETRY_BASE_S * 2 ** (attempts - 1))
+            record_failure(
+                self.db, delivery.id, error, retry_at_utc=retry.isoformat(timespec="seconds")
+            )
+            log.warning(
+                "delivery %d to chat %d failed (%s); retrying at %s",
+                delivery.id,
+                delivery.chat_id,
+                error,
+                retry.isoformat(timespec="minutes"),
+            )
+        report.failed += 1
+        report.errors.append(error)
