@@ -42,6 +42,7 @@ class Settings:
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     admin_ids: frozenset[int] = frozenset()
     questions_per_hour: int = 30
+    empty_digest: str = "top3"
 
     @property
     def llm_enabled(self) -> bool:
@@ -141,6 +142,12 @@ def _ids(raw: str) -> frozenset[int]:
         raise ValueError("expected comma-separated numeric Telegram user ids") from None
 
 
+def _empty_digest(raw: str) -> str:
+    if raw not in ("top3", "skip"):
+        raise ValueError("expected top3 (send 'nothing matched' with today's top 3) or skip")
+    return raw
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -174,5 +181,6 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "telegram_api_url": ("TELEGRAM_API_URL", _url),
     "admin_ids": ("PAPERBOY_ADMIN_IDS", _ids),
     "questions_per_hour": ("PAPERBOY_QUESTIONS_PER_HOUR", _positive_int),
+    "empty_digest": ("PAPERBOY_EMPTY_DIGEST", _empty_digest),
 }
 _SECRETS = ("openai_api_key", "telegram_bot_token")

@@ -258,8 +258,9 @@ def _empty_html(digest: Digest) -> str:
     if digest.popular:
         lines.append("\nToday's most upvoted, in case:")
         for paper in digest.popular:
-            link = paper.links.arxiv or paper.links.hf or ""
-            lines.append(f'• <a href="{e(link)}">{e(_clip(paper.title, 200))}</a>')
+            link = paper.links.arxiv or paper.links.hf
+            title = e(_clip(paper.title, 200))
+            lines.append(f'• <a href="{e(link)}">{title}</a>' if link else f"• {title}")
     lines.append("\nTune what you get with /interests or /settings.")
     return "\n".join(lines)
 

@@ -1,5 +1,5 @@
-"""APScheduler jobs on the service's event loop: ingest several times a day (UTC), then
-summarise whatever is new."""
+"""APScheduler jobs on the service's event loop: ingest several times a day (UTC) and
+summarise what is new; a delivery sweep every minute."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sqlite_utils
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.ingest import store_day
 from bot.llm import LLMClient
 from bot.sources import SourceError, load_day
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 # A host that slept through a run still ingests once on waking (coalesced), within an hour.
 MISFIRE_GRACE_S = 3600
+SWEEP_INTERVAL_S = 60
 
 
 async def ingest_job(db: sqlite_utils.Database, settings: Settings, llm: LLMClient) -> None:
@@ -39,8 +41,20 @@ async def ingest_job(db: sqlite_utils.Database, settings: Settings, llm: LLMClie
         log.info("summaries written: %d for %d papers", written, len(papers))
 
 
+async def sweep_job(deliverer: Deliverer) -> None:
+    """One delivery sweep. It works from the database's state, not the clock of the last
+    run: a sweep missed while the host slept or the process was down loses nothing."""
+    try:
+        await deliverer.sweep()
+    except Exception:  # one bad sweep must not stop the next one; the outbox keeps state
+        log.exception("delivery sweep failed; the next sweep retries")
+
+
 def build_scheduler(
-    db: sqlite_utils.Database, settings: Settings, llm: LLMClient
+    db: sqlite_utils.Database,
+    settings: Settings,
+    llm: LLMClient,
+    deliverer: Deliverer | None = None,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
@@ -53,4 +67,15 @@ def build_scheduler(
         misfire_grace_time=MISFIRE_GRACE_S,
         max_instances=1,
     )
+    if deliverer is not None:
+        scheduler.add_job(
+            sweep_job,
+            "interval",
+            seconds=SWEEP_INTERVAL_S,
+            args=[deliverer],
+            id="delivery-sweep",
+            coalesce=True,  # after a pause, one sweep, not a burst of them
+            max_instances=1,  # a long sweep is never run twice at once
+            misfire_grace_time=SWEEP_INTERVAL_S,
+        )
     return scheduler

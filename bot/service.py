@@ -1,4 +1,5 @@
-"""`paperboy run`: the bot and the scheduler in one asyncio loop, stopped by SIGINT/SIGTERM."""
+"""`paperboy run`: the bot, scheduled ingest and the delivery sweep in one asyncio loop,
+stopped cleanly by SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -6,40 +7,88 @@ import asyncio
 import logging
 import signal
 
+import sqlite_utils
+
 from bot.assistant import Conversation
 from bot.config import Settings
+from bot.delivery import Deliverer, SweepReport
 from bot.llm import LLMClient
 from bot.ranking.semantic import load_local_embedder
-from bot.scheduler import build_scheduler, ingest_job
-from bot.telegram.app import build_application
+from bot.scheduler import build_scheduler, ingest_job, sweep_job
+from bot.telegram.app import TokenMissing, build_application, make_bot
 from bot.telegram.app import start as start_bot
 from bot.telegram.app import stop as stop_bot
+from bot.telegram.throttle import Throttle
 from storage import open_db
 
 log = logging.getLogger(__name__)
+
+
+async def _catch_up(
+    db: sqlite_utils.Database, settings: Settings, llm: LLMClient, deliverer: Deliverer
+) -> None:
+    await ingest_job(db, settings, llm)
+    await sweep_job(deliverer)
 
 
 async def run_forever(settings: Settings) -> None:
     db = open_db(settings.db_path)
     llm = LLMClient(settings, db)
     try:
-        conv = Conversation(db, settings, llm, embedder=load_local_embedder())
-        app = build_application(settings, conv)
+        embedder = load_local_embedder()
+        conv = Conversation(db, settings, llm, embedder=embedder)
+        throttle = Throttle()  # one budget for replies and digests alike
+        app = build_application(settings, conv, throttle)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await start_bot(app)
-        scheduler = build_scheduler(db, settings, llm)
+        deliverer = Deliverer(
+            db,
+            llm,
+            app.bot,
+            throttle,
+            embedder=embedder,
+            empty_digest=settings.empty_digest,
+            use_rerank=settings.llm_rerank,
+        )
+        scheduler = build_scheduler(db, settings, llm, deliverer)
         scheduler.start()
         log.info("paperboy running as @%s; Ctrl-C to stop", app.bot.username)
+        # Catch up at once: today's list, and digests left pending by a crash or downtime.
+        catch_up = asyncio.create_task(_catch_up(db, settings, llm, deliverer))
         try:
-            await ingest_job(db, settings, llm)
             await stop.wait()
         finally:
+            catch_up.cancel()
             scheduler.shutdown(wait=False)
             await stop_bot(app)
     finally:
         await llm.aclose()
         db.close()
         log.info("paperboy stopped")
+
+
+async def sweep_once(settings: Settings) -> SweepReport:
+    """One delivery sweep with a bare Bot (no polling), for cron-style deployments."""
+    if not settings.telegram_bot_token:
+        raise TokenMissing("TELEGRAM_BOT_TOKEN is not set: send-due needs it to send digests.")
+    db = open_db(settings.db_path)
+    llm = LLMClient(settings, db)
+    bot = make_bot(settings)
+    try:
+        async with bot:
+            deliverer = Deliverer(
+                db,
+                llm,
+                bot,
+                Throttle(),
+                embedder=load_local_embedder(),
+                empty_digest=settings.empty_digest,
+                use_rerank=settings.llm_rerank,
+            )
+            return await deliverer.sweep()
+    finally:
+        await llm.aclose()
+        db.close()

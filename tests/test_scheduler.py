@@ -9,10 +9,13 @@ import time
 from pathlib import Path
 
 import sqlite_utils
+from telegram import Bot
 
 from bot.config import Settings
+from bot.delivery import Deliverer
 from bot.llm import LLMClient
 from bot.scheduler import build_scheduler, ingest_job
+from bot.telegram.throttle import Throttle
 from tests.fakes.http_server import FakeServer, Reply, scripted
 from tests.fakes.openai_server import FakeLLM
 from tests.fakes.papers_api import api_item, payload
@@ -37,12 +40,19 @@ async def test_ingest_job_survives_a_failing_source(db: sqlite_utils.Database) -
     assert db.table("papers").count == 0
 
 
-def test_ingest_runs_at_the_configured_hours(db: sqlite_utils.Database) -> None:
+def test_jobs_ingest_at_the_configured_hours_and_sweep_every_minute(
+    db: sqlite_utils.Database,
+) -> None:
     settings = Settings(ingest_hours_utc=(5, 17))
-    scheduler = build_scheduler(db, settings, LLMClient(settings, db))
-    (job,) = scheduler.get_jobs()
-    assert str(job.trigger) == "cron[hour='5,17']"
-    assert job.coalesce and job.misfire_grace_time == 3600
+    llm = LLMClient(settings, db)
+    deliverer = Deliverer(db, llm, Bot(TOKEN), Throttle())
+    scheduler = build_scheduler(db, settings, llm, deliverer)
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert str(jobs["ingest"].trigger) == "cron[hour='5,17']"
+    assert jobs["ingest"].coalesce and jobs["ingest"].misfire_grace_time == 3600
+    sweep = jobs["delivery-sweep"]
+    assert str(sweep.trigger) == "interval[0:01:00]"
+    assert sweep.coalesce and sweep.max_instances == 1
 
 
 def test_run_without_a_token_explains_what_to_do(tmp_path: Path) -> None:

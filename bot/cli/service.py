@@ -1,4 +1,4 @@
-"""The long-running service command."""
+"""The service commands: run (bot + scheduler), send-due (one sweep), deliveries."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import asyncio
 
 import click
 
-from bot.cli.app import cli
+from bot.cli.app import cli, database, valid_date
 from bot.config import Settings
+from storage.deliveries import list_deliveries, status_counts
 
 
 @cli.command()
@@ -21,3 +22,41 @@ def run(settings: Settings) -> None:
         asyncio.run(run_forever(settings))
     except TokenMissing as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@cli.command("send-due")
+@click.pass_obj
+def send_due(settings: Settings) -> None:
+    """One delivery sweep now: digests for everyone due, and anything pending (for cron)."""
+    from bot.service import sweep_once
+    from bot.telegram.app import TokenMissing
+
+    try:
+        report = asyncio.run(sweep_once(settings))
+    except TokenMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+    for error in report.errors[:20]:
+        click.echo(f"  failed: {error}", err=True)
+
+
+@cli.command()
+@click.option("--day", callback=valid_date, help="The users' local day, YYYY-MM-DD.")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed", "skipped"]))
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.pass_obj
+def deliveries(settings: Settings, day: str | None, status: str | None, limit: int) -> None:
+    """List digests in the outbox, newest first, with status and the last error."""
+    with database(settings) as db:
+        rows = list_deliveries(db, day=day, status=status, limit=limit)
+        counts = status_counts(db)
+    click.echo("by status: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    if not rows:
+        click.echo("no deliveries match")
+    for delivery, items in rows:
+        error = f"  ({delivery.error})" if delivery.error else ""
+        what = f"{items} paper(s)" if items else (delivery.empty_reason or "empty")
+        click.echo(
+            f"  #{delivery.id:<6} chat {delivery.chat_id:<12} {delivery.local_day}  "
+            f"{delivery.status:<8} attempts {delivery.attempts}  {what}{error}"
+        )

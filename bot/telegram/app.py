@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.constants import ChatAction, ChatMemberStatus
 from telegram.ext import (
     Application,
@@ -16,6 +16,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.assistant.replies import Keyboard
@@ -63,6 +64,19 @@ def build_application(
     app.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(on_error)
     return app
+
+
+def make_bot(settings: Settings) -> Bot:
+    """A bare Bot on the configured API (for sweeps outside the polling service)."""
+    assert settings.telegram_bot_token
+    api = settings.telegram_api_url
+    request = HTTPXRequest(connection_pool_size=32, pool_timeout=30)
+    return Bot(
+        settings.telegram_bot_token,
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+        request=request,
+    )
 
 
 async def start(app: Application, *, poll_timeout: int = 30) -> None:  # type: ignore[type-arg]

@@ -52,8 +52,14 @@ Fault = Callable[[str, dict[str, Any]], Reply | None]
 
 
 class FakeTelegram:
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, *, enforce_limits: bool = False) -> None:
+        """With `enforce_limits`, sends beyond 30 per second overall or 1 per second per
+        chat get a 429 with retry_after, as Telegram's would."""
         self.token = token
+        self.enforce_limits = enforce_limits
+        self.too_many: list[float] = []  # when each 429 was returned
+        self._recent: list[float] = []
+        self._last_to_chat: dict[int, float] = {}
         self.sent: list[Sent] = []
         self.requests: list[Request] = []
         self.fault: Fault | None = None
@@ -228,10 +234,27 @@ class FakeTelegram:
                 self._lock.wait(wait)
             return _ok(list(self._updates))
 
+    def _over_limit(self, chat_id: int) -> Reply | None:
+        if not self.enforce_limits:
+            return None
+        with self._lock:
+            now = time.monotonic()
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            last = self._last_to_chat.get(chat_id)
+            if len(self._recent) >= 30 or (last is not None and now - last < 1.0):
+                self.too_many.append(now)
+                return too_many_requests(1)
+            self._recent.append(now)
+            self._last_to_chat[chat_id] = now
+        return None
+
     def _m_sendMessage(self, p: dict[str, Any]) -> Reply:
         chat_id = int(p["chat_id"])
         if chat_id in self.blocked_chats:
             return _error(403, "Forbidden: bot was blocked by the user")
+        limited = self._over_limit(chat_id)
+        if limited is not None:
+            return limited
         message_id = next(self._message_ids)
         self._record("sendMessage", p, message_id)
         return _ok(_message(message_id, chat_id, p.get("text", "")))
