@@ -37,6 +37,16 @@ def valid_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
+interest_option = click.option(
+    "--interest",
+    "interests",
+    multiple=True,
+    required=True,
+    metavar="TEXT",
+    help="An interest; repeat it for more. Also 'author: NAME', 'not: TOPIC'.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def cli(ctx: click.Context) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import sqlite_utils
 
-from bot.cli.app import cli, database, valid_date
+from bot.cli.app import cli, database, interest_option, valid_date
 from bot.cli.library import local_embedder, parse_interests
 from bot.config import Settings
 from bot.demo import run_demo
@@ -26,14 +26,7 @@ from storage.papers import Paper, latest_day, papers_for_day
 
 
 @cli.command()
-@click.option(
-    "--interest",
-    "interests",
-    multiple=True,
-    required=True,
-    metavar="TEXT",
-    help="An interest; repeat for several.",
-)
+@interest_option
 @click.option("--date", "day", callback=valid_date, help="Day (default: the latest stored).")
 @click.option(
     "--papers",

@@ -10,7 +10,7 @@ from dataclasses import asdict
 import click
 import sqlite_utils
 
-from bot.cli.app import cli, database, valid_date
+from bot.cli.app import cli, database, interest_option, valid_date
 from bot.config import Settings
 from bot.ingest import IngestReport, store_day
 from bot.interests import InterestError, parse_interest
@@ -126,14 +126,7 @@ def db_migrate(settings: Settings) -> None:
     type=click.Path(dir_okay=False),
     help="A JSON file in the Hugging Face Daily Papers shape.",
 )
-@click.option(
-    "--interest",
-    "interests",
-    multiple=True,
-    required=True,
-    metavar="TEXT",
-    help="An interest; repeat it for more. Also 'author: NAME', 'not: TOPIC'.",
-)
+@interest_option
 @click.option(
     "--top",
     default=10,
