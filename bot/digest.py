@@ -16,7 +16,7 @@ from bot.llm import LLMClient
 from bot.ranking import DayRanker, Match, Profile, make_ranker
 from bot.ranking.semantic import Embedder
 from bot.rerank import MAX_CANDIDATES, rerank
-from bot.summaries import Summary, summaries_for
+from bot.summaries import Summary, summaries_for, summarize_papers
 from bot.telegram_html import TELEGRAM_LIMIT, telegram_length
 from storage.papers import Paper, papers_for_day, sources_for_day
 
@@ -124,7 +124,12 @@ async def digest_for(
     if use_rerank:
         matches = await rerank(llm, profile.interests, matches)
     matches = matches[:limit]
-    summaries = summaries_for(db, [m.paper for m in matches], model=llm.model, language=language)
+    chosen = [m.paper for m in matches]
+    if language != "en":
+        # Summaries in other languages are written on first need (then cached and shared);
+        # English ones come from the job that runs after each ingest.
+        await summarize_papers(db, llm, chosen, language=language)
+    summaries = summaries_for(db, chosen, model=llm.model, language=language)
     return choose(ctx.day, ctx.sources, papers, matches, summaries, limit=limit)
 
 

@@ -40,6 +40,9 @@ TRANSIENT = (
 )
 
 
+CIRCUIT_OPEN_S = 60.0
+
+
 class LLMUnavailable(RuntimeError):
     """No answer from the model: not configured, down after retries, refused, or over budget."""
 
@@ -81,8 +84,10 @@ class LLMClient:
         *,
         backoff_s: float = 1.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.model = settings.llm_model
+        self._clock = clock
         self.enabled = settings.llm_enabled
         self._settings = settings
         self._db = db
@@ -90,6 +95,7 @@ class LLMClient:
         self._sleep = sleep
         self._limit = asyncio.Semaphore(settings.llm_concurrency)
         self._budget_warned_for: str | None = None
+        self._down_until = 0.0
         self._client = (
             openai.AsyncOpenAI(
                 base_url=settings.openai_base_url,
@@ -122,6 +128,11 @@ class LLMClient:
         if self._client is None:
             raise LLMUnavailable("no LLM configured (set OPENAI_BASE_URL or OPENAI_API_KEY)")
         self._check_budget()
+        if self._clock() < self._down_until:
+            raise LLMUnavailable(
+                f"{purpose}: the LLM endpoint failed recently; not retrying "
+                "until it has had a minute"
+            )
         async with self._limit:
             retrying = AsyncRetrying(
                 retry=retry_if_exception_type(TRANSIENT),
@@ -136,6 +147,11 @@ class LLMClient:
                         return await self._call_once(
                             purpose, messages, prompt_version, max_tokens, temperature
                         )
+            except TRANSIENT as exc:
+                # Down after all retries: fail fast for a while, so that hundreds of digests
+                # fall back at once instead of each waiting through its own retries.
+                self._down_until = self._clock() + CIRCUIT_OPEN_S
+                raise LLMUnavailable(f"{purpose}: {_describe(exc)}") from exc
             except openai.OpenAIError as exc:
                 raise LLMUnavailable(f"{purpose}: {_describe(exc)}") from exc
         raise AssertionError("unreachable: tenacity either returns or raises")

@@ -211,3 +211,13 @@ def set_status(
 def status_counts(db: sqlite_utils.Database) -> dict[str, int]:
     rows = db.execute("SELECT status, count(*) FROM deliveries GROUP BY status")
     return {status: count for status, count in rows}
+
+
+def recent_errors(db: sqlite_utils.Database, limit: int = 3) -> list[tuple[int, str, str]]:
+    """(delivery id, status, error) of the latest deliveries that failed or are retrying."""
+    rows = db.execute(
+        "SELECT id, status, error FROM deliveries WHERE error IS NOT NULL AND status != 'sent' "
+        "ORDER BY id DESC LIMIT ?",
+        [limit],
+    )
+    return [(row[0], row[1], row[2]) for row in rows]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from bot.assistant import Chat, Conversation
 from bot.cli import cli
+from bot.config import Settings
+from bot.llm import LLMClient
 from storage import open_db
 from storage.interests import add_interest
 from storage.users import ensure_user, update_user
@@ -49,6 +53,11 @@ def test_send_due_then_list_deliveries(env: dict[str, str]) -> None:
     failed = run(env, "deliveries", "--status", "failed")
     assert failed.output.count("chat ") == 1
     assert "no deliveries match" in run(env, "deliveries", "--day", "1999-01-01").output
+    settings = Settings(admin_ids=frozenset({99}))
+    conv = Conversation(db, settings, LLMClient(settings, db))
+    (stats,) = asyncio.run(conv.command(Chat(99), "stats", ""))
+    assert "deliveries: failed 1, pending 1, sent 1" in stats.html
+    assert "blocked by the user" in stats.html and "Bad Gateway" in stats.html
 
 
 def test_send_due_without_a_token_explains(env: dict[str, str]) -> None:

@@ -174,6 +174,19 @@ async def test_llm_down_at_delivery_time_still_delivers_on_time(db: sqlite_utils
     assert "extract from the abstract" in text
 
 
+async def test_summaries_in_the_users_language_are_written_at_delivery(
+    db: sqlite_utils.Database,
+) -> None:
+    with FakeLLM() as fake:
+        async with world(db, llm_url=fake.base_url) as w:
+            w.user(1)
+            update_user(db, 1, language="German")
+            await w.deliverer.sweep(at("2025-03-03T08:00"))
+    (text,) = w.digests_to(1)
+    assert "This paper studies" in text and "extract from the abstract" not in text
+    assert any("German" in p["messages"][0]["content"] for p in fake.payloads)
+
+
 async def test_a_429_storm_is_waited_out(db: sqlite_utils.Database) -> None:
     async with world(db) as w:
         for chat in range(1, 6):

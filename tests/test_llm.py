@@ -226,3 +226,19 @@ async def test_every_call_is_in_llm_calls(stored: sqlite_utils.Database) -> None
         await summarize_papers(stored, client(stored, fake), PAPERS, batch_size=3)
     usage = usage_since(stored, "2000-01-01")
     assert usage.calls == len(fake.payloads) == 3 and usage.failed == 1
+
+
+async def test_after_retries_run_out_calls_fail_fast_for_a_while(
+    db: sqlite_utils.Database,
+) -> None:
+    now = [1000.0]
+    with FakeLLM(sequence(error(502), error(502), error(502), None)) as fake:
+        settings = Settings(openai_base_url=fake.base_url, llm_attempts=3)
+        llm = LLMClient(settings, db, backoff_s=0.01, sleep=Sleeps(), clock=lambda: now[0])
+        with pytest.raises(LLMUnavailable, match="HTTP 502"):
+            await llm.complete("qa", MESSAGES, prompt_version="v1")
+        with pytest.raises(LLMUnavailable, match="failed recently"):
+            await llm.complete("qa", MESSAGES, prompt_version="v1")
+        assert len(fake.payloads) == 3  # the second call never reached the server
+        now[0] += 61  # a minute later
+        assert (await llm.complete("qa", MESSAGES, prompt_version="v1")).text

@@ -16,7 +16,7 @@ from bot.callbacks import encode
 from bot.digest import Button, DayContext, render_html
 from bot.llm import start_of_utc_day
 from bot.timeprefs import PreferenceError, local_day, parse_time, parse_timezone
-from storage.deliveries import delivery_for_day, status_counts
+from storage.deliveries import delivery_for_day, recent_errors, status_counts
 from storage.feedback import saved_paper_ids
 from storage.interests import list_interests, remove_interest
 from storage.llm_calls import usage_since
@@ -313,6 +313,10 @@ async def stats(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
         f"LLM today: {usage.calls} calls ({usage.failed} failed), "
         f"{usage.tokens_in + usage.tokens_out:,} of {budget:,} tokens",
     ]
+    errors = recent_errors(conv.db)
+    if errors:
+        lines.append("latest delivery errors (paperboy deliveries for all):")
+        lines += [f"  #{did} {status}: {escape(error)}" for did, status, error in errors]
     return [Reply("\n".join(lines))]
 
 
