@@ -45,7 +45,7 @@ async def run(users: int) -> None:
         store_day(db, await load_day("sample", None, papers_url=""))
         for chat in range(1, users + 1):
             ensure_user(db, chat)
-            update_user(db, chat, digest_time="00:00", papers_per_digest=3)
+            update_user(db, chat, digest_time="00:00")  # default 5 papers: often 2 messages
             add_interest(db, chat, "topic", TOPICS[chat % len(TOPICS)])
         with FakeTelegram(enforce_limits=True) as tg:
             settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=tg.api_url)

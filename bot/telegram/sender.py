@@ -85,8 +85,8 @@ async def send_reply(
     )
     async for attempt in retrying:
         with attempt:
-            await throttle.wait(chat_id)
-            return await _send_once(bot, chat_id, reply)
+            async with throttle.slot(chat_id):
+                return await _send_once(bot, chat_id, reply)
     raise AssertionError("unreachable: tenacity either returns or raises")
 
 

@@ -4,6 +4,11 @@ private chats). Spacing, not bursts, so no one-second window ever holds more tha
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from aiolimiter import AsyncLimiter
 
 OVERALL_PER_SECOND = 29.5  # a hair under 30: timer jitter must not tip a window over
@@ -18,14 +23,33 @@ class Throttle:
     ) -> None:
         self._overall = AsyncLimiter(1, 1 / per_second)
         self._chat_interval = per_chat_interval_s
-        self._chats: dict[int, AsyncLimiter] = {}
+        self._last_done: dict[int, float] = {}
+        self._chat_locks: dict[int, asyncio.Lock] = {}
 
-    async def wait(self, chat_id: int) -> None:
-        """Return when one more message to `chat_id` keeps within both limits."""
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            if len(self._chats) > 50_000:  # forget idle chats rather than grow forever
-                self._chats.clear()
-            chat = self._chats[chat_id] = AsyncLimiter(1, self._chat_interval)
-        await chat.acquire()
-        await self._overall.acquire()
+    @asynccontextmanager
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold while sending one message to `chat_id`. The per-chat gap is counted from
+        the end of the previous send, so a request that was slow to arrive (a connection
+        being opened) cannot land too close to the next one."""
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            if len(self._chat_locks) > 50_000:  # forget idle chats rather than grow forever
+                self._forget_idle()
+            lock = self._chat_locks[chat_id] = asyncio.Lock()
+        async with lock:
+            last = self._last_done.get(chat_id)
+            if last is not None:
+                await asyncio.sleep(max(0.0, last + self._chat_interval - time.monotonic()))
+            await self._overall.acquire()
+            try:
+                yield
+            finally:
+                self._last_done[chat_id] = time.monotonic()
+
+    def _forget_idle(self) -> None:
+        cutoff = time.monotonic() - self._chat_interval
+        for chat_id in [c for c, t in self._last_done.items() if t < cutoff]:
+            lock = self._chat_locks.get(chat_id)
+            if lock is not None and not lock.locked():
+                del self._chat_locks[chat_id]
+                del self._last_done[chat_id]
