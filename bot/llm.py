@@ -18,16 +18,10 @@ from typing import Any
 
 import openai
 import sqlite_utils
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
 from bot.config import Settings
-from bot.sources.hf_api import MAX_RETRY_AFTER_S, parse_retry_after
+from bot.retrying import WaitAsAsked, parse_retry_after
 from storage.llm_calls import LLMCall, record_call, usage_since
 
 log = logging.getLogger(__name__)
@@ -61,19 +55,10 @@ class Completion:
 Message = dict[str, str]
 
 
-class _Wait:
-    """A 429's retry-after when the server sent one, else capped exponential backoff."""
-
-    def __init__(self, backoff_s: float) -> None:
-        self._exponential = wait_exponential(multiplier=backoff_s, max=30)
-
-    def __call__(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, openai.APIStatusError):
-            after = parse_retry_after(exc.response.headers.get("retry-after"))
-            if after is not None:
-                return min(after, MAX_RETRY_AFTER_S)
-        return float(self._exponential(state))
+def _asked(exc: BaseException) -> float | None:
+    if isinstance(exc, openai.APIStatusError):
+        return parse_retry_after(exc.response.headers.get("retry-after"))
+    return None
 
 
 class LLMClient:
@@ -137,7 +122,7 @@ class LLMClient:
             retrying = AsyncRetrying(
                 retry=retry_if_exception_type(TRANSIENT),
                 stop=stop_after_attempt(self._settings.llm_attempts),
-                wait=_Wait(self._backoff_s),
+                wait=WaitAsAsked(_asked, backoff_s=self._backoff_s),
                 sleep=self._sleep,
                 reraise=True,
             )

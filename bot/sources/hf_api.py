@@ -5,21 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+from bot.retrying import WaitAsAsked, parse_retry_after
 
 log = logging.getLogger(__name__)
-
-MAX_RETRY_AFTER_S = 120.0
 
 
 class FetchError(RuntimeError):
@@ -37,32 +29,8 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, RetryableStatus | httpx.TimeoutException | httpx.TransportError)
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After is either delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-class _Wait:
-    """Honour the server's Retry-After when it sent one, else capped exponential backoff."""
-
-    def __init__(self, backoff_s: float) -> None:
-        self._exponential = wait_exponential(multiplier=backoff_s, max=30)
-
-    def __call__(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RetryableStatus) and exc.retry_after is not None:
-            return min(exc.retry_after, MAX_RETRY_AFTER_S)
-        return float(self._exponential(state))
+def _asked(exc: BaseException) -> float | None:
+    return exc.retry_after if isinstance(exc, RetryableStatus) else None
 
 
 async def fetch_day(
@@ -78,7 +46,7 @@ async def fetch_day(
     retrying = AsyncRetrying(
         retry=retry_if_exception(_is_transient),
         stop=stop_after_attempt(attempts),
-        wait=_Wait(backoff_s),
+        wait=WaitAsAsked(_asked, backoff_s=backoff_s),
         sleep=sleep,
         reraise=True,
         before_sleep=lambda s: log.warning(

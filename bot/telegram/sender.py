@@ -15,14 +15,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from tenacity import (
     AsyncRetrying,
-    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential,
 )
 
 from bot.assistant import Chat, Conversation, Reply
 from bot.assistant.replies import Keyboard
+from bot.retrying import WaitAsAsked
 from bot.telegram.throttle import Throttle
 from bot.telegram_html import to_plain
 from storage.users import update_user
@@ -55,17 +54,9 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-class _Wait:
-    """Telegram's retry_after on a 429; capped exponential backoff otherwise."""
-
-    def __init__(self) -> None:
-        self._exponential = wait_exponential(multiplier=0.5, max=30)
-
-    def __call__(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RetryAfter):
-            return retry_after_seconds(exc) + 0.1
-        return float(self._exponential(state))
+def _asked(exc: BaseException) -> float | None:
+    # A hair over Telegram's retry_after, so the retry lands after the window reopens.
+    return retry_after_seconds(exc) + 0.1 if isinstance(exc, RetryAfter) else None
 
 
 async def send_reply(
@@ -75,7 +66,7 @@ async def send_reply(
     BadRequest (not fixable by retrying) or the last error once retries run out."""
     retrying = AsyncRetrying(
         retry=retry_if_exception(_transient),
-        wait=_Wait(),
+        wait=WaitAsAsked(_asked, backoff_s=0.5),
         sleep=sleep,
         stop=stop_after_attempt(SEND_ATTEMPTS),
         reraise=True,
