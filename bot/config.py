@@ -42,7 +42,9 @@ class Settings:
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     admin_ids: frozenset[int] = frozenset()
     questions_per_hour: int = 30
-    empty_digest: str = "top3"
+    empty_digest: str = "closest"
+    embeddings: str = "local"
+    embeddings_model: str = "text-embedding-3-small"
 
     @property
     def llm_enabled(self) -> bool:
@@ -143,8 +145,21 @@ def _ids(raw: str) -> frozenset[int]:
 
 
 def _empty_digest(raw: str) -> str:
-    if raw not in ("top3", "skip"):
-        raise ValueError("expected top3 (send 'nothing matched' with today's top 3) or skip")
+    if raw == "top3":  # the name before per-interest closest matches replaced the top 3
+        return "closest"
+    if raw not in ("closest", "skip"):
+        raise ValueError(
+            "expected closest (say nothing matched, with each interest's closest papers) or skip"
+        )
+    return raw
+
+
+def _embeddings(raw: str) -> str:
+    if raw not in ("local", "api", "off"):
+        raise ValueError(
+            "expected local (the model shipped with Paperboy), api (OPENAI_BASE_URL's "
+            "/v1/embeddings) or off (lexical matching only)"
+        )
     return raw
 
 
@@ -182,5 +197,7 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "admin_ids": ("PAPERBOY_ADMIN_IDS", _ids),
     "questions_per_hour": ("PAPERBOY_QUESTIONS_PER_HOUR", _positive_int),
     "empty_digest": ("PAPERBOY_EMPTY_DIGEST", _empty_digest),
+    "embeddings": ("PAPERBOY_EMBEDDINGS", _embeddings),
+    "embeddings_model": ("PAPERBOY_EMBEDDINGS_MODEL", str),
 }
 _SECRETS = ("openai_api_key", "telegram_bot_token")

@@ -23,7 +23,7 @@ from telegram.error import Forbidden, TelegramError
 from bot.assistant.digests import unsent_replies, write_digest
 from bot.digest import DayContext
 from bot.llm import LLMClient
-from bot.ranking.semantic import Embedder
+from bot.ranking.embedders import Embedder
 from bot.telegram.sender import send_reply
 from bot.telegram.throttle import Throttle
 from bot.timeprefs import is_due
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 RETRY_BASE_S = 60  # then 2, 4, 8 … minutes
 SEND_CONCURRENCY = 64  # chats served at once; the throttle keeps the overall rate
-EMPTY_DIGEST_MODES = ("top3", "skip")
+EMPTY_DIGEST_MODES = ("closest", "skip")
 
 
 @dataclass
@@ -72,7 +72,7 @@ class Deliverer:
         throttle: Throttle,
         *,
         embedder: Embedder | None = None,
-        empty_digest: str = "top3",
+        empty_digest: str = "closest",
         use_rerank: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -109,7 +109,7 @@ class Deliverer:
         if not due:
             return
         day = latest_day(self.db)
-        ctx = DayContext.load(self.db, day, self.embedder) if day else None
+        ctx = await DayContext.load(self.db, day, self.embedder) if day else None
         empty = {"nothing_matched": "skipped" if self.empty_digest == "skip" else "pending"}
         for user, local_day in due:
             _, digest = await write_digest(

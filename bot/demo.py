@@ -13,7 +13,7 @@ from bot.interests import parse_interest
 from bot.llm import LLMClient
 from bot.profiles import load_profile
 from bot.qa import answer, answer_text
-from bot.ranking.semantic import Embedder
+from bot.ranking.embedders import Embedder
 from bot.sources import load_day
 from bot.summaries import summarize_papers
 from storage.deliveries import OutboxItem, create_delivery, mark_sent

@@ -13,11 +13,12 @@ import sqlite_utils
 
 from bot.callbacks import encode
 from bot.llm import LLMClient
-from bot.ranking import DayRanker, Match, Profile, make_ranker
-from bot.ranking.semantic import Embedder
+from bot.ranking import DayRanker, Match, Profile, build_ranker
+from bot.ranking.embedders import Embedder
 from bot.rerank import MAX_CANDIDATES, rerank
 from bot.summaries import Summary, summaries_for, summarize_papers
 from bot.telegram_html import TELEGRAM_LIMIT, telegram_length
+from storage.interests import topic_texts
 from storage.papers import Paper, papers_for_day, sources_for_day
 
 MAX_ITEM = 3300
@@ -46,7 +47,7 @@ class Digest:
     total_papers: int
     items: tuple[DigestItem, ...]
     status: Status
-    popular: tuple[Paper, ...] = ()  # "today's top" when nothing matched
+    closest: tuple[Match, ...] = ()  # each interest's closest papers, when nothing matched
     listing_day: str = ""  # the day the source listed the papers, when it is not `day`
 
 
@@ -71,9 +72,10 @@ def choose(
     summaries: dict[str, Summary],
     *,
     limit: int = 5,
-    top_when_empty: int = 3,
+    closest: Sequence[Match] = (),
 ) -> Digest:
-    """The digest from ranked `matches` (best first) among the day's `papers`."""
+    """The digest from ranked `matches` (best first) among the day's `papers`; `closest`
+    is what to show instead when nothing cleared the cut-off."""
     if not papers:
         return Digest(day, tuple(sources), 0, (), "no_papers")
     items = tuple(
@@ -82,8 +84,7 @@ def choose(
     )
     if items:
         return Digest(day, tuple(sources), len(papers), items, "ok")
-    popular = sorted(papers, key=lambda p: -p.upvotes)[:top_when_empty]
-    return Digest(day, tuple(sources), len(papers), (), "nothing_matched", tuple(popular))
+    return Digest(day, tuple(sources), len(papers), (), "nothing_matched", closest=tuple(closest))
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,18 @@ class DayContext:
     ranker: DayRanker
 
     @classmethod
-    def load(
-        cls, db: sqlite_utils.Database, day: str, embedder: Embedder | None = None
+    async def load(
+        cls,
+        db: sqlite_utils.Database,
+        day: str,
+        embedder: Embedder | None = None,
+        interests: Sequence[str] = (),
     ) -> DayContext:
+        """The day's papers and ranker; `interests` (default: every stored topic interest)
+        are embedded up front, so remote embeddings serve every user of the run."""
         papers = papers_for_day(db, day)
-        ranker = make_ranker(papers, embedder=embedder, db=db)
+        texts = interests or (topic_texts(db) if embedder is not None else [])
+        ranker = await build_ranker(papers, embedder=embedder, db=db, interests=texts)
         return cls(day, tuple(sources_for_day(db, day)), tuple(papers), ranker)
 
 
@@ -124,6 +132,9 @@ async def digest_for(
     if use_rerank:
         matches = await rerank(llm, profile.interests, matches)
     matches = matches[:limit]
+    if not matches:
+        closest = [m for _, m in ctx.ranker.closest(profile) if m.paper.id not in excluded]
+        return choose(ctx.day, ctx.sources, papers, [], {}, closest=closest)
     chosen = [m.paper for m in matches]
     if language != "en":
         # Summaries in other languages are written on first need (then cached and shared);
@@ -147,7 +158,7 @@ async def build_digest(
 ) -> Digest:
     """One user's digest for `day` (builds the day's ranker: for many users, load a
     DayContext once and call digest_for)."""
-    ctx = DayContext.load(db, day, embedder)
+    ctx = await DayContext.load(db, day, embedder, [i.text for i in profile.interests])
     return await digest_for(
         ctx,
         db,
@@ -260,12 +271,13 @@ def _empty_html(digest: Digest) -> str:
         f"🔍 Nothing strongly matched your interests among the {digest.total_papers} new "
         f"papers for {e(digest.day)}."
     ]
-    if digest.popular:
-        lines.append("\nToday's most upvoted, in case:")
-        for paper in digest.popular:
-            link = paper.links.arxiv or paper.links.hf
-            title = e(_clip(paper.title, 200))
+    if digest.closest:
+        lines.append("\nClosest, weaker matches:")
+        for m in digest.closest:
+            link = m.paper.links.arxiv or m.paper.links.hf
+            title = e(_clip(m.paper.title, 200))
             lines.append(f'• <a href="{e(link)}">{title}</a>' if link else f"• {title}")
+            lines.append(f"  <i>{e(_clip(m.reason, 300))}</i>")
     lines.append("\nTune what you get with /interests or /settings.")
     return "\n".join(lines)
 
@@ -276,10 +288,12 @@ def render_text(digest: Digest) -> str:
         return f"No new papers for {digest.day} (weekend or holiday?)."
     if digest.status == "nothing_matched":
         lines = [
-            f"Nothing strongly matched among the {digest.total_papers} papers of "
-            f"{digest.day}. Today's most upvoted:"
+            f"Nothing strongly matched among the {digest.total_papers} papers of {digest.day}."
         ]
-        lines += [f"  - {p.title}" for p in digest.popular]
+        if digest.closest:
+            lines.append("Closest, weaker matches:")
+        for m in digest.closest:
+            lines += [f"  - {m.paper.title}", f"    {m.reason}"]
         return "\n".join(lines)
     sources = ", ".join(_source_name(s) for s in digest.sources)
     out = [

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 import sqlite_utils
@@ -35,6 +35,8 @@ TRANSIENT = (
 
 
 CIRCUIT_OPEN_S = 60.0
+EMBED_VERSION = "embed-1"  # llm_calls.prompt_version of embedding requests
+T = TypeVar("T")
 
 
 class LLMUnavailable(RuntimeError):
@@ -113,6 +115,20 @@ class LLMClient:
         if self._client is None:
             raise LLMUnavailable("no LLM configured (set OPENAI_BASE_URL or OPENAI_API_KEY)")
         self._check_budget()
+        return await self._with_retries(
+            purpose,
+            lambda: self._call_once(purpose, messages, prompt_version, max_tokens, temperature),
+        )
+
+    async def embed(self, texts: Sequence[str], *, model: str) -> list[list[float]]:
+        """Vectors for `texts` from `/v1/embeddings`, one request, retried and logged like a
+        completion (the budget counts its input tokens); raises LLMUnavailable."""
+        if self._client is None:
+            raise LLMUnavailable("no LLM configured (set OPENAI_BASE_URL or OPENAI_API_KEY)")
+        self._check_budget()
+        return await self._with_retries("embeddings", lambda: self._embed_once(texts, model))
+
+    async def _with_retries(self, purpose: str, call: Callable[[], Awaitable[T]]) -> T:
         if self._clock() < self._down_until:
             raise LLMUnavailable(
                 f"{purpose}: the LLM endpoint failed recently; not retrying "
@@ -129,9 +145,7 @@ class LLMClient:
             try:
                 async for attempt in retrying:
                     with attempt:
-                        return await self._call_once(
-                            purpose, messages, prompt_version, max_tokens, temperature
-                        )
+                        return await call()
             except TRANSIENT as exc:
                 # Down after all retries: fail fast for a while, so that hundreds of digests
                 # fall back at once instead of each waiting through its own retries.
@@ -140,6 +154,25 @@ class LLMClient:
             except openai.OpenAIError as exc:
                 raise LLMUnavailable(f"{purpose}: {_describe(exc)}") from exc
         raise AssertionError("unreachable: tenacity either returns or raises")
+
+    async def _embed_once(self, texts: Sequence[str], model: str) -> list[list[float]]:
+        assert self._client is not None
+        started = time.perf_counter()
+        try:
+            response = await self._client.embeddings.create(model=model, input=list(texts))
+        except openai.OpenAIError as exc:
+            self._record(
+                "embeddings", EMBED_VERSION, started, 0, 0, error=_describe(exc), model=model
+            )
+            raise
+        rows = sorted(response.data, key=lambda item: item.index)
+        if len(rows) != len(texts):
+            error = f"{len(rows)} vectors for {len(texts)} texts"
+            self._record("embeddings", EMBED_VERSION, started, 0, 0, error=error, model=model)
+            raise LLMUnavailable(f"embeddings: {error}")
+        tokens = response.usage.prompt_tokens if response.usage else 0
+        self._record("embeddings", EMBED_VERSION, started, tokens, 0, error=None, model=model)
+        return [list(item.embedding) for item in rows]
 
     async def _call_once(
         self,
@@ -169,10 +202,19 @@ class LLMClient:
         return Completion(text=text, tokens_in=tokens_in, tokens_out=tokens_out)
 
     def _record(
-        self, purpose: str, version: str, started: float, t_in: int, t_out: int, error: str | None
+        self,
+        purpose: str,
+        version: str,
+        started: float,
+        t_in: int,
+        t_out: int,
+        error: str | None,
+        model: str | None = None,
     ) -> None:
         latency = int((time.perf_counter() - started) * 1000)
-        call = LLMCall(purpose, self.model, version, t_in, t_out, latency, error is None, error)
+        call = LLMCall(
+            purpose, model or self.model, version, t_in, t_out, latency, error is None, error
+        )
         record_call(self._db, call)
 
     def _check_budget(self) -> None:

@@ -13,7 +13,7 @@ from bot.assistant import Conversation
 from bot.config import Settings
 from bot.delivery import Deliverer, SweepReport
 from bot.llm import LLMClient
-from bot.ranking.semantic import load_local_embedder
+from bot.ranking.embedders import make_embedder
 from bot.scheduler import build_scheduler, ingest_job, sweep_job
 from bot.telegram.app import TokenMissing, build_application, make_bot
 from bot.telegram.app import start as start_bot
@@ -35,7 +35,7 @@ async def run_forever(settings: Settings) -> None:
     db = open_db(settings.db_path)
     llm = LLMClient(settings, db)
     try:
-        embedder = load_local_embedder()
+        embedder = make_embedder(settings.embeddings, llm, settings.embeddings_model)
         conv = Conversation(db, settings, llm, embedder=embedder)
         throttle = Throttle()  # one budget for replies and digests alike
         app = build_application(settings, conv, throttle)
@@ -84,7 +84,7 @@ async def sweep_once(settings: Settings) -> SweepReport:
                 llm,
                 bot,
                 Throttle(),
-                embedder=load_local_embedder(),
+                embedder=make_embedder(settings.embeddings, llm, settings.embeddings_model),
                 empty_digest=settings.empty_digest,
                 use_rerank=settings.llm_rerank,
             )

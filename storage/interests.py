@@ -42,3 +42,10 @@ def remove_interest(db: sqlite_utils.Database, chat_id: int, interest_id: int) -
         "DELETE FROM interests WHERE chat_id = ? AND id = ?", [chat_id, interest_id]
     )
     return cursor.rowcount > 0
+
+
+def topic_texts(db: sqlite_utils.Database) -> list[str]:
+    """Every distinct topic interest text, of all users: what a day's run embeds up front.
+    Only the texts leave this module, never whose they are."""
+    rows = db.execute("SELECT DISTINCT text FROM interests WHERE kind = 'topic' ORDER BY text")
+    return [row[0] for row in rows]

@@ -165,3 +165,10 @@ def m004_delivery_retries(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE deliveries ADD COLUMN next_attempt_utc TEXT")
     db.execute("ALTER TABLE deliveries ADD COLUMN empty_reason TEXT")
     db.execute("CREATE INDEX deliveries_status ON deliveries(status, next_attempt_utc)")
+
+
+@migrations()
+def m005_embeddings_by_text_hash(db: sqlite_utils.Database) -> None:
+    # Vectors are now keyed by sha1 of the exact text embedded (kind 'text'), so a new
+    # version of an abstract gets a new vector. The old rows are a cache: drop them.
+    db.execute("DELETE FROM embeddings")

@@ -41,7 +41,8 @@ def test_text_output_lists_rank_id_title_score_reason(papers_file: Path) -> None
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "3 papers ranked (lexical only)" in lines[0]
-    assert lines[1].lstrip().startswith("1. 2503.00001") or lines[1].lstrip().startswith(
+    assert lines[2].startswith("mixture of experts: 2 above the cut-off")
+    assert lines[3].lstrip().startswith("1. 2503.00001") or lines[3].lstrip().startswith(
         "1. 2503.00003"
     )
     assert "your interest ‘mixture of experts’" in result.output

@@ -285,12 +285,17 @@ async def test_a_crash_mid_digest_resends_only_the_unsent_messages(
         assert all(i.telegram_message_id for i in items)
 
 
-async def test_empty_days_top3_or_skip(db: sqlite_utils.Database) -> None:
+async def test_empty_days_show_closest_matches_or_skip(db: sqlite_utils.Database) -> None:
     async with world(db) as w:
-        w.user(1, interest="protein folding")
+        w.user(1, interest="protein folding inference")
+        w.user(3, interest="protein folding")
         await w.deliverer.sweep(at("2025-03-03T08:00"))
         (text,) = w.digests_to(1)
-        assert "Nothing strongly matched" in text and "part 8" in text
+        assert "Nothing strongly matched" in text and "Closest, weaker matches" in text
+        assert "part " in text and "your interest ‘protein folding inference’" in text
+        assert "most upvoted" not in text
+        (nothing,) = w.digests_to(3)  # no word in common with any paper: no list at all
+        assert "Nothing strongly matched" in nothing and "Closest" not in nothing
     async with world(db, empty_digest="skip") as w:
         w.user(2, interest="protein folding")
         report = await w.deliverer.sweep(at("2025-03-03T08:00"))

@@ -17,7 +17,7 @@ from bot.digest import (
 )
 from bot.interests import parse_interest
 from bot.llm import LLMClient
-from bot.ranking import Profile
+from bot.ranking import Match, Profile
 from bot.summaries import Summary
 from bot.telegram_html import TELEGRAM_LIMIT, telegram_length
 from storage.papers import Links, Paper, upsert_papers
@@ -131,13 +131,16 @@ def test_callback_data_refuses_what_telegram_would() -> None:
 def test_no_papers_and_nothing_matched_say_so() -> None:
     (empty,) = render_html(Digest("2025-03-08", ("hf",), 0, (), "no_papers"))
     assert "No new papers for 2025-03-08" in empty.text and "weekend" in empty.text
-    popular = (Paper(id="p", title="Top <paper>", links=Links(arxiv="https://a/b")),)
-    (none,) = render_html(Digest("2025-03-03", ("hf",), 40, (), "nothing_matched", popular))
-    assert "Nothing strongly matched" in none.text and "Top &lt;paper&gt;" in none.text
-    assert "/interests" in none.text
-    assert "Nothing strongly matched" in render_text(
-        Digest("d", (), 40, (), "nothing_matched", popular)
+    paper = Paper(id="p", title="Top <paper>", links=Links(arxiv="https://a/b"))
+    closest = (Match(paper, 0.12, "your interest ‘a<b’: paper (title)"),)
+    (none,) = render_html(
+        Digest("2025-03-03", ("hf",), 40, (), "nothing_matched", closest=closest)
     )
+    assert "Nothing strongly matched" in none.text and "Closest, weaker matches" in none.text
+    assert "Top &lt;paper&gt;" in none.text and "‘a&lt;b’" in none.text
+    assert "/interests" in none.text
+    text = render_text(Digest("d", (), 40, (), "nothing_matched", closest=closest))
+    assert "Nothing strongly matched" in text and "‘a<b’: paper (title)" in text
 
 
 async def test_build_digest_excludes_already_sent_and_handles_nothing(
@@ -155,7 +158,10 @@ async def test_build_digest_excludes_already_sent_and_handles_nothing(
     assert {i.summary.kind for i in full.items} == {"extractive"}
     rest = await build_digest(db, "2025-03-03", profile, llm, exclude_ids={"2503.00001"})
     assert "2503.00001" not in [i.paper.id for i in rest.items]
-    nothing = await build_digest(db, "2025-03-03", Profile((parse_interest("protein"),)), llm)
-    assert nothing.status == "nothing_matched" and nothing.popular[0].id == "2503.00003"
+    nothing = await build_digest(
+        db, "2025-03-03", Profile((parse_interest("protein experts"),)), llm
+    )
+    assert nothing.status == "nothing_matched" and nothing.closest
+    assert {m.paper.id for m in nothing.closest} <= {p.id for p in papers}
     empty = await build_digest(db, "2025-03-08", profile, llm)
     assert empty.status == "no_papers"

@@ -1,5 +1,7 @@
 """The ranking engine on hand-made days: matching, reasons, exclusions, feedback, thresholds."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import sqlite_utils
@@ -174,13 +176,25 @@ def test_paper_and_text_vectors_are_stored_once(db: sqlite_utils.Database) -> No
     embedder = HashingEmbedder()
     store = VectorStore(embedder, db)
     first = store.papers(DAY)
-    store.texts(["LoRA"])
+    store.lookup(["LoRA"])
     calls = embedder.calls
     again = VectorStore(embedder, db)
-    np.testing.assert_allclose(again.papers(DAY), first)
-    again.texts(["LoRA"])
+    np.testing.assert_allclose(again.papers(DAY), first)  # type: ignore[arg-type]
+    again.lookup(["LoRA"])
     assert embedder.calls == calls
     assert db.table("embeddings").count == len(DAY) + 1
+
+
+def test_vectors_are_per_text_and_model(db: sqlite_utils.Database) -> None:
+    store = VectorStore(HashingEmbedder(), db)
+    store.papers(DAY)
+    revised = [replace(DAY[0], abstract=DAY[0].abstract + " Version two adds results.")]
+    store.papers(revised)  # a new version of an abstract is a new text: a new vector
+    other = HashingEmbedder()
+    other.name = "another-model"
+    VectorStore(other, db).papers(DAY)  # switching model never reuses the first one's rows
+    rows = db.execute("SELECT model, count(*) FROM embeddings GROUP BY model").fetchall()
+    assert dict(rows) == {"test-hashing": len(DAY) + 1, "another-model": len(DAY)}
 
 
 def test_sample_day_moe_interest_finds_the_moe_papers() -> None:

@@ -158,7 +158,8 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
         replies = unsent_replies(conv.db, existing, conv.llm.model, language, all_=again)
         return [Reply("Here is today's digest again:"), *replies] if again else replies
     day = latest_day(conv.db)
-    ctx = DayContext.load(conv.db, day, conv.embedder) if day else None
+    texts = [i.text for i in list_interests(conv.db, chat.id) if i.kind == "topic"]
+    ctx = await DayContext.load(conv.db, day, conv.embedder, texts) if day else None
     delivery_id, digest = await write_digest(
         conv.db,
         conv.llm,

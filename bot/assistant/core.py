@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.interests import MAX_INTERESTS, InterestError, parse_interest, split_interests
 from bot.llm import LLMClient
 from bot.qa import answer, answer_html
-from bot.ranking.semantic import Embedder
+from bot.ranking.embedders import Embedder
 from bot.telegram_html import split_html
 from storage.deliveries import set_message_id, set_status
 from storage.interests import add_interest, list_interests

@@ -11,6 +11,7 @@ from bot.assistant.replies import Reply
 from bot.digest import DayContext, Digest, DigestItem, digest_for, render_html
 from bot.llm import LLMClient
 from bot.profiles import load_profile
+from bot.ranking import Match
 from bot.summaries import summaries_for
 from storage.deliveries import (
     Delivery,
@@ -53,11 +54,13 @@ async def write_digest(
     if digest.status == "ok":
         items = [OutboxItem(i.paper.id, i.score, i.reason) for i in digest.items]
         return create_delivery(db, user.chat_id, local_day, items), digest
+    # The closest papers are kept with an empty digest, so a re-send shows the same ones.
+    closest = [OutboxItem(m.paper.id, m.score, m.reason) for m in digest.closest]
     status = (empty_status or {}).get(digest.status, "pending")
     if status is None:
         return None, digest
     delivery_id = create_delivery(
-        db, user.chat_id, local_day, [], status=status, empty_reason=digest.status
+        db, user.chat_id, local_day, closest, status=status, empty_reason=digest.status
     )
     return delivery_id, digest
 
@@ -92,11 +95,15 @@ def unsent_replies(
 
 
 def empty_digest(db: sqlite_utils.Database, delivery: Delivery) -> Digest:
-    """What an empty digest says: nothing matched (with today's top 3), or no new papers."""
+    """What an empty digest says: nothing matched (with each interest's closest papers, as
+    stored with it), or no new papers."""
     day = latest_day(db)
     if delivery.empty_reason != "nothing_matched" or day is None:
         return Digest(delivery.local_day, (), 0, (), "no_papers")
-    papers = papers_for_day(db, day)
-    sent = set(sent_paper_ids(db, delivery.chat_id, limit=1_000_000))
-    popular = sorted((p for p in papers if p.id not in sent), key=lambda p: -p.upvotes)
-    return Digest(delivery.local_day, (), len(papers), (), "nothing_matched", tuple(popular[:3]))
+    stored = delivery_items(db, delivery.id)
+    papers = {p.id: p for p in all_papers(db, [i.paper_id for i in stored])}
+    closest = tuple(
+        Match(papers[i.paper_id], i.score, i.reason) for i in stored if i.paper_id in papers
+    )
+    total = len(papers_for_day(db, day))
+    return Digest(delivery.local_day, (), total, (), "nothing_matched", closest=closest)

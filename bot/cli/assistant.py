@@ -10,7 +10,7 @@ import click
 import sqlite_utils
 
 from bot.cli.app import cli, database, interest_option, valid_date
-from bot.cli.library import local_embedder, parse_interests
+from bot.cli.library import cli_embedder, parse_interests
 from bot.config import Settings
 from bot.demo import run_demo
 from bot.digest import Digest, build_digest, render_text, with_summaries
@@ -18,7 +18,6 @@ from bot.ingest import store_day
 from bot.llm import LLMClient
 from bot.qa import Answer, answer, answer_text
 from bot.ranking import Profile
-from bot.ranking.semantic import Embedder
 from bot.sources import SourceError, load_day
 from bot.summaries import summaries_for, summarize_papers
 from storage import open_db
@@ -47,7 +46,6 @@ def digest(
 ) -> None:
     """Print the digest these interests would get (summaries from the LLM when configured)."""
     profile, _ = parse_interests(interests)
-    embedder = local_embedder(lexical_only)
     if papers_file:
         db = open_db(":memory:")
         try:
@@ -61,7 +59,7 @@ def digest(
         if day is None:
             raise click.ClickException("no papers stored yet; run `paperboy ingest` first")
     try:
-        result = asyncio.run(_digest(db, settings, day, profile, limit, embedder))
+        result = asyncio.run(_digest(db, settings, day, profile, limit, lexical_only))
     finally:
         db.close()
     click.echo(render_text(result))
@@ -73,9 +71,10 @@ async def _digest(
     day: str,
     profile: Profile,
     limit: int,
-    embedder: Embedder | None,
+    lexical_only: bool,
 ) -> Digest:
     llm = LLMClient(settings, db)
+    embedder = cli_embedder(settings, lexical_only, llm)
     try:
         digest = await build_digest(
             db, day, profile, llm, limit=limit, embedder=embedder, use_rerank=settings.llm_rerank
@@ -149,7 +148,7 @@ async def _summarize(db: sqlite_utils.Database, settings: Settings, papers: list
 @click.pass_obj
 def demo(settings: Settings, lexical_only: bool) -> None:
     """Offline tour on the bundled sample day: ingest, a digest, a cited follow-up answer."""
-    embedder = local_embedder(lexical_only)
+    embedder = cli_embedder(settings, lexical_only)
     with tempfile.TemporaryDirectory(prefix="paperboy-demo-") as tmp:
         db = open_db(Path(tmp) / "demo.db")
         try:

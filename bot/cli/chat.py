@@ -18,7 +18,7 @@ import click
 
 from bot.assistant import ButtonOutcome, Chat, Conversation, Reply, press
 from bot.cli.app import cli
-from bot.cli.library import local_embedder
+from bot.cli.library import cli_embedder
 from bot.config import Settings
 from bot.digest import Button
 from bot.ingest import store_day
@@ -108,7 +108,8 @@ async def _session(settings: Settings, lexical_only: bool, script: list[str] | N
         llm = LLMClient(settings, db)
         try:
             store_day(db, await load_day("sample", None, papers_url=""))
-            conv = Conversation(db, settings, llm, embedder=local_embedder(lexical_only))
+            embedder = cli_embedder(settings, lexical_only, llm)
+            conv = Conversation(db, settings, llm, embedder=embedder)
             chat = TerminalChat(conv)
             click.echo(
                 "Paperboy in your terminal, on the bundled sample day (offline). "

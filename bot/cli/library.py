@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 
 import click
 import sqlite_utils
 
-from bot.cli.app import cli, database, interest_option, valid_date
+from bot.cli.app import cli, database, valid_date
 from bot.config import Settings
 from bot.ingest import IngestReport, store_day
 from bot.interests import InterestError, parse_interest
-from bot.ranking import Match, Profile, make_ranker
-from bot.ranking.semantic import Embedder, load_local_embedder
+from bot.llm import LLMClient
+from bot.ranking import DayRanker, Match, Profile, build_ranker
+from bot.ranking.embedders import Embedder, make_embedder
 from bot.sources import SourceError, load_day
+from storage import open_db
 from storage.db import schema_version
 from storage.papers import Paper, latest_day, papers_for_day, search_papers
 
@@ -37,11 +40,15 @@ def ingest_into(
         return store_day(db, loaded, progress=bar.update)
 
 
-def local_embedder(lexical_only: bool) -> Embedder | None:
-    if lexical_only:
+def cli_embedder(
+    settings: Settings, lexical_only: bool, llm: LLMClient | None = None
+) -> Embedder | None:
+    """The embedder `PAPERBOY_EMBEDDINGS` asks for (None with --lexical-only)."""
+    if lexical_only or settings.embeddings == "off":
         return None
-    click.echo("Loading the local embedding model (if installed) …", err=True)
-    return load_local_embedder()
+    if settings.embeddings == "local":
+        click.echo("Loading the embedding model …", err=True)
+    return make_embedder(settings.embeddings, llm, settings.embeddings_model)
 
 
 def parse_interests(texts: tuple[str, ...]) -> tuple[Profile, list[str]]:
@@ -124,52 +131,112 @@ def db_migrate(settings: Settings) -> None:
     "papers_file",
     required=True,
     type=click.Path(dir_okay=False),
-    help="A JSON file in the Hugging Face Daily Papers shape.",
+    help="Daily Papers JSON, or JSON Lines of {id, title, abstract} (BEIR: {_id, title, text}).",
 )
-@interest_option
+@click.option(
+    "--interest",
+    "interests",
+    multiple=True,
+    metavar="TEXT",
+    help="An interest; repeat it for more (ranked together, as one user's).",
+)
+@click.option(
+    "--interests-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="One interest per line, each ranked on its own (a benchmark in one process).",
+)
 @click.option(
     "--top",
     default=10,
     show_default=True,
     type=click.IntRange(1, 1000),
-    help="How many matches to print at most.",
+    help="How many matches to print at most (per interest).",
 )
 @click.option(
     "--threshold",
     type=float,
     default=None,
-    help="Minimum score (default: the ranker's calibrated threshold).",
+    help="Minimum score instead of the per-interest cut-off (0 shows the full ranking).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print only a JSON array, best first.")
-@click.option("--lexical-only", is_flag=True, help="Do not use the local embedding model.")
+@click.option("--json", "as_json", is_flag=True, help="Print only JSON, best first.")
+@click.option("--lexical-only", is_flag=True, help="Do not use embeddings.")
+@click.pass_obj
 def match(
+    settings: Settings,
     papers_file: str,
     interests: tuple[str, ...],
+    interests_file: str | None,
     top: int,
     threshold: float | None,
     as_json: bool,
     lexical_only: bool,
 ) -> None:
     """Rank the papers in a file against interests, offline, with a reason for each."""
-    profile, _ = parse_interests(interests)
+    if bool(interests) == bool(interests_file):
+        raise click.UsageError("give --interest (one or more) or --interests-file, not both")
+    lines = _interest_lines(interests_file) if interests_file else []
+    profiles = [parse_interests((line,))[0] for line in lines] or [parse_interests(interests)[0]]
     try:
         loaded = asyncio.run(load_day(f"file:{papers_file}", None, papers_url=""))
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
-    ranker = make_ranker(loaded.parsed.papers, embedder=local_embedder(lexical_only))
-    profile = Profile(profile.interests, threshold=threshold)
-    matches = ranker.rank(profile, top_k=top)
+    texts = [i.text for p in profiles for i in p.interests]
+    ranker = asyncio.run(_ranker(settings, loaded.parsed.papers, texts, lexical_only))
+    results = [
+        ranker.rank(Profile(p.interests, threshold=threshold), top_k=top)
+        for p in _with_progress(profiles)
+    ]
     if as_json:
-        rows = [match_json(rank, m) for rank, m in enumerate(matches, 1)]
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        click.echo(json.dumps(_match_rows(lines, results), ensure_ascii=False, indent=1))
         return
     mode = "lexical + embeddings" if ranker.uses_embeddings else "lexical only"
-    click.echo(
-        f"{len(loaded.parsed.papers)} papers ranked ({mode}); {len(matches)} above the threshold"
-    )
+    click.echo(f"{len(loaded.parsed.papers)} papers ranked ({mode})")
+    for label, matches in zip(lines or [", ".join(interests)], results, strict=True):
+        _print_matches(label, matches)
+
+
+async def _ranker(
+    settings: Settings, papers: list[Paper], texts: list[str], lexical_only: bool
+) -> DayRanker:
+    if lexical_only or settings.embeddings != "api":
+        return await build_ranker(papers, embedder=cli_embedder(settings, lexical_only))
+    db = open_db(":memory:")  # the LLM client logs its calls; nothing else is stored
+    llm = LLMClient(settings, db)
+    try:
+        embedder = cli_embedder(settings, lexical_only, llm)
+        return await build_ranker(papers, embedder=embedder, db=db, interests=texts)
+    finally:
+        await llm.aclose()
+
+
+def _with_progress(profiles: list[Profile]) -> Iterator[Profile]:
+    if len(profiles) == 1:  # a bar for one interest is noise
+        yield from profiles
+        return
+    with click.progressbar(profiles, label="Ranking", file=sys.stderr) as bar:
+        yield from bar
+
+
+def _interest_lines(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as handle:
+        lines = [line.strip() for line in handle if line.strip()]
+    if not lines:
+        raise click.BadParameter(f"{path} has no interests in it", param_hint="--interests-file")
+    return lines
+
+
+def _match_rows(lines: list[str], results: list[list[Match]]) -> list[object]:
+    rows = [[match_json(rank, m) for rank, m in enumerate(ms, 1)] for ms in results]
+    if not lines:
+        return list(rows[0])
+    return [{"interest": t, "matches": r} for t, r in zip(lines, rows, strict=True)]
+
+
+def _print_matches(label: str, matches: list[Match]) -> None:
+    click.echo(f"\n{label}: {len(matches)} above the cut-off")
     if not matches:
         click.echo(
-            "Nothing strongly matched these interests. Try broader words, or "
+            "  Nothing strongly matched. Try broader words, or "
             "--threshold 0 to see the closest papers anyway."
         )
     for rank, m in enumerate(matches, 1):

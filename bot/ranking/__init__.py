@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from functools import lru_cache
 
 import sqlite_utils
 
-from bot.ranking.engine import DEFAULT_THRESHOLD, DayRanker, Match, Profile
-from bot.ranking.semantic import Embedder, VectorStore
+from bot.ranking.embedders import Embedder, EmbeddingsUnavailable
+from bot.ranking.engine import DayRanker, Match, Profile
+from bot.ranking.semantic import VectorStore, paper_text
 from storage.papers import Paper
 
-__all__ = ["DEFAULT_THRESHOLD", "DayRanker", "Match", "Profile", "make_ranker"]
+__all__ = ["DayRanker", "Match", "Profile", "build_ranker", "make_ranker"]
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -27,10 +31,32 @@ def make_ranker(
     *,
     embedder: Embedder | None = None,
     db: sqlite_utils.Database | None = None,
+    vectors: VectorStore | None = None,
 ) -> DayRanker:
     """A ranker for `papers`; term statistics also count the bundled sample day, so that
     scores mean the same on a small or single-topic day. Embeddings are cached in `db`."""
     ids = {p.id for p in papers}
     background = [p for p in _background() if p.id not in ids]
-    vectors = VectorStore(embedder, db) if embedder is not None else None
+    if vectors is None and embedder is not None:
+        vectors = VectorStore(embedder, db)
     return DayRanker(papers, vectors=vectors, background=background)
+
+
+async def build_ranker(
+    papers: Sequence[Paper],
+    *,
+    embedder: Embedder | None,
+    db: sqlite_utils.Database | None = None,
+    interests: Sequence[str] = (),
+) -> DayRanker:
+    """`make_ranker` for async callers: embeds the papers and `interests` first (the only way
+    remote embeddings can be used). If that fails, this run ranks lexically."""
+    if embedder is None:
+        return make_ranker(papers)
+    store = VectorStore(embedder, db)
+    try:
+        await store.ensure([*(paper_text(p) for p in papers), *interests])
+    except EmbeddingsUnavailable as exc:
+        log.warning("embeddings unavailable (%s); ranking lexically this time", exc)
+        return make_ranker(papers)
+    return make_ranker(papers, vectors=store)

@@ -1,11 +1,10 @@
 """Interests × papers → scored, explained matches for one user (or many at once).
 
-Per topic interest the lexical (BM25F) and semantic (embedding) scores are fused by a
-weighted sum of calibrated 0..1 scores; a user's score for a paper is their best interest's
-score plus a little for a second matching interest, plus feedback (Rocchio-style: towards
-papers like the ones they liked or saved, away from the ones they disliked) and a small
-popularity prior. Exclusions and the relevance threshold are hard filters. The weights were
-chosen on the dev half of bench/relevance (see bench/eval_ranking.py and the README).
+Per topic interest the lexical (BM25F) and semantic (embedding) scores are fused into one
+0..1 score (bot/ranking/scoring.py, which also owns the per-interest cut-off); a user's score
+for a paper is their best interest's score plus a little for a second matching interest,
+plus feedback (Rocchio-style: towards papers like the ones they liked or saved, away from
+the ones they disliked) and a small popularity prior. Exclusions are hard filters.
 """
 
 from __future__ import annotations
@@ -19,20 +18,17 @@ import numpy as np
 
 from bot.interests import Interest
 from bot.ranking.lexical import LexicalIndex, matched_phrases
-from bot.ranking.semantic import VectorStore, calibrate
+from bot.ranking.scoring import HYBRID_CUTOFF, LEXICAL_CUTOFF, CutOff, fuse, passes
+from bot.ranking.semantic import VectorStore
 from bot.text import clean_text, fold
 from storage.papers import Paper
 
-# Scores below these are "not strongly matched"; the hybrid scale runs higher than the
-# lexical one. Chosen on bench/relevance: ~0.7 precision above the line, no off-topic hits.
-DEFAULT_THRESHOLD = 0.30
-HYBRID_THRESHOLD = 0.40
-LEXICAL_WEIGHT = 0.60  # of the fused topic score, when embeddings are available
 SECOND_INTEREST_WEIGHT = 0.10
 FEEDBACK_WEIGHT = 0.35
 POPULARITY_WEIGHT = 0.05
 EXCLUDE_AT = 0.45  # lexical coverage of an exclusion above which a paper is dropped
 MIN_SIMILAR = 0.2  # similarity to a liked paper worth naming as the reason
+LIKED_AT = 0.5  # similarity to a liked paper that makes a paper eligible on its own
 
 
 @dataclass(frozen=True)
@@ -64,18 +60,16 @@ class DayRanker:
         self.lexical = LexicalIndex(self.papers, background)
         self.vectors = vectors
         self.paper_vectors = vectors.papers(self.papers) if vectors and self.papers else None
+        if self.paper_vectors is None:
+            self.vectors = None
         upvotes = np.array([p.upvotes for p in self.papers], dtype=np.float32)
         top = math.log1p(float(upvotes.max())) if len(upvotes) and upvotes.max() > 0 else 1.0
         self.popularity = np.log1p(upvotes) / top
-        self._topic_cache: dict[str, np.ndarray] = {}
+        self._topic_cache: dict[str, tuple[np.ndarray, CutOff]] = {}
 
     @property
     def uses_embeddings(self) -> bool:
         return self.paper_vectors is not None
-
-    @property
-    def default_threshold(self) -> float:
-        return HYBRID_THRESHOLD if self.uses_embeddings else DEFAULT_THRESHOLD
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Score many interest texts in one batch (one matrix product for the embeddings)."""
@@ -83,23 +77,28 @@ class DayRanker:
         if not todo or not self.papers:
             return
         lexical = np.vstack([self.lexical.score(self.lexical.plan(t)) for t in todo])
-        if self.vectors is not None and self.paper_vectors is not None:
-            semantic = calibrate(self.vectors.texts(todo) @ self.paper_vectors.T)
-            fused = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * semantic
-        else:
-            fused = lexical
-        for text, row in zip(todo, fused, strict=True):
-            self._topic_cache[text] = row
+        cosines = self._cosines(todo)
+        rule = LEXICAL_CUTOFF if cosines is None else HYBRID_CUTOFF
+        for i, text in enumerate(todo):
+            row = fuse(lexical[i], None if cosines is None else cosines[i])
+            self._topic_cache[text] = (row, rule)
+
+    def _cosines(self, texts: list[str]) -> np.ndarray | None:
+        if self.vectors is None or self.paper_vectors is None:
+            return None
+        vectors = self.vectors.lookup(texts)
+        return None if vectors is None else vectors @ self.paper_vectors.T
 
     def topic_scores(self, text: str) -> np.ndarray:
         self.prepare([text])
-        return self._topic_cache[text]
+        return self._topic_cache[text][0]
 
     def rank(self, profile: Profile, top_k: int | None = None) -> list[Match]:
-        """Papers above the profile's threshold, best first, each with a reason."""
+        """Papers that clear the cut-off (or the profile's own threshold), best first, each
+        with a reason."""
         if not self.papers:
             return []
-        rows, labels = self._interest_rows(profile)
+        rows, labels, eligible = self._interest_rows(profile)
         if not rows:
             return []
         matrix = np.vstack(rows)
@@ -115,8 +114,11 @@ class DayRanker:
             + FEEDBACK_WEIGHT * (liked - disliked)
             + POPULARITY_WEIGHT * self.popularity
         )
-        threshold = self.default_threshold if profile.threshold is None else profile.threshold
-        keep = (score >= threshold) & ~self._excluded(profile)
+        if profile.threshold is not None:
+            eligible = score >= profile.threshold
+        else:
+            eligible = eligible | (liked >= LIKED_AT)
+        keep = eligible & ~self._excluded(profile)
         order = [int(i) for i in np.argsort(-score, kind="stable") if keep[i]]
         matches = []
         for i in order[:top_k]:
@@ -128,19 +130,46 @@ class DayRanker:
             matches.append(Match(self.papers[i], round(float(score[i]), 4), reason))
         return matches
 
-    def _interest_rows(self, profile: Profile) -> tuple[list[np.ndarray], list[Interest]]:
+    def closest(self, profile: Profile, per_interest: int = 2) -> list[tuple[Interest, Match]]:
+        """Each topic interest's best papers below the cut-off, for a day where nothing
+        matched: what came closest, with the reason, rather than nothing at all."""
+        excluded = self._excluded(profile)
+        out: list[tuple[Interest, Match]] = []
+        seen: set[int] = set()
+        for interest in profile.interests:
+            if interest.kind != "topic" or not self.papers:
+                continue
+            row = self.topic_scores(interest.text)
+            picked = [
+                int(i)
+                for i in np.argsort(-row, kind="stable")
+                if not excluded[i] and row[i] > 0 and int(i) not in seen
+            ][:per_interest]
+            for i in picked:
+                seen.add(i)
+                reason = self._reason(interest, self.papers[i])
+                out.append((interest, Match(self.papers[i], round(float(row[i]), 4), reason)))
+        return out
+
+    def _interest_rows(
+        self, profile: Profile
+    ) -> tuple[list[np.ndarray], list[Interest], np.ndarray]:
         rows, labels = [], []
+        eligible = np.zeros(len(self.papers), dtype=bool)
         topics = [i for i in profile.interests if i.kind == "topic"]
         self.prepare([i.text for i in topics])
         for interest in profile.interests:
             if interest.kind == "topic":
-                rows.append(self._topic_cache[interest.text])
+                row, rule = self._topic_cache[interest.text]
+                eligible |= passes(row, rule)
             elif interest.kind == "author":
-                rows.append(self._author_row(interest.text))
+                row = self._author_row(interest.text)
+                eligible |= row > 0
             else:
                 continue
+            rows.append(row)
             labels.append(interest)
-        return rows, labels
+        return rows, labels, eligible
 
     def _author_row(self, name: str) -> np.ndarray:
         wanted = _name_key(name)
@@ -163,9 +192,9 @@ class DayRanker:
             return zeros, zeros.astype(int)
         queries = [f"{p.title} {' '.join(p.keywords)}" for p in papers]
         lexical = np.vstack([self.lexical.score(self.lexical.plan(q)) for q in queries])
-        if self.vectors is not None and self.paper_vectors is not None:
-            semantic = calibrate(self.vectors.papers(papers) @ self.paper_vectors.T)
-            lexical = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * semantic
+        vectors = self.vectors.papers(papers) if self.vectors is not None else None
+        if vectors is not None and self.paper_vectors is not None:
+            lexical = fuse(lexical, vectors @ self.paper_vectors.T)
         return lexical.max(axis=0), lexical.argmax(axis=0)
 
     def _reason(self, interest: Interest, paper: Paper) -> str:

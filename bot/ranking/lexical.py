@@ -52,7 +52,7 @@ class LexicalIndex:
             for tokens in fields.values():
                 for token in tokens:
                     self.vocab.setdefault(token, len(self.vocab))
-        self.weights = self._bm25f(doc_terms)
+        self._bm25f(doc_terms)
         self.idf, self._unknown_idf = self._idf(doc_terms, background)
         self.acronyms = find_acronyms([*self.papers, *background])
 
@@ -62,17 +62,28 @@ class LexicalIndex:
             name: [t.stem for t in tokenize(text)] for name, text in _field_texts(paper).items()
         }
 
-    def _bm25f(self, doc_terms: list[dict[str, list[str]]]) -> np.ndarray:
+    def _bm25f(self, doc_terms: list[dict[str, list[str]]]) -> None:
+        """Saturated BM25F term weights as postings (term -> docs, weights): memory grows
+        with the text of the day, not with papers × vocabulary."""
         n_docs = len(doc_terms)
         avg = {f: max(1.0, sum(len(d[f]) for d in doc_terms) / max(1, n_docs)) for f in FIELDS}
-        tf = np.zeros((len(self.vocab), max(1, n_docs)), dtype=np.float32)
+        postings: list[dict[int, float]] = [{} for _ in self.vocab]
         for doc, fields in enumerate(doc_terms):
             for name, (weight, b) in FIELDS.items():
                 tokens = fields[name]
                 norm = 1 - b + b * len(tokens) / avg[name]
                 for term, count in Counter(tokens).items():
-                    tf[self.vocab[term], doc] += weight * count / norm
-        return tf * (K1 + 1) / (tf + K1)
+                    row = postings[self.vocab[term]]
+                    row[doc] = row.get(doc, 0.0) + weight * count / norm
+        sizes = np.array([len(row) for row in postings], dtype=np.int64)
+        self._ptr = np.concatenate(([0], np.cumsum(sizes)))
+        self._docs = np.fromiter(
+            (d for row in postings for d in row), dtype=np.int32, count=int(sizes.sum())
+        )
+        tf = np.fromiter(
+            (w for row in postings for w in row.values()), dtype=np.float32, count=int(sizes.sum())
+        )
+        self._weights = tf * (K1 + 1) / (tf + K1)
 
     def _idf(
         self, doc_terms: list[dict[str, list[str]]], background: Sequence[Paper]
@@ -119,8 +130,11 @@ class LexicalIndex:
         ceiling = (float(self.idf[known].sum()) + unknown * self._unknown_idf) * (K1 + 1)
         if not known:
             return np.zeros(len(self.papers), dtype=np.float32)
-        raw: np.ndarray = self.idf[known] @ self.weights[known]
-        return (raw / ceiling).astype(np.float32)
+        raw = np.zeros(len(self.papers), dtype=np.float32)
+        for term in known:
+            start, end = self._ptr[term], self._ptr[term + 1]
+            raw[self._docs[start:end]] += self.idf[term] * self._weights[start:end]
+        return raw / np.float32(ceiling)
 
 
 def find_acronyms(papers: Sequence[Paper]) -> dict[str, tuple[str, ...]]:

