@@ -38,6 +38,7 @@ class Settings:
     llm_daily_tokens: int = 2_000_000
     summary_batch: int = 8
     llm_rerank: bool = False
+    expand_interests: bool = True
     telegram_bot_token: str | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     admin_ids: frozenset[int] = frozenset()
@@ -192,6 +193,7 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "llm_daily_tokens": ("PAPERBOY_LLM_DAILY_TOKENS", _positive_int),
     "summary_batch": ("PAPERBOY_SUMMARY_BATCH", _positive_int),
     "llm_rerank": ("PAPERBOY_LLM_RERANK", _bool),
+    "expand_interests": ("PAPERBOY_EXPAND_INTERESTS", _bool),
     "telegram_bot_token": ("TELEGRAM_BOT_TOKEN", _bot_token),
     "telegram_api_url": ("TELEGRAM_API_URL", _url),
     "admin_ids": ("PAPERBOY_ADMIN_IDS", _ids),

@@ -74,12 +74,14 @@ class Deliverer:
         embedder: Embedder | None = None,
         empty_digest: str = "closest",
         use_rerank: bool = False,
+        expand_interests: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db, self.llm, self.bot, self.throttle = db, llm, bot, throttle
         self.embedder = embedder
         self.empty_digest = empty_digest
         self.use_rerank = use_rerank
+        self.expand_interests = expand_interests
         self.sleep = sleep
 
     async def sweep(self, now_utc: datetime | None = None) -> SweepReport:
@@ -109,7 +111,8 @@ class Deliverer:
         if not due:
             return
         day = latest_day(self.db)
-        ctx = await DayContext.load(self.db, day, self.embedder) if day else None
+        expand_with = self.llm if self.expand_interests else None
+        ctx = await DayContext.load(self.db, day, self.embedder, (), expand_with) if day else None
         empty = {"nothing_matched": "skipped" if self.empty_digest == "skip" else "pending"}
         for user, local_day in due:
             _, digest = await write_digest(

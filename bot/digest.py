@@ -15,6 +15,7 @@ from bot.callbacks import encode
 from bot.llm import LLMClient
 from bot.ranking import DayRanker, Match, Profile, build_ranker
 from bot.ranking.embedders import Embedder
+from bot.ranking.expansion import expand_interests
 from bot.rerank import MAX_CANDIDATES, rerank
 from bot.summaries import Summary, summaries_for, summarize_papers
 from bot.telegram_html import TELEGRAM_LIMIT, telegram_length
@@ -103,12 +104,18 @@ class DayContext:
         day: str,
         embedder: Embedder | None = None,
         interests: Sequence[str] = (),
+        expand_with: LLMClient | None = None,
     ) -> DayContext:
         """The day's papers and ranker; `interests` (default: every stored topic interest)
-        are embedded up front, so remote embeddings serve every user of the run."""
+        are embedded up front, so remote embeddings serve every user of the run, and
+        expanded by the LLM `expand_with` (once per text and model, then stored)."""
         papers = papers_for_day(db, day)
-        texts = interests or (topic_texts(db) if embedder is not None else [])
-        ranker = await build_ranker(papers, embedder=embedder, db=db, interests=texts)
+        wanted = embedder is not None or expand_with is not None
+        texts = interests or (topic_texts(db) if wanted else [])
+        expansions = await expand_interests(db, expand_with, texts) if expand_with else {}
+        ranker = await build_ranker(
+            papers, embedder=embedder, db=db, interests=texts, expansions=expansions
+        )
         return cls(day, tuple(sources_for_day(db, day)), tuple(papers), ranker)
 
 
@@ -155,10 +162,12 @@ async def build_digest(
     language: str = "en",
     exclude_ids: Collection[str] = (),
     use_rerank: bool = False,
+    expand: bool = False,
 ) -> Digest:
     """One user's digest for `day` (builds the day's ranker: for many users, load a
     DayContext once and call digest_for)."""
-    ctx = await DayContext.load(db, day, embedder, [i.text for i in profile.interests])
+    topics = [i.text for i in profile.interests if i.kind == "topic"]
+    ctx = await DayContext.load(db, day, embedder, topics, llm if expand else None)
     return await digest_for(
         ctx,
         db,

@@ -52,6 +52,7 @@ async def run_forever(settings: Settings) -> None:
             embedder=embedder,
             empty_digest=settings.empty_digest,
             use_rerank=settings.llm_rerank,
+            expand_interests=settings.expand_interests,
         )
         scheduler = build_scheduler(db, settings, llm, deliverer)
         scheduler.start()
@@ -87,6 +88,7 @@ async def sweep_once(settings: Settings) -> SweepReport:
                 embedder=make_embedder(settings.embeddings, llm, settings.embeddings_model),
                 empty_digest=settings.empty_digest,
                 use_rerank=settings.llm_rerank,
+                expand_interests=settings.expand_interests,
             )
             return await deliverer.sweep()
     finally:

@@ -172,3 +172,19 @@ def m005_embeddings_by_text_hash(db: sqlite_utils.Database) -> None:
     # Vectors are now keyed by sha1 of the exact text embedded (kind 'text'), so a new
     # version of an abstract gets a new vector. The old rows are a cache: drop them.
     db.execute("DELETE FROM embeddings")
+
+
+@migrations()
+def m006_interest_expansions(db: sqlite_utils.Database) -> None:
+    # What the LLM added to an interest text (synonyms, acronyms, method names): written
+    # once per (text, model, prompt version), shared by everyone who typed that text.
+    db.execute(
+        """CREATE TABLE interest_expansions (
+            text TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            expansion TEXT NOT NULL,       -- '' when the model had nothing to add
+            created_utc TEXT NOT NULL,
+            PRIMARY KEY (text, model, prompt_version)
+        )"""
+    )

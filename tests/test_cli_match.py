@@ -116,3 +116,76 @@ def test_unreadable_or_malformed_file(tmp_path: Path) -> None:
     bad.write_text("{not json")
     result = match("--papers", str(bad), "--interest", "LoRA")
     assert result.exit_code == 1 and "not valid JSON" in result.output
+
+
+def test_many_interests_in_one_run_each_ranked_on_its_own(
+    papers_file: Path, tmp_path: Path
+) -> None:
+    interests = tmp_path / "interests.txt"
+    interests.write_text("mixture of experts\n\nvideo diffusion\nprotein folding\n")
+    result = match(
+        "--papers",
+        str(papers_file),
+        "--interests-file",
+        str(interests),
+        "--json",
+        "--lexical-only",
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["interest"] for r in rows] == [
+        "mixture of experts",
+        "video diffusion",
+        "protein folding",
+    ]
+    assert rows[0]["matches"][0]["id"] in {"2503.00001", "2503.00003"}
+    assert [m["id"] for m in rows[1]["matches"]] == ["2503.00002"]
+    assert rows[2]["matches"] == []
+    assert {"rank", "id", "title", "score", "reason", "links"} == set(rows[0]["matches"][0])
+    text = match("--papers", str(papers_file), "--interests-file", str(interests), "--lexical-only")
+    assert "protein folding: 0 above the cut-off" in text.output
+
+
+def test_interest_and_interests_file_are_exclusive(papers_file: Path, tmp_path: Path) -> None:
+    interests = tmp_path / "interests.txt"
+    interests.write_text("LoRA\n")
+    both = match(
+        "--papers", str(papers_file), "--interest", "x", "--interests-file", str(interests)
+    )
+    neither = match("--papers", str(papers_file))
+    assert both.exit_code == neither.exit_code == 2
+    assert "--interests-file" in both.output and "--interests-file" in neither.output
+
+
+def test_papers_as_json_lines_in_our_shape_or_beirs(tmp_path: Path) -> None:
+    ours = tmp_path / "papers.jsonl"
+    ours.write_text(
+        '{"id": "a1", "title": "Speculative decoding", "abstract": "Draft and verify tokens."}\n'
+        "not json\n"
+        '{"id": "a2", "title": "Protein folding", "abstract": "Structures."}\n'
+    )
+    beir = tmp_path / "corpus.jsonl"
+    beir.write_text(
+        '{"_id": "4983", "title": "Speculative decoding", "text": "Draft and verify."}\n'
+        '{"_id": "5836", "title": "Protein folding", "text": "Structures.", "metadata": {}}\n'
+    )
+    for path, expected in ((ours, "a1"), (beir, "4983")):
+        result = match(
+            "--papers", str(path), "--interest", "speculative decoding", "--json", "--lexical-only"
+        )
+        assert result.exit_code == 0, result.output
+        assert [r["id"] for r in json.loads(result.stdout)] == [expected]
+
+
+def test_threshold_zero_returns_every_paper(papers_file: Path) -> None:
+    result = match(
+        "--papers",
+        str(papers_file),
+        "--interest",
+        "protein",
+        "--threshold",
+        "0",
+        "--json",
+        "--lexical-only",
+    )
+    assert len(json.loads(result.stdout)) == len(ITEMS)

@@ -133,9 +133,7 @@ def test_no_papers_and_nothing_matched_say_so() -> None:
     assert "No new papers for 2025-03-08" in empty.text and "weekend" in empty.text
     paper = Paper(id="p", title="Top <paper>", links=Links(arxiv="https://a/b"))
     closest = (Match(paper, 0.12, "your interest ‘a<b’: paper (title)"),)
-    (none,) = render_html(
-        Digest("2025-03-03", ("hf",), 40, (), "nothing_matched", closest=closest)
-    )
+    (none,) = render_html(Digest("2025-03-03", ("hf",), 40, (), "nothing_matched", closest=closest))
     assert "Nothing strongly matched" in none.text and "Closest, weaker matches" in none.text
     assert "Top &lt;paper&gt;" in none.text and "‘a&lt;b’" in none.text
     assert "/interests" in none.text

@@ -159,7 +159,8 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
         return [Reply("Here is today's digest again:"), *replies] if again else replies
     day = latest_day(conv.db)
     texts = [i.text for i in list_interests(conv.db, chat.id) if i.kind == "topic"]
-    ctx = await DayContext.load(conv.db, day, conv.embedder, texts) if day else None
+    expand_with = conv.llm if conv.settings.expand_interests else None
+    ctx = await DayContext.load(conv.db, day, conv.embedder, texts, expand_with) if day else None
     delivery_id, digest = await write_digest(
         conv.db,
         conv.llm,

@@ -77,7 +77,14 @@ async def _digest(
     embedder = cli_embedder(settings, lexical_only, llm)
     try:
         digest = await build_digest(
-            db, day, profile, llm, limit=limit, embedder=embedder, use_rerank=settings.llm_rerank
+            db,
+            day,
+            profile,
+            llm,
+            limit=limit,
+            embedder=embedder,
+            use_rerank=settings.llm_rerank,
+            expand=settings.expand_interests,
         )
         if not llm.enabled or not digest.items:
             return digest

@@ -14,7 +14,7 @@ import sqlite_utils
 from bot.cli.app import cli, database, valid_date
 from bot.config import Settings
 from bot.ingest import IngestReport, store_day
-from bot.interests import InterestError, parse_interest
+from bot.interests import MAX_LENGTH, InterestError, parse_interest
 from bot.llm import LLMClient
 from bot.ranking import DayRanker, Match, Profile, build_ranker
 from bot.ranking.embedders import Embedder, make_embedder
@@ -51,9 +51,11 @@ def cli_embedder(
     return make_embedder(settings.embeddings, llm, settings.embeddings_model)
 
 
-def parse_interests(texts: tuple[str, ...]) -> tuple[Profile, list[str]]:
+def parse_interests(
+    texts: tuple[str, ...], max_length: int = MAX_LENGTH
+) -> tuple[Profile, list[str]]:
     try:
-        return Profile(tuple(parse_interest(t) for t in texts)), list(texts)
+        return Profile(tuple(parse_interest(t, max_length) for t in texts)), list(texts)
     except InterestError as exc:
         raise click.BadParameter(str(exc), param_hint="--interest") from None
 
@@ -175,7 +177,9 @@ def match(
     if bool(interests) == bool(interests_file):
         raise click.UsageError("give --interest (one or more) or --interests-file, not both")
     lines = _interest_lines(interests_file) if interests_file else []
-    profiles = [parse_interests((line,))[0] for line in lines] or [parse_interests(interests)[0]]
+    # Benchmark queries (SciFact claims) run longer than what the bot accepts from users.
+    profiles = [parse_interests((line,), 1000)[0] for line in lines]
+    profiles = profiles or [parse_interests(interests)[0]]
     try:
         loaded = asyncio.run(load_day(f"file:{papers_file}", None, papers_url=""))
     except SourceError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import sqlite_utils
@@ -32,6 +32,7 @@ def make_ranker(
     embedder: Embedder | None = None,
     db: sqlite_utils.Database | None = None,
     vectors: VectorStore | None = None,
+    expansions: Mapping[str, str] | None = None,
 ) -> DayRanker:
     """A ranker for `papers`; term statistics also count the bundled sample day, so that
     scores mean the same on a small or single-topic day. Embeddings are cached in `db`."""
@@ -39,7 +40,7 @@ def make_ranker(
     background = [p for p in _background() if p.id not in ids]
     if vectors is None and embedder is not None:
         vectors = VectorStore(embedder, db)
-    return DayRanker(papers, vectors=vectors, background=background)
+    return DayRanker(papers, vectors=vectors, background=background, expansions=expansions)
 
 
 async def build_ranker(
@@ -48,15 +49,18 @@ async def build_ranker(
     embedder: Embedder | None,
     db: sqlite_utils.Database | None = None,
     interests: Sequence[str] = (),
+    expansions: Mapping[str, str] | None = None,
 ) -> DayRanker:
-    """`make_ranker` for async callers: embeds the papers and `interests` first (the only way
-    remote embeddings can be used). If that fails, this run ranks lexically."""
+    """`make_ranker` for async callers: embeds the papers, `interests` and their
+    `expansions` first (the only way remote embeddings can be used). If that fails, this
+    run ranks lexically."""
     if embedder is None:
-        return make_ranker(papers)
+        return make_ranker(papers, expansions=expansions)
     store = VectorStore(embedder, db)
+    extra = [expansions[t] for t in interests if expansions and expansions.get(t)]
     try:
-        await store.ensure([*(paper_text(p) for p in papers), *interests])
+        await store.ensure([*(paper_text(p) for p in papers), *interests, *extra])
     except EmbeddingsUnavailable as exc:
         log.warning("embeddings unavailable (%s); ranking lexically this time", exc)
-        return make_ranker(papers)
-    return make_ranker(papers, vectors=store)
+        return make_ranker(papers, expansions=expansions)
+    return make_ranker(papers, vectors=store, expansions=expansions)

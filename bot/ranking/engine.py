@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,9 @@ POPULARITY_WEIGHT = 0.05
 EXCLUDE_AT = 0.45  # lexical coverage of an exclusion above which a paper is dropped
 MIN_SIMILAR = 0.2  # similarity to a liked paper worth naming as the reason
 LIKED_AT = 0.5  # similarity to a liked paper that makes a paper eligible on its own
+# An LLM expansion of an interest counts for less than the words the user typed. Chosen a
+# priori: no model could be reached where this was built, so its effect is unmeasured.
+EXPANSION_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,10 @@ class DayRanker:
         *,
         vectors: VectorStore | None = None,
         background: Sequence[Paper] = (),
+        expansions: Mapping[str, str] | None = None,
     ) -> None:
         self.papers = list(papers)
+        self.expansions = dict(expansions or {})
         self.lexical = LexicalIndex(self.papers, background)
         self.vectors = vectors
         self.paper_vectors = vectors.papers(self.papers) if vectors and self.papers else None
@@ -65,7 +70,9 @@ class DayRanker:
         upvotes = np.array([p.upvotes for p in self.papers], dtype=np.float32)
         top = math.log1p(float(upvotes.max())) if len(upvotes) and upvotes.max() > 0 else 1.0
         self.popularity = np.log1p(upvotes) / top
-        self._topic_cache: dict[str, tuple[np.ndarray, CutOff]] = {}
+        # interest text -> (fused scores, cosines or None, the cut-off rule that applies)
+        self._topic_cache: dict[str, tuple[np.ndarray, np.ndarray | None, CutOff]] = {}
+        self._reasons: dict[tuple[str, str, str], str] = {}
 
     @property
     def uses_embeddings(self) -> bool:
@@ -80,8 +87,25 @@ class DayRanker:
         cosines = self._cosines(todo)
         rule = LEXICAL_CUTOFF if cosines is None else HYBRID_CUTOFF
         for i, text in enumerate(todo):
-            row = fuse(lexical[i], None if cosines is None else cosines[i])
-            self._topic_cache[text] = (row, rule)
+            cos = None if cosines is None else cosines[i]
+            self._topic_cache[text] = (fuse(lexical[i], cos), cos, rule)
+        self._add_expansions([t for t in todo if self.expansions.get(t)])
+
+    def _add_expansions(self, texts: list[str]) -> None:
+        """An expanded interest also scores as its expansion, at a lower weight: the typed
+        words stay the stronger evidence."""
+        if not texts:
+            return
+        queries = [self.expansions[t] for t in texts]
+        lexical = np.vstack([self.lexical.score(self.lexical.plan(q)) for q in queries])
+        cosines = self._cosines(queries)
+        for i, text in enumerate(texts):
+            row, cos, rule = self._topic_cache[text]
+            extra_cos = None if cosines is None else cosines[i]
+            extra = EXPANSION_WEIGHT * fuse(lexical[i], extra_cos)
+            if cos is not None and extra_cos is not None:
+                cos = np.maximum(cos, extra_cos)
+            self._topic_cache[text] = (np.maximum(row, extra), cos, rule)
 
     def _cosines(self, texts: list[str]) -> np.ndarray | None:
         if self.vectors is None or self.paper_vectors is None:
@@ -119,9 +143,9 @@ class DayRanker:
         else:
             eligible = eligible | (liked >= LIKED_AT)
         keep = eligible & ~self._excluded(profile)
-        order = [int(i) for i in np.argsort(-score, kind="stable") if keep[i]]
+        order = np.argsort(-score, kind="stable")
         matches = []
-        for i in order[:top_k]:
+        for i in order[keep[order]][:top_k]:
             fb = FEEDBACK_WEIGHT * liked[i]
             if profile.liked and fb > best[i] and liked[i] >= MIN_SIMILAR:
                 reason = f"similar to “{profile.liked[liked_idx[i]].title}”, which you liked"
@@ -160,8 +184,8 @@ class DayRanker:
         self.prepare([i.text for i in topics])
         for interest in profile.interests:
             if interest.kind == "topic":
-                row, rule = self._topic_cache[interest.text]
-                eligible |= passes(row, rule)
+                row, cosines, rule = self._topic_cache[interest.text]
+                eligible |= passes(row, rule, cosines)
             elif interest.kind == "author":
                 row = self._author_row(interest.text)
                 eligible |= row > 0
@@ -198,11 +222,19 @@ class DayRanker:
         return lexical.max(axis=0), lexical.argmax(axis=0)
 
     def _reason(self, interest: Interest, paper: Paper) -> str:
+        # Many users share an interest text: the reason for a (text, paper) is made once.
+        key = (interest.kind, interest.text, paper.id)
+        if key not in self._reasons:
+            self._reasons[key] = self._explain(interest, paper)
+        return self._reasons[key]
+
+    def _explain(self, interest: Interest, paper: Paper) -> str:
         label = _quote(interest.text)
         if interest.kind == "author":
             return f"by {interest.text}, an author you follow"
         stems: set[str] = set()
-        for variant in self.lexical.plan(interest.text).variants:
+        query = f"{interest.text}; {self.expansions.get(interest.text, '')}"
+        for variant in self.lexical.plan(query).variants:
             stems.update(variant)
         in_title = matched_phrases(paper.title, stems)
         if in_title:

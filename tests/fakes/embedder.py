@@ -16,8 +16,9 @@ DIM = 64
 class HashingEmbedder:
     name = "test-hashing"
 
-    def __init__(self, synonyms: Sequence[set[str]] = ()) -> None:
+    def __init__(self, synonyms: Sequence[set[str]] = (), dim: int = DIM) -> None:
         self.calls = 0
+        self.dim = dim
         self._canonical = {word: min(group) for group in synonyms for word in group}
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -25,11 +26,11 @@ class HashingEmbedder:
 
     def embed_now(self, texts: Sequence[str]) -> np.ndarray:
         self.calls += 1
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in content_stems(text):
                 word = self._canonical.get(word, word)
-                bucket = int(hashlib.sha1(word.encode()).hexdigest(), 16) % DIM
+                bucket = int(hashlib.sha1(word.encode()).hexdigest(), 16) % self.dim
                 out[row, bucket] += 1.0
             norm = np.linalg.norm(out[row])
             if norm:

@@ -1,4 +1,4 @@
-"""A stand-in OpenAI-compatible server: /v1/chat/completions over real HTTP.
+"""A stand-in OpenAI-compatible server: /v1/chat/completions and /v1/embeddings over real HTTP.
 
 By default it answers like a well-behaved model (summaries as JSON for the papers it was
 sent, answers that cite [1]); tests can script failures and odd replies per request.
@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from tests.fakes.embedder import HashingEmbedder
 from tests.fakes.http_server import FakeServer, Reply, Request
 
 Script = Callable[[dict[str, Any]], Reply | str | None]
@@ -47,6 +48,10 @@ def estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+# What the fake model knows about interests it is asked to expand.
+EXPANSIONS = {"LoRA": ["low-rank adaptation", "parameter-efficient fine-tuning", "adapters"]}
+
+
 def well_behaved(payload: dict[str, Any]) -> str:
     """What a cooperative model would say to Paperboy's prompts."""
     system = payload["messages"][0]["content"]
@@ -63,6 +68,10 @@ def well_behaved(payload: dict[str, Any]) -> str:
             for pid, title in zip(ids, titles, strict=False)
         ]
         return json.dumps({"summaries": items})
+    if '"expansions"' in system:
+        asked = re.findall(r"<interest n=(\d+)>(.*?)</interest>", user)
+        items = [{"n": int(n), "terms": EXPANSIONS.get(text, [])} for n, text in asked]
+        return json.dumps({"expansions": items})
     if "ranking" in system:
         ids = re.findall(r'<paper id="([^"]+)">', user)
         return json.dumps({"ranking": list(reversed(ids))})
@@ -72,9 +81,11 @@ def well_behaved(payload: dict[str, Any]) -> str:
 class FakeLLM:
     """Run with `with FakeLLM() as llm:`; `llm.base_url` goes into OPENAI_BASE_URL."""
 
-    def __init__(self, script: Script | None = None) -> None:
+    def __init__(self, script: Script | None = None, embed_script: Script | None = None) -> None:
         self.script = script
+        self.embed_script = embed_script
         self.payloads: list[dict[str, Any]] = []
+        self.embedding_requests: list[dict[str, Any]] = []
         self.server = FakeServer(self._respond)
 
     @property
@@ -82,6 +93,8 @@ class FakeLLM:
         return self.server.url + "/v1"
 
     def _respond(self, request: Request) -> Reply:
+        if request.path == "/v1/embeddings":
+            return self._embeddings(json.loads(request.body))
         if request.path != "/v1/chat/completions":
             return error(404)
         payload = json.loads(request.body)
@@ -92,6 +105,26 @@ class FakeLLM:
         content = scripted if isinstance(scripted, str) else well_behaved(payload)
         prompt = sum(estimate_tokens(m["content"]) for m in payload["messages"])
         return completion(content, prompt, estimate_tokens(content))
+
+    def _embeddings(self, payload: dict[str, Any]) -> Reply:
+        self.embedding_requests.append(payload)
+        scripted = self.embed_script(payload) if self.embed_script else None
+        if isinstance(scripted, Reply):
+            return scripted
+        texts = payload["input"]
+        vectors = HashingEmbedder(dim=32).embed_now(texts)
+        data = [
+            {"object": "embedding", "index": i, "embedding": [float(x) * 3 for x in vec]}
+            for i, vec in reversed(list(enumerate(vectors)))  # order by index, not position
+        ]
+        tokens = sum(estimate_tokens(t) for t in texts)
+        body = {
+            "object": "list",
+            "data": data,
+            "model": payload["model"],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+        return Reply(200, json.dumps(body))
 
     def __enter__(self) -> FakeLLM:
         self.server.__enter__()

@@ -1,0 +1,38 @@
+"""LLM expansions of interest texts, cached by (text, model, prompt version), shared by all
+users who typed the same text (no user id is stored)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sqlite_utils
+
+from storage.papers import utc_now
+
+
+def cached_expansions(
+    db: sqlite_utils.Database, texts: Sequence[str], *, model: str, prompt_version: str
+) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(texts), 500):
+        chunk = list(texts[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"""SELECT text, expansion FROM interest_expansions
+                WHERE model = ? AND prompt_version = ? AND text IN ({marks})""",
+            [model, prompt_version, *chunk],
+        )
+        found.update(dict(rows))
+    return found
+
+
+def store_expansions(
+    db: sqlite_utils.Database, expansions: Mapping[str, str], *, model: str, prompt_version: str
+) -> None:
+    now = utc_now()
+    with db.atomic():
+        db.conn.executemany(
+            """INSERT OR REPLACE INTO interest_expansions
+               (text, model, prompt_version, expansion, created_utc) VALUES (?, ?, ?, ?, ?)""",
+            [(text, model, prompt_version, exp, now) for text, exp in expansions.items()],
+        )
