@@ -158,8 +158,8 @@ class CutoffRun:
 
     def line(self) -> str:
         return (
-            f"precision {statistics.mean(self.precisions or [0.0]):.2f}, recall "
-            f"{statistics.mean(self.recalls or [0.0]):.2f}; on-topic interests left empty "
+            f"precision {statistics.mean(self.precisions or [0.0]):.3f}, recall "
+            f"{statistics.mean(self.recalls or [0.0]):.3f}; on-topic interests left empty "
             f"{len(self.empty)} of {len(self.recalls)} {self.empty or ''}; papers given to "
             f"{self.off_topic} off-topic interests: {self.off_topic_papers}"
         )
