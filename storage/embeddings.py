@@ -8,15 +8,14 @@ import numpy as np
 import sqlite_utils
 
 from storage.papers import utc_now
+from storage.sql import in_chunks
 
 
 def get_vectors(
     db: sqlite_utils.Database, model: str, kind: str, keys: Sequence[str]
 ) -> dict[str, np.ndarray]:
     found: dict[str, np.ndarray] = {}
-    for start in range(0, len(keys), 500):
-        chunk = list(keys[start : start + 500])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(keys):
         rows = db.execute(
             f"SELECT key, vector FROM embeddings WHERE model = ? AND kind = ? AND key IN ({marks})",
             [model, kind, *chunk],

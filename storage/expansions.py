@@ -8,15 +8,14 @@ from collections.abc import Mapping, Sequence
 import sqlite_utils
 
 from storage.papers import utc_now
+from storage.sql import in_chunks
 
 
 def cached_expansions(
     db: sqlite_utils.Database, texts: Sequence[str], *, model: str, prompt_version: str
 ) -> dict[str, str]:
     found: dict[str, str] = {}
-    for start in range(0, len(texts), 500):
-        chunk = list(texts[start : start + 500])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(texts):
         rows = db.execute(
             f"""SELECT text, expansion FROM interest_expansions
                 WHERE model = ? AND prompt_version = ? AND text IN ({marks})""",

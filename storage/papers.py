@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlite_utils
 
+from storage.sql import in_chunks
+
 
 @dataclass(frozen=True)
 class Links:
@@ -140,10 +142,7 @@ def upsert_papers(
 
 def _rows_by_id(db: sqlite_utils.Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
-    # Chunked to stay under SQLite's bound-parameter limit.
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         for row in db.query(f"SELECT * FROM papers WHERE id IN ({marks})", chunk):
             rows[row["id"]] = row
     return rows

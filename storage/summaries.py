@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import sqlite_utils
 
 from storage.papers import utc_now
+from storage.sql import in_chunks
 
 
 def cached_summaries(
@@ -18,9 +19,7 @@ def cached_summaries(
     language: str,
 ) -> dict[str, str]:
     found: dict[str, str] = {}
-    for start in range(0, len(paper_ids), 500):
-        chunk = list(paper_ids[start : start + 500])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(paper_ids):
         rows = db.execute(
             f"""SELECT paper_id, text FROM summaries WHERE model = ? AND prompt_version = ?
                 AND language = ? AND paper_id IN ({marks})""",
