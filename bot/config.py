@@ -5,6 +5,7 @@ Nothing else in Paperboy reads os.environ; every other module receives Settings.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -65,7 +66,8 @@ class Settings:
             try:
                 values[name] = parse(raw)
             except ValueError as exc:
-                errors.append(f"{key}={raw!r}: {exc}")
+                shown = _hint_of(raw) if name in _SECRETS else repr(raw)
+                errors.append(f"{key}={shown}: {exc}")
         if errors:
             raise SettingsError("Invalid settings:\n  " + "\n  ".join(errors))
         return cls(**values)
@@ -80,22 +82,42 @@ class Settings:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse plain KEY=value lines (the format `docker run --env-file` accepts)."""
+    """Parse KEY=value lines as python-dotenv does for the simple cases people write: an
+    optional `export `, values in single or double quotes, ` # comments` after a value."""
     if not path.is_file():
         return {}
     result: dict[str, str] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
         if not line or line.startswith("#") or "=" not in line:
             continue
         key, _, value = line.partition("=")
-        result[key.strip()] = value.strip()
+        result[key.strip()] = _dotenv_value(value.strip())
     return result
+
+
+def _dotenv_value(value: str) -> str:
+    if len(value) >= 2 and value[0] in "\"'" and value[-1] == value[0]:
+        return value[1:-1]
+    if value[:1] in "\"'":
+        # An opening quote with a comment after the closing one: KEY="x"  # note
+        close = value.find(value[0], 1)
+        if close > 0 and value[close + 1 :].lstrip().startswith("#"):
+            return value[1:close]
+    comment = value.find(" #")
+    return value[:comment].rstrip() if comment >= 0 else value
+
+
+def _hint_of(secret: str) -> str:
+    """A secret in an error message: its length and at most its first 4 characters."""
+    return f"<hidden, {len(secret)} characters, starting {secret[:4]!r}>"
 
 
 def _positive_float(raw: str) -> float:
     value = float(raw)
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise ValueError("must be a positive number")
     return value
 
@@ -133,9 +155,13 @@ def _bool(raw: str) -> bool:
 
 
 def _bot_token(raw: str) -> str:
-    if not BOT_TOKEN.match(raw):
-        raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
-    return raw
+    if BOT_TOKEN.match(raw):
+        return raw
+    if raw[:3].lower() == "bot" and BOT_TOKEN.match(raw[3:]):
+        raise ValueError("remove the leading 'bot': the token is the part @BotFather gave you")
+    if raw[:1] in "\"'" or raw[-1:] in "\"'":
+        raise ValueError("remove the quotes around the token")
+    raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
 
 
 def _ids(raw: str) -> frozenset[int]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from storage.papers import utc_now
+from storage.sql import write_transaction
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def create_delivery(
 ) -> int:
     """Write a digest to the outbox with its items in one transaction; returns its id.
     The (chat, local day) pair is unique: a second digest for the same day is refused."""
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
             "INSERT INTO deliveries (chat_id, local_day, status, empty_reason, created_utc) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -50,7 +51,7 @@ def create_delivery(
 
 def mark_sent(db: sqlite_utils.Database, delivery_id: int, message_ids: Mapping[int, int]) -> None:
     """Record the Telegram message id of each message index and close the delivery."""
-    with db.atomic():
+    with write_transaction(db):
         for index, message_id in message_ids.items():
             db.execute(
                 "UPDATE delivery_items SET telegram_message_id = ? "

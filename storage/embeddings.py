@@ -8,7 +8,7 @@ import numpy as np
 import sqlite_utils
 
 from storage.papers import utc_now
-from storage.sql import in_chunks
+from storage.sql import in_chunks, write_transaction
 
 
 def get_vectors(
@@ -29,7 +29,7 @@ def put_vectors(
     db: sqlite_utils.Database, model: str, kind: str, vectors: Mapping[str, np.ndarray]
 ) -> None:
     now = utc_now()
-    with db.atomic():
+    with write_transaction(db):
         db.conn.executemany(
             "INSERT OR REPLACE INTO embeddings (model, kind, key, dim, vector, created_utc) "
             "VALUES (?, ?, ?, ?, ?, ?)",

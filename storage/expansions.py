@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import sqlite_utils
 
 from storage.papers import utc_now
-from storage.sql import in_chunks
+from storage.sql import in_chunks, write_transaction
 
 
 def cached_expansions(
@@ -29,7 +29,7 @@ def store_expansions(
     db: sqlite_utils.Database, expansions: Mapping[str, str], *, model: str, prompt_version: str
 ) -> None:
     now = utc_now()
-    with db.atomic():
+    with write_transaction(db):
         db.conn.executemany(
             """INSERT OR REPLACE INTO interest_expansions
                (text, model, prompt_version, expansion, created_utc) VALUES (?, ?, ?, ?, ?)""",

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-from storage.sql import in_chunks
+from storage.sql import in_chunks, write_transaction
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,13 @@ _CONTENT_COLUMNS = (
 )
 
 
+def version_number(version: str | None) -> int:
+    """'v3' -> 3; no version (or an odd one) -> 0, which any real version supersedes."""
+    if version and version[:1] in "vV" and version[1:].isdigit():
+        return int(version[1:])
+    return 0
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -115,14 +122,16 @@ def upsert_papers(
     now = utc_now()
     new = updated = unchanged = 0
     ids = [p.id for p in papers]
-    existing = _rows_by_id(db, ids)
-    with db.atomic():
+    with write_transaction(db):
+        existing = _rows_by_id(db, ids)  # read inside the transaction: no other writer between
         for position, paper in enumerate(papers):
             row = _to_row(paper)
             old = existing.get(paper.id)
             if old is None:
                 db.table("papers").insert({**row, "first_seen_utc": now, "updated_utc": now})
                 new += 1
+            elif version_number(paper.version) < version_number(old["version"]):
+                unchanged += 1  # an older version never replaces a newer one
             elif any(old[col] != row[col] for col in _CONTENT_COLUMNS):
                 db.table("papers").update(paper.id, {**row, "updated_utc": now})
                 updated += 1

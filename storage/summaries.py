@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import sqlite_utils
 
 from storage.papers import utc_now
-from storage.sql import in_chunks
+from storage.sql import in_chunks, write_transaction
 
 
 def cached_summaries(
@@ -38,7 +38,7 @@ def store_summaries(
     language: str,
 ) -> None:
     now = utc_now()
-    with db.atomic():
+    with write_transaction(db):
         db.conn.executemany(
             """INSERT OR REPLACE INTO summaries
                (paper_id, model, prompt_version, language, kind, text, created_utc)

@@ -8,6 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from storage.papers import utc_now
+from storage.sql import write_transaction
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def update_user(db: sqlite_utils.Database, chat_id: int, **changes: Any) -> None
 
 def delete_user(db: sqlite_utils.Database, chat_id: int) -> None:
     """Remove the user and, through ON DELETE CASCADE, every row that belongs to them."""
-    with db.atomic():
+    with write_transaction(db):
         db.execute("DELETE FROM users WHERE chat_id = ?", [chat_id])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,13 @@ def valid_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
         return date.fromisoformat(value).isoformat()
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def finite(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    """click's float type takes 'nan' and 'inf'; no option here means either."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number; use e.g. 0.3")
+    return value
 
 
 interest_option = click.option(

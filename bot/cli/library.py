@@ -11,7 +11,7 @@ from dataclasses import asdict
 import click
 import sqlite_utils
 
-from bot.cli.app import cli, database, valid_date
+from bot.cli.app import cli, database, finite, valid_date
 from bot.config import Settings
 from bot.ingest import IngestReport, store_day
 from bot.interests import MAX_LENGTH, InterestError, parse_interest
@@ -86,7 +86,9 @@ def ingest(settings: Settings, day: str | None, source: str | None) -> None:
 @cli.command()
 @click.option("--date", "day", callback=valid_date, help="Day to list (default: latest day).")
 @click.option("--search", "query", help="Full-text search over titles, abstracts, authors.")
-@click.option("--limit", default=50, show_default=True, help="Most rows to print.")
+@click.option(
+    "--limit", default=50, show_default=True, type=click.IntRange(1), help="Most rows to print."
+)
 @click.pass_obj
 def papers(settings: Settings, day: str | None, query: str | None, limit: int) -> None:
     """List a day's papers, or search every stored paper."""
@@ -157,6 +159,7 @@ def db_migrate(settings: Settings) -> None:
 @click.option(
     "--threshold",
     type=float,
+    callback=finite,
     default=None,
     help="Minimum score instead of the per-interest cut-off (0 shows the full ranking).",
 )

@@ -16,11 +16,11 @@ from storage.deliveries import list_deliveries, status_counts
 def run(settings: Settings) -> None:
     """Run the Telegram bot with scheduled ingest and summaries (needs TELEGRAM_BOT_TOKEN)."""
     from bot.service import run_forever
-    from bot.telegram.app import TokenMissing
+    from bot.telegram.app import StartFailed, TokenMissing
 
     try:
         asyncio.run(run_forever(settings))
-    except TokenMissing as exc:
+    except (TokenMissing, StartFailed) as exc:
         raise click.ClickException(str(exc)) from None
 
 

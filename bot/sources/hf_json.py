@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from storage.papers import Links, Paper
+from storage.papers import Links, Paper, version_number
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +38,20 @@ def parse_daily_papers(payload: bytes | str) -> ParsedDay:
         raise MalformedResponse(f"expected a JSON list of papers, got {type(data).__name__}")
     papers: list[Paper] = []
     skipped: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}  # id -> position in `papers`
     for index, item in enumerate(data):
         paper, problem = _parse_item(item)
         if paper is None:
             skipped.append(f"item {index}: {problem}")
             log.warning("skipping malformed item %d: %s", index, problem)
         elif paper.id in seen:
-            skipped.append(f"item {index}: duplicate id {paper.id}")
+            # Two versions of one paper in one response: keep the newer, wherever it came.
+            kept = papers[seen[paper.id]]
+            if version_number(paper.version) > version_number(kept.version):
+                papers[seen[paper.id]] = paper
+            skipped.append(f"item {index}: duplicate id {paper.id} (the newest version is kept)")
         else:
-            seen.add(paper.id)
+            seen[paper.id] = len(papers)
             papers.append(paper)
     return ParsedDay(papers=papers, skipped=skipped)
 

@@ -7,6 +7,7 @@ import logging
 
 from telegram import Bot, BotCommand, Update
 from telegram.constants import ChatAction, ChatMemberStatus
+from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -17,6 +18,13 @@ from telegram.ext import (
     filters,
 )
 from telegram.request import HTTPXRequest
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.assistant.replies import Keyboard
@@ -79,10 +87,37 @@ def make_bot(settings: Settings) -> Bot:
     )
 
 
+class StartFailed(RuntimeError):
+    """The bot could not start; the message says why in one line, without the token."""
+
+
+START_ATTEMPTS = 4
+
+
 async def start(app: Application, *, poll_timeout: int = 30) -> None:  # type: ignore[type-arg]
     """Connect, publish the command menu, and start long polling (we run our own loop, so
-    PTB's run_polling and its post_init hook are not used)."""
-    await app.initialize()
+    PTB's run_polling and its post_init hook are not used). A Bot API that cannot be
+    reached is retried a few times; a rejected token is not."""
+    try:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(NetworkError)
+            & retry_if_not_exception_type((InvalidToken, BadRequest)),
+            stop=stop_after_attempt(START_ATTEMPTS),
+            wait=wait_exponential(multiplier=1, max=8),
+            reraise=True,
+        ):
+            with attempt:
+                await app.initialize()
+    except InvalidToken:
+        raise StartFailed(
+            "Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather "
+            "(/mybots → your bot → API Token)."
+        ) from None
+    except NetworkError as exc:
+        raise StartFailed(
+            f"could not reach the Telegram Bot API after {START_ATTEMPTS} attempts "
+            f"({type(exc).__name__}); check the network or TELEGRAM_API_URL and start again."
+        ) from None
     await app.bot.set_my_commands([BotCommand(c.name, c.summary) for c in MENU])
     await app.start()
     assert app.updater is not None
