@@ -21,6 +21,7 @@ from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
 from bot.assistant.digests import unsent_replies, write_digest
+from bot.assistant.replies import fitted
 from bot.digest import DayContext
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder
@@ -145,7 +146,7 @@ class Deliverer:
             return
         replies = unsent_replies(self.db, delivery, self.llm.model, user.language or "en")
         try:
-            for reply in replies:
+            for reply in fitted(replies):
                 message_id = await send_reply(
                     self.bot, self.throttle, user.chat_id, reply, sleep=self.sleep
                 )

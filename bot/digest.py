@@ -18,7 +18,7 @@ from bot.ranking.embedders import Embedder
 from bot.ranking.expansion import expand_interests
 from bot.rerank import MAX_CANDIDATES, rerank
 from bot.summaries import Summary, summaries_for, summarize_papers
-from bot.telegram_html import TELEGRAM_LIMIT, telegram_length
+from bot.telegram_html import TELEGRAM_LIMIT, split_html, telegram_length
 from storage.interests import topic_texts
 from storage.papers import Paper, papers_for_day, sources_for_day
 
@@ -191,7 +191,7 @@ def with_summaries(digest: Digest, summaries: dict[str, Summary]) -> Digest:
 def render_html(digest: Digest) -> list[RenderedMessage]:
     """Telegram HTML messages for the digest, each within 4096 characters."""
     if digest.status != "ok":
-        return [RenderedMessage(_empty_html(digest), ())]
+        return [RenderedMessage(part, ()) for part in split_html(_empty_html(digest))]
     header = _header_html(digest)
     footer = (
         "💬 <i>Ask me about these papers: reply to this message, or just type a question, "

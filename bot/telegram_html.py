@@ -47,6 +47,13 @@ def _cut_line(line: str, limit: int) -> list[str]:
     return pieces
 
 
+def echo(user_text: str, limit: int = 100) -> str:
+    """User input quoted back in a reply: its first `limit` characters, escaped, so that a
+    long or hostile input can neither break the HTML nor blow up the message."""
+    clipped = user_text if len(user_text) <= limit else user_text[:limit].rstrip() + "…"
+    return html.escape(clipped)
+
+
 def to_plain(text: str) -> str:
     """What a user would read: tags removed, entities decoded (for terminals and for the
     plain-text resend when Telegram refuses our HTML). Short link labels ("arXiv", "PDF")

@@ -15,6 +15,7 @@ from bot.bibtex import to_bibtex
 from bot.callbacks import encode
 from bot.digest import Button, DayContext, render_html
 from bot.llm import start_of_utc_day
+from bot.telegram_html import echo
 from bot.timeprefs import PreferenceError, local_day, parse_time, parse_timezone
 from storage.deliveries import delivery_for_day, recent_errors, status_counts
 from storage.feedback import saved_paper_ids
@@ -103,7 +104,7 @@ async def remove(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     if target is None:
         return [
             Reply(
-                f"You don't follow “{escape(args)}”. /interests shows the list with "
+                f"You don't follow “{echo(args)}”. /interests shows the list with "
                 "numbers: /remove 2 removes the second."
             )
         ]
@@ -118,7 +119,7 @@ async def time_(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     try:
         value = parse_time(args)
     except PreferenceError as exc:
-        return [Reply(escape(str(exc)))]
+        return [Reply(echo(str(exc), 400))]
     update_user(conv.db, chat.id, digest_time=value)
     return [Reply("⏰ " + conv.schedule_line(conv.user(chat)))]
 
@@ -135,7 +136,7 @@ async def timezone(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     try:
         zone = parse_timezone(args)
     except PreferenceError as exc:
-        return [Reply(escape(str(exc)))]
+        return [Reply(echo(str(exc), 400))]
     update_user(conv.db, chat.id, timezone=zone)
     return [Reply("🌍 " + conv.schedule_line(conv.user(chat)))]
 
@@ -208,8 +209,8 @@ async def search(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
         return [Reply("Search all stored papers, e.g. <code>/search speculative decoding</code>.")]
     found = search_papers(conv.db, args, limit=8)
     if not found:
-        return [Reply(f"No stored paper mentions all of “{escape(args)}”. Try fewer words.")]
-    lines = [f"<b>{len(found)} paper(s) for “{escape(args)}”</b>:"]
+        return [Reply(f"No stored paper mentions all of “{echo(args)}”. Try fewer words.")]
+    lines = [f"<b>{len(found)} paper(s) for “{echo(args)}”</b>:"]
     lines += [
         f'{n}. <a href="{escape(p.links.arxiv or p.links.hf or "")}">{escape(p.title)}</a>'
         for n, p in enumerate(found, 1)

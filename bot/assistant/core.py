@@ -17,7 +17,7 @@ from bot.interests import MAX_INTERESTS, InterestError, parse_interest, split_in
 from bot.llm import LLMClient
 from bot.qa import answer, answer_html
 from bot.ranking.embedders import Embedder
-from bot.telegram_html import split_html
+from bot.telegram_html import echo, split_html
 from storage.deliveries import set_message_id, set_status
 from storage.interests import add_interest, list_interests
 from storage.messages import questions_since, set_turn_message_id
@@ -79,7 +79,7 @@ class Conversation:
         if command is None or (command.admin_only and not self.is_admin(chat)):
             return [
                 Reply(
-                    f"I don't know /{_safe(name)}. Here is what I can do:\n\n"
+                    f"I don't know /{echo(name, 40)}. Here is what I can do:\n\n"
                     + self.help_text(chat)
                 )
             ]
@@ -139,9 +139,11 @@ class Conversation:
                 added.append(interest.label())
                 current += 1
             else:
-                problems.append(f"You already follow “{_safe(interest.label())}”.")
+                problems.append(f"You already follow “{interest.label()}”.")
         lines = [f"✅ Added: {', '.join(_safe(a) for a in added)}"] if added else []
-        lines += [_safe(p) for p in problems]
+        lines += [_safe(p) for p in dict.fromkeys(problems)][:MAX_PROBLEMS_SHOWN]
+        if len(set(problems)) > MAX_PROBLEMS_SHOWN:
+            lines.append(f"… and {len(set(problems)) - MAX_PROBLEMS_SHOWN} more problems.")
         if added and onboarding:
             lines.append(
                 "Add more any time with /add; send /digest for your first digest now. "
@@ -183,6 +185,9 @@ class Conversation:
 
 
 GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "thanks", "thank you", "ok", "cool"})
+
+
+MAX_PROBLEMS_SHOWN = 5  # `/add a;a;a;…` must not answer with one line per duplicate
 
 
 def _looks_like_topics(text: str) -> bool:

@@ -17,6 +17,7 @@ from typing import IO
 import click
 
 from bot.assistant import ButtonOutcome, Chat, Conversation, Reply, press
+from bot.assistant.replies import fitted
 from bot.cli.app import cli
 from bot.cli.library import cli_embedder
 from bot.config import Settings
@@ -77,7 +78,7 @@ class TerminalChat:
 
     def _show(self, replies: list[Reply]) -> list[str]:
         lines: list[str] = []
-        for reply in replies:
+        for reply in fitted(replies):
             message_id = self.screen.next_id
             self.screen.next_id += 1
             number = len(self.screen.messages) + 1

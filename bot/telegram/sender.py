@@ -20,7 +20,7 @@ from tenacity import (
 )
 
 from bot.assistant import Chat, Conversation, Reply
-from bot.assistant.replies import Keyboard
+from bot.assistant.replies import Keyboard, fitted
 from bot.retrying import WaitAsAsked
 from bot.telegram.throttle import Throttle
 from bot.telegram_html import to_plain
@@ -116,7 +116,7 @@ async def send_replies(
     marked sent once all its messages are out. A 403 marks the user blocked."""
     deliveries: set[int] = set()
     try:
-        for reply in replies:
+        for reply in fitted(replies):
             message_id = await send_reply(bot, throttle, chat.id, reply)
             conv.sent(chat, reply, message_id)
             if reply.delivery_id is not None:

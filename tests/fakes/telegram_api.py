@@ -64,6 +64,7 @@ class FakeTelegram:
         self.requests: list[Request] = []
         self.fault: Fault | None = None
         self.blocked_chats: set[int] = set()
+        self.refused: list[str] = []  # texts refused as too long
         self._updates: list[dict[str, Any]] = []
         self._lock = threading.Condition()
         self._update_ids = itertools.count(1)
@@ -255,6 +256,9 @@ class FakeTelegram:
         limited = self._over_limit(chat_id)
         if limited is not None:
             return limited
+        if _too_long(p.get("text", "")):
+            self.refused.append(p.get("text", ""))
+            return _error(400, "Bad Request: message is too long")
         message_id = next(self._message_ids)
         self._record("sendMessage", p, message_id)
         return _ok(_message(message_id, chat_id, p.get("text", "")))
@@ -266,6 +270,9 @@ class FakeTelegram:
         return _ok(_message(message_id, chat_id, p.get("caption", "")))
 
     def _m_editMessageText(self, p: dict[str, Any]) -> Reply:
+        if _too_long(p.get("text", "")):
+            self.refused.append(p.get("text", ""))
+            return _error(400, "Bad Request: MESSAGE_TOO_LONG")
         self._record("editMessageText", p)
         return _ok(_message(int(p.get("message_id", 1)), int(p["chat_id"]), p.get("text", "")))
 
@@ -294,6 +301,12 @@ def _message(message_id: int, chat_id: int, text: str) -> dict[str, Any]:
 
 def _ok(result: object) -> Reply:
     return Reply(200, json.dumps({"ok": True, "result": result}))
+
+
+def _too_long(text: str) -> bool:
+    """Telegram's limit: 4,096 UTF-16 code units of text (after entities are parsed; the
+    HTML source is what we can count, and it is never shorter)."""
+    return len(text.encode("utf-16-le")) // 2 > 4096
 
 
 def _error(status: int, description: str, retry_after: int | None = None) -> Reply:
