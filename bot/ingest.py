@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlite_utils
 
@@ -17,12 +17,14 @@ class IngestReport:
     source: str
     counts: UpsertCounts
     skipped: list[str]
+    clipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         c = self.counts
+        cut = f", {len(self.clipped)} clipped (title or abstract too long)" if self.clipped else ""
         return (
             f"{self.day} from {self.source}: {c.new} new, {c.updated} updated, "
-            f"{c.unchanged} unchanged, {len(self.skipped)} skipped"
+            f"{c.unchanged} unchanged, {len(self.skipped)} skipped{cut}"
         )
 
 
@@ -34,4 +36,5 @@ def store_day(
     counts = upsert_papers(
         db, loaded.parsed.papers, day=loaded.day, source=loaded.source, progress=progress
     )
-    return IngestReport(loaded.day, loaded.source, counts, loaded.parsed.skipped)
+    parsed = loaded.parsed
+    return IngestReport(loaded.day, loaded.source, counts, parsed.skipped, parsed.clipped)

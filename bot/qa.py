@@ -18,7 +18,7 @@ from bot.extractive import split_sentences
 from bot.llm import LLMClient, LLMUnavailable
 from bot.ranking.lexical import LexicalIndex
 from bot.summaries import as_data, summaries_for
-from bot.text import content_stems
+from bot.text import clip, content_stems
 from storage.deliveries import papers_in_message, sent_paper_ids
 from storage.messages import Turn, add_turn, papers_cited_by_message, recent_turns
 from storage.papers import Paper, all_papers, search_papers
@@ -32,6 +32,7 @@ Cite every paper you use by its number in square brackets, like [1] or [2].
 If the papers do not answer the question, say so plainly in one sentence; never guess.
 Answer in plain text, in at most 150 words, in the language of the question."""
 MAX_SOURCES = 5
+MAX_QUOTE = 500  # characters of one quoted passage in a retrieval-only answer
 ABSTRACT_CHARS = 1200
 HISTORY_TURNS = 6
 SENT_BONUS = 0.15  # papers the user was sent are likelier to be what they ask about
@@ -204,7 +205,8 @@ def retrieval_only(question: str, sources: list[Paper]) -> Answer:
     for n, paper in enumerate(sources[:3], 1):
         sentences = split_sentences(paper.abstract) or [paper.title]
         best = max(sentences, key=lambda s: len(wanted & set(content_stems(s))))
-        lines.append(f"[{n}] {paper.title}: “{best}”")
+        quote, _ = clip(best, MAX_QUOTE)
+        lines.append(f"[{n}] {paper.title}: “{quote}”")
     return Answer("\n".join(lines), tuple(sources[:3]), "retrieval")
 
 

@@ -35,11 +35,31 @@ class Token:
     position: int
 
 
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
 def clean_text(text: str) -> str:
-    """NFKC-normalise, drop control and invisible format characters, collapse whitespace."""
-    text = unicodedata.normalize("NFKC", text)
-    kept = (ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    """NFKC-normalise; remove terminal escape sequences, control and invisible format
+    characters (a zero-width space inside a word must not split it); collapse whitespace."""
+    text = unicodedata.normalize("NFKC", _ANSI.sub("", text))
+    kept = (_visible(ch) for ch in text)
     return " ".join("".join(kept).split())
+
+
+def _visible(ch: str) -> str:
+    if unicodedata.category(ch)[0] != "C":
+        return ch
+    return " " if ch in "\t\n\r\v\f\x1c\x1d\x1e\x1f\x85" else ""
+
+
+def clip(text: str, limit: int) -> tuple[str, bool]:
+    """`text` cut to `limit` characters at a word boundary when there is one nearby, and
+    whether it was cut."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    space = cut.rfind(" ", limit - 200)
+    return (cut[:space] if space > 0 else cut).rstrip() + " …", True
 
 
 @lru_cache(maxsize=200_000)

@@ -116,6 +116,8 @@ class Conversation:
             ]
         result = await answer(self.db, self.llm, chat.id, text, reply_to_message_id=reply_to)
         parts = split_html(answer_html(result))
+        if len(parts) > MAX_ANSWER_MESSAGES:  # no answer is worth a screenful of messages
+            parts = [*parts[: MAX_ANSWER_MESSAGES - 1], "(The rest of this answer was cut.)"]
         return [
             Reply(part, turn_id=result.turn_id if i == 0 else None) for i, part in enumerate(parts)
         ]
@@ -187,6 +189,7 @@ class Conversation:
 GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "thanks", "thank you", "ok", "cool"})
 
 
+MAX_ANSWER_MESSAGES = 5
 MAX_PROBLEMS_SHOWN = 5  # `/add a;a;a;…` must not answer with one line per duplicate
 
 

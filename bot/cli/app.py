@@ -7,6 +7,7 @@ import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 
 import click
@@ -55,18 +56,31 @@ interest_option = click.option(
 )
 
 
+_debug = False
+
+
+def debugging() -> bool:
+    """Whether failures should show their traceback (--debug or a DEBUG log level)."""
+    return _debug
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, debug: bool) -> None:
     """Paperboy: daily research-paper digests matched to your interests, in Telegram.
 
     Settings come from environment variables (or a .env file); see README.md.
     Try `paperboy demo` for an offline tour on the bundled sample day.
     """
+    global _debug
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    if debug:
+        settings = replace(settings, log_level="DEBUG")
+    _debug = settings.log_level == "DEBUG"
     configure_logging(settings)
     ctx.obj = settings
 

@@ -103,7 +103,7 @@ async def _digest(
     "chat_id",
     default=0,
     show_default=True,
-    type=int,
+    type=click.IntRange(-(2**63), 2**63 - 1),  # what Telegram ids (and SQLite) can hold
     help="Whose history and digests to use (Telegram chat id; 0 = terminal).",
 )
 @click.pass_obj

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote_plus
 
+from bot.text import clean_text, clip
 from storage.papers import Links, Paper, version_number
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,22 @@ class MalformedResponse(ValueError):
 class ParsedDay:
     papers: list[Paper]
     skipped: list[str]  # one human-readable reason per malformed item
+    clipped: list[str] = field(default_factory=list)  # ids whose title or abstract was cut
+
+
+# Generous for any real paper; a 10 MB "abstract" must not reach summaries and answers.
+MAX_TITLE = 1_000
+MAX_ABSTRACT = 20_000
+MAX_COUNT = 2**31 - 1  # upvotes beyond this are not a count: the item is malformed
+
+
+def clip_paper(paper: Paper) -> tuple[Paper, bool]:
+    """The paper with its title and abstract within the limits, and whether it was cut."""
+    title, cut_title = clip(paper.title, MAX_TITLE)
+    abstract, cut_abstract = clip(paper.abstract, MAX_ABSTRACT)
+    if not (cut_title or cut_abstract):
+        return paper, False
+    return replace(paper, title=title, abstract=abstract), True
 
 
 def parse_daily_papers(payload: bytes | str) -> ParsedDay:
@@ -34,13 +51,20 @@ def parse_daily_papers(payload: bytes | str) -> ParsedDay:
         data = json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise MalformedResponse(f"response is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise MalformedResponse("response is JSON nested too deeply to be a paper list") from None
     if not isinstance(data, list):
         raise MalformedResponse(f"expected a JSON list of papers, got {type(data).__name__}")
     papers: list[Paper] = []
     skipped: list[str] = []
+    clipped: list[str] = []
     seen: dict[str, int] = {}  # id -> position in `papers`
     for index, item in enumerate(data):
         paper, problem = _parse_item(item)
+        if paper is not None:
+            paper, was_clipped = clip_paper(paper)
+            if was_clipped:
+                clipped.append(paper.id)
         if paper is None:
             skipped.append(f"item {index}: {problem}")
             log.warning("skipping malformed item %d: %s", index, problem)
@@ -53,7 +77,7 @@ def parse_daily_papers(payload: bytes | str) -> ParsedDay:
         else:
             seen[paper.id] = len(papers)
             papers.append(paper)
-    return ParsedDay(papers=papers, skipped=skipped)
+    return ParsedDay(papers=papers, skipped=skipped, clipped=clipped)
 
 
 def _parse_item(item: Any) -> tuple[Paper | None, str]:
@@ -68,6 +92,9 @@ def _parse_item(item: Any) -> tuple[Paper | None, str]:
     if not title:
         return None, f"no title (id {raw_id})"
     paper_id, version = split_version(raw_id)
+    upvotes = raw.get("upvotes")
+    if isinstance(upvotes, int | float) and not 0 <= upvotes <= MAX_COUNT:
+        return None, f"upvotes out of range (id {raw_id})"
     return (
         Paper(
             id=paper_id,
@@ -126,8 +153,9 @@ def _text(value: Any) -> str:
 
 
 def _clean(text: str) -> str:
-    # Titles and abstracts arrive hard-wrapped; collapse runs of whitespace to single spaces.
-    return " ".join(text.split())
+    # Titles and abstracts arrive hard-wrapped, sometimes with control characters or
+    # terminal escapes in them: none of that may reach a terminal or a chat.
+    return clean_text(text)
 
 
 def _int(value: Any) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from bot.sources.hf_json import MalformedResponse, ParsedDay
+from bot.sources.hf_json import MalformedResponse, ParsedDay, clip_paper
+from bot.text import clean_text
 from storage.papers import Paper
 
 
@@ -24,13 +25,14 @@ def looks_like_jsonl(payload: bytes) -> bool:
 def parse_paper_lines(payload: bytes) -> ParsedDay:
     papers: list[Paper] = []
     skipped: list[str] = []
+    clipped: list[str] = []
     seen: set[str] = set()
     for number, raw in enumerate(payload.splitlines(), 1):
         if not raw.strip():
             continue
         try:
             item = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             skipped.append(f"line {number}: not JSON")
             continue
         paper = _paper(item)
@@ -40,10 +42,13 @@ def parse_paper_lines(payload: bytes) -> ParsedDay:
             skipped.append(f"line {number}: duplicate id {paper.id}")
         else:
             seen.add(paper.id)
+            paper, was_clipped = clip_paper(paper)
+            if was_clipped:
+                clipped.append(paper.id)
             papers.append(paper)
     if not papers:
         raise MalformedResponse("no paper objects found in the JSON Lines file")
-    return ParsedDay(papers, skipped)
+    return ParsedDay(papers, skipped, clipped)
 
 
 def _paper(item: object) -> Paper | None:
@@ -56,5 +61,5 @@ def _paper(item: object) -> Paper | None:
         pid = str(pid)
     if not isinstance(pid, str) or not pid.strip() or not isinstance(title, str):
         return None
-    text = abstract if isinstance(abstract, str) else ""
-    return Paper(id=pid.strip(), title=title, abstract=text)
+    text = clean_text(abstract) if isinstance(abstract, str) else ""
+    return Paper(id=pid.strip(), title=clean_text(title), abstract=text)
