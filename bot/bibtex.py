@@ -8,11 +8,28 @@ from collections.abc import Sequence
 from storage.papers import Paper
 
 _UNSAFE = re.compile(r"[{}\\\\]")
+# LaTeX specials in titles ("50% faster", "R&D", "k_NN", "C#") must be escaped to compile.
+_LATEX = {
+    "%": r"\%",
+    "$": r"\$",
+    "&": r"\&",
+    "_": r"\_",
+    "#": r"\#",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_SPECIAL = re.compile("[" + re.escape("".join(_LATEX)) + "]")
 
 
 def _field(text: str) -> str:
     # Braces and backslashes would break the entry: drop them, they are never content here.
-    return _UNSAFE.sub("", " ".join(text.split()))
+    cleaned = _UNSAFE.sub("", " ".join(text.split()))
+    return _SPECIAL.sub(lambda m: _LATEX[m.group(0)], cleaned)
+
+
+def _url(text: str) -> str:
+    # url fields are verbatim in biblatex/hyperref: only what would break the entry goes.
+    return _UNSAFE.sub("", text)
 
 
 def cite_key(paper: Paper) -> str:
@@ -35,7 +52,7 @@ def to_bibtex(papers: Sequence[Paper]) -> str:
             lines += [f"  eprint = {{{paper.id}}},", "  archivePrefix = {arXiv},"]
         url = paper.links.arxiv or paper.links.hf
         if url:
-            lines.append(f"  url = {{{_field(url)}}},")
+            lines.append(f"  url = {{{_url(url)}}},")
         lines.append("}")
         entries.append("\n".join(lines))
     return "\n\n".join(entries) + "\n"

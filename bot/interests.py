@@ -8,6 +8,7 @@ cat: cs.CL                     -> category (also a bare arXiv category such as "
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -89,6 +90,8 @@ def _normalise_category(text: str) -> str:
 
 
 def split_interests(raw: str) -> list[str]:
-    """A message may carry several interests, one per line or separated by ';'."""
-    parts = re.split(r"[\n;]+", raw)
+    """A message may carry several interests, one per line or separated by ';'. HTML
+    entities pasted from a web page ("R&amp;D") are read as the characters they stand for,
+    so their ';' does not split them."""
+    parts = re.split(r"[\n;]+", html.unescape(raw))
     return [part for part in (p.strip() for p in parts) if part]

@@ -14,7 +14,7 @@ from storage.feedback import record_feedback, save_paper
 from storage.interests import remove_interest
 from storage.messages import add_turn
 from storage.papers import get_paper
-from storage.users import delete_user
+from storage.users import delete_user, get_user
 
 STALE = "That button has expired. Send /help to see what I can do."
 CHOSEN = "✅"
@@ -81,6 +81,13 @@ def _remove(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
 
 
 def _forget(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
+    if get_user(conv.db, chat.id) is None:
+        # A leftover confirmation, pressed after the data is already gone.
+        return ButtonOutcome(
+            "Already deleted.",
+            keyboard=(),
+            edit_html="Everything I stored about you was already deleted. /start to begin again.",
+        )
     if value != "yes":
         return ButtonOutcome("Kept everything.", keyboard=(), edit_html="Nothing was deleted.")
     delete_user(conv.db, chat.id)
