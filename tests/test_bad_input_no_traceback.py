@@ -50,6 +50,8 @@ def test_huge_abstracts_are_clipped_and_said_so(tmp_path: Path) -> None:
     assert len(title) <= 1_002 and len(abstract) <= 20_002
     answer = paperboy("ask", "what is the word?", env={}, cwd=tmp_path)
     assert answer.returncode == 0 and len(answer.stdout) < 5_000
+    digest = paperboy("digest", "--interest", "word", "--lexical-only", env={}, cwd=tmp_path)
+    assert digest.returncode == 0 and len(digest.stdout) < 5_000
 
 
 def test_control_characters_and_terminal_escapes_never_reach_output(tmp_path: Path) -> None:

@@ -210,10 +210,16 @@ def matched_phrases(text: str, stems: set[str], limit: int = 3) -> list[str]:
             spans.append((match.start(), match.end()))
         gap_words = 0 if hit else gap_words + 1
     kept: list[str] = []
-    for phrase in sorted((text[s:e] for s, e in spans), key=len, reverse=True):
+    phrases = (_short(text[s:e]) for s, e in spans)
+    for phrase in sorted(phrases, key=len, reverse=True):
         if not any(phrase.lower() in longer.lower() for longer in kept):
             kept.append(phrase)
     return kept[:limit]
+
+
+def _short(phrase: str, limit: int = 80) -> str:
+    # A run of matching words can be a whole (odd) abstract: a reason quotes a few words.
+    return phrase if len(phrase) <= limit else phrase[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _only_stop_words(between: str) -> bool:
