@@ -46,6 +46,10 @@ class Settings:
     questions_per_hour: int = 30
     empty_digest: str = "closest"
     embeddings: str = "local"
+    backup_dir: Path | None = None
+    backup_keep: int = 7
+    health_port: int | None = None
+    health_host: str = "127.0.0.1"
     embeddings_model: str = "text-embedding-3-small"
 
     @property
@@ -119,6 +123,13 @@ def _positive_float(raw: str) -> float:
     value = float(raw)
     if not math.isfinite(value) or value <= 0:
         raise ValueError("must be a positive number")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError("expected a TCP port, 1 to 65535")
     return value
 
 
@@ -226,6 +237,10 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "questions_per_hour": ("PAPERBOY_QUESTIONS_PER_HOUR", _positive_int),
     "empty_digest": ("PAPERBOY_EMPTY_DIGEST", _empty_digest),
     "embeddings": ("PAPERBOY_EMBEDDINGS", _embeddings),
+    "backup_dir": ("PAPERBOY_BACKUP_DIR", Path),
+    "backup_keep": ("PAPERBOY_BACKUP_KEEP", _positive_int),
+    "health_port": ("PAPERBOY_HEALTH_PORT", _port),
+    "health_host": ("PAPERBOY_HEALTH_HOST", str),
     "embeddings_model": ("PAPERBOY_EMBEDDINGS_MODEL", str),
 }
 _SECRETS = ("openai_api_key", "telegram_bot_token")

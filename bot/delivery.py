@@ -37,6 +37,7 @@ from storage.deliveries import (
     set_status,
 )
 from storage.papers import latest_day
+from storage.service_state import LAST_SWEEP, set_state
 from storage.users import User, active_users, get_user, update_user
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Deliverer:
         report = SweepReport()
         await self.prepare_due(now, report)
         await self.send_pending(now, report)
+        set_state(self.db, LAST_SWEEP, now.isoformat(timespec="seconds"))
         if report.prepared or report.sent or report.failed:
             log.info("delivery sweep: %s", report.summary())
         return report

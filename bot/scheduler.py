@@ -1,9 +1,11 @@
 """APScheduler jobs on the service's event loop: ingest several times a day (UTC) and
-summarise what is new; a delivery sweep every minute."""
+summarise what is new; a delivery sweep every minute; a daily backup when configured."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlite_utils
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,7 +16,9 @@ from bot.ingest import store_day
 from bot.llm import LLMClient
 from bot.sources import SourceError, load_day
 from bot.summaries import summarize_papers
-from storage.papers import papers_for_day
+from storage.backup import BackupFailed, backup_database, prune_backups
+from storage.papers import papers_for_day, utc_now
+from storage.service_state import LAST_BACKUP, set_state
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,22 @@ async def sweep_job(deliverer: Deliverer) -> None:
         log.exception("delivery sweep failed; the next sweep retries")
 
 
+BACKUP_HOUR_UTC = 3
+
+
+def backup_job(db: sqlite_utils.Database, folder: Path, keep: int) -> None:
+    """Today's checked copy of the database in `folder`, keeping the newest `keep`."""
+    name = f"paperboy-{datetime.now(UTC):%Y-%m-%d}.db"
+    try:
+        made = backup_database(db, folder / name)
+    except BackupFailed as exc:
+        log.error("daily backup failed: %s", exc)
+        return
+    prune_backups(folder, "paperboy-*.db", keep)
+    set_state(db, LAST_BACKUP, f"{made.path} ({made.size_bytes} bytes) at {utc_now()}")
+    log.info("daily backup written: %s", made.path)
+
+
 def build_scheduler(
     db: sqlite_utils.Database,
     settings: Settings,
@@ -77,5 +97,16 @@ def build_scheduler(
             coalesce=True,  # after a pause, one sweep, not a burst of them
             max_instances=1,  # a long sweep is never run twice at once
             misfire_grace_time=SWEEP_INTERVAL_S,
+        )
+    if settings.backup_dir is not None:
+        scheduler.add_job(
+            backup_job,
+            "cron",
+            hour=BACKUP_HOUR_UTC,
+            args=[db, settings.backup_dir, settings.backup_keep],
+            id="backup",
+            coalesce=True,
+            misfire_grace_time=MISFIRE_GRACE_S,
+            max_instances=1,
         )
     return scheduler

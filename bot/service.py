@@ -15,11 +15,13 @@ from bot.delivery import Deliverer, SweepReport
 from bot.llm import LLMClient
 from bot.ranking.embedders import make_embedder
 from bot.scheduler import build_scheduler, ingest_job, sweep_job
+from bot.status import serve_health
 from bot.telegram.app import TokenMissing, build_application, make_bot
 from bot.telegram.app import start as start_bot
 from bot.telegram.app import stop as stop_bot
 from bot.telegram.throttle import Throttle
 from storage import open_db
+from storage.db import exclusive_use
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,14 @@ async def _catch_up(
 
 
 async def run_forever(settings: Settings) -> None:
+    with exclusive_use(settings.db_path):
+        await _run(settings)
+
+
+async def _run(settings: Settings) -> None:
     db = open_db(settings.db_path)
     llm = LLMClient(settings, db)
+    health = None
     try:
         embedder = make_embedder(settings.embeddings, llm, settings.embeddings_model)
         conv = Conversation(db, settings, llm, embedder=embedder)
@@ -56,6 +64,8 @@ async def run_forever(settings: Settings) -> None:
         )
         scheduler = build_scheduler(db, settings, llm, deliverer)
         scheduler.start()
+        if settings.health_port is not None:
+            health = await serve_health(db, settings.health_host, settings.health_port)
         log.info("paperboy running as @%s; Ctrl-C to stop", app.bot.username)
         # Catch up at once: today's list, and digests left pending by a crash or downtime.
         catch_up = asyncio.create_task(_catch_up(db, settings, llm, deliverer))
@@ -66,6 +76,8 @@ async def run_forever(settings: Settings) -> None:
             scheduler.shutdown(wait=False)
             await stop_bot(app)
     finally:
+        if health is not None:
+            health.close()
         await llm.aclose()
         db.close()
         log.info("paperboy stopped")
@@ -75,6 +87,11 @@ async def sweep_once(settings: Settings) -> SweepReport:
     """One delivery sweep with a bare Bot (no polling), for cron-style deployments."""
     if not settings.telegram_bot_token:
         raise TokenMissing("TELEGRAM_BOT_TOKEN is not set: send-due needs it to send digests.")
+    with exclusive_use(settings.db_path):
+        return await _sweep_once(settings)
+
+
+async def _sweep_once(settings: Settings) -> SweepReport:
     db = open_db(settings.db_path)
     llm = LLMClient(settings, db)
     bot = make_bot(settings)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -35,3 +39,31 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
 def schema_version(db: sqlite_utils.Database) -> list[str]:
     """Names of the applied migrations, oldest first."""
     return [m.name for m in migrations.applied(db)]
+
+
+class DatabaseInUse(RuntimeError):
+    """Another `paperboy run` (or `send-due`) already works on this database."""
+
+
+@contextmanager
+def exclusive_use(path: Path | str) -> Iterator[None]:
+    """Hold an advisory lock beside the database for as long as the service runs, so two
+    services never send from one outbox. Released by the OS if the process dies."""
+    lock_path = Path(f"{path}.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(
+                f"another paperboy process is already running on {path} "
+                f"(lock: {lock_path}); stop it first, or point PAPERBOY_DB_PATH elsewhere"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

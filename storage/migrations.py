@@ -188,3 +188,16 @@ def m006_interest_expansions(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (text, model, prompt_version)
         )"""
     )
+
+
+@migrations()
+def m007_service_state(db: sqlite_utils.Database) -> None:
+    # What the running service last did (last delivery sweep, last backup): for
+    # `paperboy status` and the health check.
+    db.execute(
+        """CREATE TABLE service_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_utc TEXT NOT NULL
+        )"""
+    )

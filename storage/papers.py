@@ -222,3 +222,13 @@ def all_papers(db: sqlite_utils.Database, ids: Iterable[str] | None = None) -> l
         return [_from_row(row) for row in db.query("SELECT * FROM papers ORDER BY id")]
     found = _rows_by_id(db, list(ids))
     return [_from_row(row) for row in found.values()]
+
+
+def last_ingests(db: sqlite_utils.Database) -> list[tuple[str, str, int, str]]:
+    """Per source: (source, its latest listed day, papers listed that day, last seen UTC)."""
+    rows = db.execute(
+        """SELECT source, day, count(*), max(seen_utc) FROM listings
+           WHERE (source, day) IN (SELECT source, max(day) FROM listings GROUP BY source)
+           GROUP BY source, day ORDER BY source"""
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 import sqlite_utils
@@ -20,6 +21,7 @@ from bot.ranking import DayRanker, Match, Profile, build_ranker
 from bot.ranking.embedders import Embedder, make_embedder
 from bot.sources import SourceError, load_day
 from storage import open_db
+from storage.backup import BackupFailed, backup_database
 from storage.db import schema_version
 from storage.papers import Paper, latest_day, papers_for_day, search_papers
 
@@ -116,6 +118,24 @@ def format_paper_line(paper: Paper) -> str:
 @cli.group()
 def db() -> None:
     """Database maintenance."""
+
+
+@db.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def db_backup(settings: Settings, target: Path) -> None:
+    """Copy the database to TARGET, consistently even while the bot runs, and check the copy
+    (PRAGMA integrity_check) before reporting success. Restore: stop the service, copy the
+    backup over PAPERBOY_DB_PATH (remove its -wal and -shm files), start again."""
+    with database(settings) as opened:
+        try:
+            made = backup_database(opened, target)
+        except BackupFailed as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Backed up {settings.db_path} to {made.path} ({made.size_bytes / 1e6:.1f} MB, "
+        "integrity check ok)"
+    )
 
 
 @db.command("migrate")

@@ -8,6 +8,7 @@ import click
 
 from bot.cli.app import cli, database, valid_date
 from bot.config import Settings
+from storage.db import DatabaseInUse
 from storage.deliveries import list_deliveries, status_counts
 
 
@@ -20,7 +21,7 @@ def run(settings: Settings) -> None:
 
     try:
         asyncio.run(run_forever(settings))
-    except (TokenMissing, StartFailed) as exc:
+    except (TokenMissing, StartFailed, DatabaseInUse) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -33,7 +34,7 @@ def send_due(settings: Settings) -> None:
 
     try:
         report = asyncio.run(sweep_once(settings))
-    except TokenMissing as exc:
+    except (TokenMissing, DatabaseInUse) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
     for error in report.errors[:20]:
@@ -60,3 +61,20 @@ def deliveries(settings: Settings, day: str | None, status: str | None, limit: i
             f"  #{delivery.id:<6} chat {delivery.chat_id:<12} {delivery.local_day}  "
             f"{delivery.status:<8} attempts {delivery.attempts}  {what}{error}"
         )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+def status(settings: Settings, as_json: bool) -> None:
+    """How the deployment is doing: last ingest per source, last delivery sweep, the outbox,
+    LLM use today, last backup, database size. Exit code 1 when unhealthy."""
+    from datetime import UTC, datetime
+
+    from bot.status import collect_status, render_status, status_json
+
+    with database(settings) as db:
+        report = collect_status(db, settings, datetime.now(UTC))
+    click.echo(status_json(report) if as_json else render_status(report))
+    if not report.healthy:
+        raise SystemExit(1)

@@ -1,0 +1,146 @@
+"""Operating Paperboy: online backups that are checked, restore that sends nothing twice,
+one service per database, `paperboy status` and the health endpoint."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlite_utils
+
+from bot.config import Settings
+from bot.scheduler import backup_job
+from bot.status import serve_health
+from storage import open_db
+from storage.backup import backup_database
+from storage.db import DatabaseInUse, exclusive_use
+from storage.deliveries import status_counts
+from storage.papers import Paper, upsert_papers
+from storage.service_state import LAST_BACKUP, LAST_SWEEP, get_state, set_state
+from tests.fakes.telegram_api import TOKEN
+from tests.test_delivery import at, world
+from tests.test_secrets_and_bad_settings import paperboy
+
+
+def test_backup_while_another_process_writes(db_path: Path, tmp_path: Path) -> None:
+    open_db(db_path).close()
+    stop = threading.Event()
+
+    def writer() -> None:  # another connection, as the bot would be
+        other = open_db(db_path)
+        n = 0
+        while not stop.is_set():
+            upsert_papers(other, [Paper(id=f"w{n}", title=f"Paper {n}")], day="d", source="s")
+            n += 1
+        other.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        made = backup_database(open_db(db_path), tmp_path / "copy.db")
+    finally:
+        stop.set()
+        thread.join()
+    with sqlite3.connect(made.path) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        migrations = copy.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+    assert made.size_bytes > 0 and migrations >= 7
+    assert not (tmp_path / "copy.db.partial").exists()
+
+
+def test_backup_command_and_daily_job(tmp_path: Path) -> None:
+    assert paperboy("ingest", "--source", "sample", env={}, cwd=tmp_path).returncode == 0
+    result = paperboy("db", "backup", str(tmp_path / "b" / "one.db"), env={}, cwd=tmp_path)
+    assert result.returncode == 0 and "integrity check ok" in result.stdout
+    db = open_db(tmp_path / "p.db")
+    folder = tmp_path / "daily"
+    folder.mkdir()
+    for day in ("2025-01-01", "2025-01-02", "2025-01-03"):
+        (folder / f"paperboy-{day}.db").write_bytes(b"old")
+    backup_job(db, folder, keep=2)
+    kept = sorted(p.name for p in folder.glob("paperboy-*.db"))
+    assert len(kept) == 2 and kept[0] == "paperboy-2025-01-03.db"
+    assert f"paperboy-{datetime.now(UTC):%Y-%m-%d}.db" in (get_state(db, LAST_BACKUP) or "")
+
+
+async def test_restore_continues_and_sends_nothing_twice(db_path: Path, tmp_path: Path) -> None:
+    db = open_db(db_path)
+    async with world(db) as w:
+        w.user(1)
+        await w.deliverer.sweep(at("2025-03-03T08:00"))
+        assert len(w.digests_to(1)) == 1
+    backup = backup_database(db, tmp_path / "backup.db")
+    db.close()
+    # Restore: the service is stopped, the copy goes back in place (WAL files removed).
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    shutil.copy(backup.path, db_path)
+    restored = open_db(db_path)
+    async with world(restored) as w:
+        w.user(2)  # someone new since: the restored service still serves them
+        await w.deliverer.sweep(at("2025-03-03T08:30"))
+        assert w.digests_to(1) == [] and len(w.digests_to(2)) == 1
+        await w.deliverer.sweep(at("2025-03-04T08:00"))  # and tomorrow goes on as usual
+        assert len(w.digests_to(1)) == 1
+    assert status_counts(restored) == {"sent": 4}
+
+
+def test_one_service_per_database(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    with exclusive_use(path):
+        with pytest.raises(DatabaseInUse), exclusive_use(path):
+            pass
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "PAPERBOY_DB_PATH": str(path)}
+        for command in ("send-due", "run"):
+            result = paperboy(command, env=env, cwd=tmp_path)
+            assert result.returncode == 1
+            assert "another paperboy process is already running" in result.stderr
+    with exclusive_use(path):  # released when the holder stops
+        pass
+
+
+def test_status_says_what_the_service_did(tmp_path: Path) -> None:
+    paperboy("ingest", "--source", "sample", env={}, cwd=tmp_path)
+    before = paperboy("status", env={}, cwd=tmp_path)
+    assert before.returncode == 1 and "UNHEALTHY: the delivery sweep has not run yet" in (
+        before.stdout
+    )
+    assert "ingest sample: day 2025-02-18, 99 papers" in before.stdout
+    db = open_db(tmp_path / "p.db")
+    set_state(db, LAST_SWEEP, datetime.now(UTC).isoformat(timespec="seconds"))
+    db.close()
+    after = paperboy("status", "--json", env={}, cwd=tmp_path)
+    assert after.returncode == 0 and '"healthy": true' in after.stdout
+
+
+async def test_health_endpoint_follows_the_sweep(db: sqlite_utils.Database) -> None:
+    server = await serve_health(db, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(f"{url}/health")).status_code == 503
+            set_state(db, LAST_SWEEP, datetime.now(UTC).isoformat())
+            ok = await http.get(f"{url}/health")
+            assert ok.status_code == 200 and ok.json() == {"healthy": True, "problem": None}
+            stale = datetime.now(UTC) - timedelta(minutes=6)
+            set_state(db, LAST_SWEEP, stale.isoformat())
+            late = await http.get(f"{url}/health")
+            assert late.status_code == 503 and "6 min ago" in late.json()["problem"]
+            assert (await http.get(f"{url}/other")).status_code == 404
+    finally:
+        server.close()
+
+
+def test_health_and_backup_settings_are_validated() -> None:
+    from bot.config import SettingsError
+
+    settings = Settings.from_env({"PAPERBOY_HEALTH_PORT": "8080", "PAPERBOY_BACKUP_DIR": "/b"})
+    assert settings.health_port == 8080 and settings.backup_dir == Path("/b")
+    with pytest.raises(SettingsError, match="PAPERBOY_HEALTH_PORT"):
+        Settings.from_env({"PAPERBOY_HEALTH_PORT": "99999"})
