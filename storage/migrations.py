@@ -201,3 +201,18 @@ def m007_service_state(db: sqlite_utils.Database) -> None:
             updated_utc TEXT NOT NULL
         )"""
     )
+
+
+@migrations()
+def m008_inbox(db: sqlite_utils.Database) -> None:
+    # Telegram updates, written before Telegram is told they arrived: what a crash
+    # interrupted is handled at the next start instead of being lost.
+    db.execute(
+        """CREATE TABLE inbox (
+            update_id INTEGER PRIMARY KEY,
+            payload TEXT NOT NULL,         -- the update as Telegram sent it (JSON)
+            received_utc TEXT NOT NULL,
+            handled_utc TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX inbox_unhandled ON inbox(update_id) WHERE handled_utc IS NULL")

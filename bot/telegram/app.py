@@ -30,6 +30,8 @@ from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.assistant.replies import Keyboard
 from bot.config import Settings
 from bot.digest import Button
+from bot.telegram import inbox
+from bot.telegram.inbox import PersistentQueue
 from bot.telegram.sender import markup, send_replies
 from bot.telegram.throttle import Throttle
 from storage.users import update_user
@@ -59,9 +61,11 @@ def build_application(
         .base_file_url(f"{api}/file/bot")
         .connection_pool_size(32)  # digests to many chats go out concurrently
         .pool_timeout(30)
+        .update_queue(PersistentQueue(conv.db))  # stored before Telegram hears it arrived
         .build()
     )
     app.bot_data["conversation"] = conv
+    inbox.install(app, conv.db)
     app.bot_data["throttle"] = throttle or Throttle()
     # Order matters: the first matching handler in a group wins.
     app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, decline_group))
@@ -120,6 +124,8 @@ async def start(app: Application, *, poll_timeout: int = 30) -> None:  # type: i
         ) from None
     await app.bot.set_my_commands([BotCommand(c.name, c.summary) for c in MENU])
     await app.start()
+    conv: Conversation = app.bot_data["conversation"]
+    await inbox.drain(app, conv.db)
     assert app.updater is not None
     await app.updater.start_polling(
         poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES

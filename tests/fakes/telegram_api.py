@@ -154,6 +154,13 @@ class FakeTelegram:
             self._updates.append({"update_id": next(self._update_ids), **update})
             self._lock.notify_all()
 
+    def redeliver(self, update_id: int, chat_id: int, text: str) -> None:
+        """Queue an update with an id the bot has seen before, as Telegram does when an
+        update was never confirmed (the bot died before its next getUpdates)."""
+        self.user_says(chat_id, text)
+        with self._lock:
+            self._updates[-1]["update_id"] = update_id
+
     # -- reading what the bot did ----------------------------------------------------
     def calls(self, method: str, chat_id: int | None = None) -> list[Sent]:
         with self._lock:

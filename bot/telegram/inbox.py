@@ -1,0 +1,69 @@
+"""At-least-once handling of incoming updates.
+
+python-telegram-bot confirms updates to Telegram with its next getUpdates call, right after
+queueing them, so a crash loses whatever sat in the queue. Here the queue writes each update
+to SQLite before it is queued (so before it is confirmed, in polling and webhook mode
+alike); a last handler marks it handled; at start-up, stored updates never marked are
+handled first. An update already marked (Telegram re-delivering it after a crash) is
+skipped. What is not guaranteed: an update being handled at the moment of a crash is
+handled again at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import sqlite_utils
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from storage.inbox import forget_old, is_handled, mark_handled, store_update, unhandled
+
+log = logging.getLogger(__name__)
+
+FIRST_GROUP, LAST_GROUP = -100, 100
+
+
+class PersistentQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """PTB's update queue, writing every update to the inbox before taking it."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        super().__init__()
+        self._db = db
+
+    async def put(self, item: Any) -> None:
+        if isinstance(item, Update):
+            store_update(self._db, item.update_id, json.dumps(item.to_dict()))
+        await super().put(item)
+
+
+def install(app: Application, db: sqlite_utils.Database) -> None:  # type: ignore[type-arg]
+    """Skip updates already handled; mark each one handled once every handler ran."""
+
+    async def skip_handled(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if is_handled(db, update.update_id):
+            log.info("update %s was handled before a restart; skipping it", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def handled(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        mark_handled(db, update.update_id)
+
+    app.add_handler(TypeHandler(Update, skip_handled), group=FIRST_GROUP)
+    app.add_handler(TypeHandler(Update, handled), group=LAST_GROUP)
+
+
+async def drain(app: Application, db: sqlite_utils.Database) -> int:  # type: ignore[type-arg]
+    """Handle the updates a previous run stored but never finished; returns how many."""
+    forget_old(db)
+    pending = unhandled(db)
+    for update_id, payload in pending:
+        update = Update.de_json(json.loads(payload), app.bot)
+        if update is None:
+            mark_handled(db, update_id)
+            continue
+        log.info("handling update %s left over from the previous run", update_id)
+        await app.process_update(update)
+    return len(pending)

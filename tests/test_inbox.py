@@ -1,0 +1,113 @@
+"""Incoming updates are handled at least once: stored before Telegram hears they arrived,
+handled after a crash, never handled twice when Telegram re-delivers them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.ingest import store_day
+from bot.sources import sample_bytes
+from bot.sources.hf_json import parse_daily_papers
+from storage import open_db
+from storage.inbox import store_update
+from storage.users import get_user
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.telegram_harness import running_bot
+
+CHATS = 200
+
+
+def update(update_id: int, chat_id: int, text: str) -> str:
+    entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    message = {
+        "message_id": 5000 + update_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": "Ada"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Ada"},
+        "text": text,
+        "entities": entities if text.startswith("/") else [],
+    }
+    return json.dumps({"update_id": update_id, "message": message})
+
+
+async def test_updates_left_by_a_crash_are_handled_at_start(db: sqlite_utils.Database) -> None:
+    store_update(db, 900, update(900, 42, "/time 06:45"))  # fetched, then the process died
+    async with running_bot(db) as bot:
+        await bot.tg.until(lambda: bot.tg.messages_to(42))
+        assert "06:45" in bot.tg.messages_to(42)[0].text
+    user = get_user(db, 42)
+    assert user is not None and user.digest_time == "06:45"
+    assert db.execute("SELECT count(*) FROM inbox WHERE handled_utc IS NULL").fetchone()[0] == 0
+
+
+async def test_an_update_telegram_delivers_again_is_not_handled_twice(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as bot:
+        first = await bot.say(7, "what is mixture of experts?")
+        assert first
+    # Telegram sends the same update again (it was never confirmed before a crash):
+    async with running_bot(db) as bot:
+        bot.tg.redeliver(update_id=1, chat_id=7, text="what is mixture of experts?")
+        await bot.settle()
+        assert bot.tg.messages_to(7) == []
+    rows = db.execute("SELECT count(*), count(handled_utc) FROM inbox").fetchone()
+    assert rows[0] == rows[1] >= 1
+
+
+def test_sigkill_while_users_talk_loses_no_command(tmp_path: Path) -> None:
+    db_path = tmp_path / "p.db"
+    db = open_db(db_path)
+    from bot.sources import SourceDay
+
+    store_day(db, SourceDay("sample", "2025-02-18", parse_daily_papers(sample_bytes())))
+    db.close()
+    log = tmp_path / "run.log"
+    script = Path(sys.executable).parent / "paperboy"
+    with FakeTelegram() as tg:
+        for chat in range(1, CHATS + 1):
+            tg.user_says(chat, f"/time {6 + chat % 4}:{chat % 60:02d}")
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": tg.api_url,
+            "PAPERBOY_DB_PATH": str(db_path),
+            "PAPERBOY_SOURCE": "sample",
+            "PAPERBOY_EMBEDDINGS": "off",
+        }
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [str(script), "run"],
+                cwd=tmp_path,
+                env=env,
+                stderr=log.open("ab"),
+                stdout=subprocess.DEVNULL,
+            )
+
+        first = start()
+        tg.wait_for(lambda: len(tg.calls("sendMessage")) >= 20, timeout=120)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        answered_before = {m.chat_id for m in tg.calls("sendMessage")}
+        assert len(answered_before) < CHATS, "the kill came too late to test anything"
+        second = start()
+        tg.wait_for(
+            lambda: {m.chat_id for m in tg.calls("sendMessage")} >= set(range(1, CHATS + 1)),
+            timeout=180,
+        )
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+    db = open_db(db_path)
+    for chat in range(1, CHATS + 1):
+        user = get_user(db, chat)
+        assert user is not None and user.digest_time == f"{6 + chat % 4:02d}:{chat % 60:02d}"
+    assert db.execute("SELECT count(*) FROM inbox WHERE handled_utc IS NULL").fetchone()[0] == 0
