@@ -50,6 +50,10 @@ class Settings:
     backup_keep: int = 7
     health_port: int | None = None
     health_host: str = "127.0.0.1"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
     embeddings_model: str = "text-embedding-3-small"
 
     @property
@@ -72,6 +76,11 @@ class Settings:
             except ValueError as exc:
                 shown = _hint_of(raw) if name in _SECRETS else repr(raw)
                 errors.append(f"{key}={shown}: {exc}")
+        if values.get("webhook_url") and not values.get("webhook_secret"):
+            errors.append(
+                "PAPERBOY_WEBHOOK_URL is set but PAPERBOY_WEBHOOK_SECRET is not: the secret is "
+                "how the bot knows a request comes from Telegram (16+ letters, digits, _ or -)"
+            )
         if errors:
             raise SettingsError("Invalid settings:\n  " + "\n  ".join(errors))
         return cls(**values)
@@ -124,6 +133,19 @@ def _positive_float(raw: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ValueError("must be a positive number")
     return value
+
+
+def _https_url(raw: str) -> str:
+    # Telegram only calls webhooks over HTTPS (tests use a local http:// stand-in).
+    if not raw.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ValueError("expected the public https:// URL Telegram should call")
+    return raw.rstrip("/")
+
+
+def _webhook_secret(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", raw):
+        raise ValueError("expected 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
+    return raw
 
 
 def _port(raw: str) -> int:
@@ -241,6 +263,10 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "backup_keep": ("PAPERBOY_BACKUP_KEEP", _positive_int),
     "health_port": ("PAPERBOY_HEALTH_PORT", _port),
     "health_host": ("PAPERBOY_HEALTH_HOST", str),
+    "webhook_url": ("PAPERBOY_WEBHOOK_URL", _https_url),
+    "webhook_secret": ("PAPERBOY_WEBHOOK_SECRET", _webhook_secret),
+    "webhook_listen": ("PAPERBOY_WEBHOOK_LISTEN", str),
+    "webhook_port": ("PAPERBOY_WEBHOOK_PORT", _port),
     "embeddings_model": ("PAPERBOY_EMBEDDINGS_MODEL", str),
 }
-_SECRETS = ("openai_api_key", "telegram_bot_token")
+_SECRETS = ("openai_api_key", "telegram_bot_token", "webhook_secret")

@@ -24,7 +24,9 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logsafety.install([settings.telegram_bot_token, settings.openai_api_key])
+    logsafety.install(
+        [settings.telegram_bot_token, settings.openai_api_key, settings.webhook_secret]
+    )
     # httpx (and openai's httpx2) log request URLs at INFO; Bot API URLs carry the bot token.
     for name in ("httpx", "httpcore", "httpx2"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -4,6 +4,7 @@ ordered block, and start/stop for running it inside our own event loop."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, Update
 from telegram.constants import ChatAction, ChatMemberStatus
@@ -65,6 +66,7 @@ def build_application(
         .build()
     )
     app.bot_data["conversation"] = conv
+    app.bot_data["settings"] = settings
     inbox.install(app, conv.db)
     app.bot_data["throttle"] = throttle or Throttle()
     # Order matters: the first matching handler in a group wins.
@@ -96,6 +98,7 @@ class StartFailed(RuntimeError):
 
 
 START_ATTEMPTS = 4
+WEBHOOK_CONNECTIONS = 40  # Telegram's default; updates are handled one at a time anyway
 
 
 async def start(app: Application, *, poll_timeout: int = 30) -> None:  # type: ignore[type-arg]
@@ -127,8 +130,31 @@ async def start(app: Application, *, poll_timeout: int = 30) -> None:  # type: i
     conv: Conversation = app.bot_data["conversation"]
     await inbox.drain(app, conv.db)
     assert app.updater is not None
+    settings: Settings = app.bot_data["settings"]
+    if settings.webhook_url:
+        await start_webhook(app, settings)
+        return
+    # start_polling deletes any webhook first: going back to polling needs nothing else.
     await app.updater.start_polling(
         poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
+
+
+async def start_webhook(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """Serve Telegram's HTTPS calls (behind a reverse proxy that terminates TLS) and register
+    the webhook with its secret. PTB answers 403 to a request without the right
+    X-Telegram-Bot-Api-Secret-Token, and answers Telegram only after the update is in the
+    queue, which stores it first (bot/telegram/inbox.py)."""
+    assert app.updater is not None and settings.webhook_url and settings.webhook_secret
+    path = urlsplit(settings.webhook_url).path.lstrip("/")
+    await app.updater.start_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=path,
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret,
+        allowed_updates=Update.ALL_TYPES,
+        max_connections=WEBHOOK_CONNECTIONS,
     )
 
 

@@ -227,6 +227,11 @@ class FakeTelegram:
         return _ok(BOT_USER)
 
     def _m_deleteWebhook(self, p: dict[str, Any]) -> Reply:
+        self._record("deleteWebhook", p)
+        return _ok(True)
+
+    def _m_setWebhook(self, p: dict[str, Any]) -> Reply:
+        self._record("setWebhook", p)
         return _ok(True)
 
     def _m_setMyCommands(self, p: dict[str, Any]) -> Reply:
