@@ -78,6 +78,7 @@ async def answer(
     *,
     reply_to_message_id: int | None = None,
     focus_ids: Sequence[str] = (),
+    question_message_id: int | None = None,
 ) -> Answer:
     """Answer `question` for `chat_id`, store both turns, and return the cited answer."""
     ensure_user(db, chat_id)
@@ -87,7 +88,14 @@ async def answer(
     history = recent_turns(db, chat_id, HISTORY_TURNS)
     sources = retrieve(db, chat_id, question, focus)
     result = await _compose(db, llm, question, sources, history)
-    add_turn(db, chat_id, "user", question, reply_to_message_id=reply_to_message_id)
+    add_turn(
+        db,
+        chat_id,
+        "user",
+        question,
+        reply_to_message_id=reply_to_message_id,
+        telegram_message_id=question_message_id,
+    )
     cited = [p.id for _, p in result.cited()]
     turn_id = add_turn(db, chat_id, "assistant", result.text, cited=cited)
     return replace(result, turn_id=turn_id)

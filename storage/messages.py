@@ -62,6 +62,20 @@ def questions_since(db: sqlite_utils.Database, chat_id: int, since_utc: str) -> 
     return int(row[0])
 
 
+def answered(db: sqlite_utils.Database, chat_id: int, question_message_id: int) -> bool:
+    """Whether the question this chat sent as Telegram message `question_message_id` was
+    answered, the answer delivered (so handling that update again must not answer again)."""
+    row = db.execute(
+        """SELECT 1 FROM messages q JOIN messages a ON a.id = (
+               SELECT min(id) FROM messages
+               WHERE chat_id = q.chat_id AND id > q.id AND role = 'assistant')
+           WHERE q.chat_id = ? AND q.role = 'user' AND q.telegram_message_id = ?
+             AND a.telegram_message_id IS NOT NULL""",
+        [chat_id, question_message_id],
+    ).fetchone()
+    return row is not None
+
+
 def set_turn_message_id(db: sqlite_utils.Database, turn_id: int, message_id: int) -> None:
     db.execute("UPDATE messages SET telegram_message_id = ? WHERE id = ?", [message_id, turn_id])
 

@@ -111,3 +111,24 @@ def test_sigkill_while_users_talk_loses_no_command(tmp_path: Path) -> None:
         user = get_user(db, chat)
         assert user is not None and user.digest_time == f"{6 + chat % 4:02d}:{chat % 60:02d}"
     assert db.execute("SELECT count(*) FROM inbox WHERE handled_utc IS NULL").fetchone()[0] == 0
+
+
+async def test_a_question_handled_again_after_a_crash_is_not_answered_twice(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as bot:
+        first = await bot.say(9, "how do mixture of experts models route tokens?")
+        assert first
+    # The crash came after the answer went out but before the update was marked handled:
+    db.execute("UPDATE inbox SET handled_utc = NULL")
+    async with running_bot(db) as bot:
+        await bot.settle()
+        await bot.tg.until(
+            lambda: (
+                db.execute("SELECT count(*) FROM inbox WHERE handled_utc IS NULL").fetchone()[0]
+                == 0
+            )
+        )
+        assert bot.tg.messages_to(9) == []  # recognised by its message: no second answer
+    asked = db.execute("SELECT count(*) FROM messages WHERE role = 'user'").fetchone()[0]
+    assert asked == 1

@@ -20,7 +20,7 @@ from bot.ranking.embedders import Embedder
 from bot.telegram_html import echo, split_html
 from storage.deliveries import set_message_id, set_status
 from storage.interests import add_interest, list_interests
-from storage.messages import questions_since, set_turn_message_id
+from storage.messages import answered, questions_since, set_turn_message_id
 from storage.users import User, ensure_user, update_user
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,14 @@ class Conversation:
             ]
         return await command.handler(self, chat, args.strip())
 
-    async def text(self, chat: Chat, text: str, reply_to: int | None = None) -> list[Reply]:
-        """Plain text: interests while onboarding, a greeting, otherwise a question."""
+    async def text(
+        self, chat: Chat, text: str, reply_to: int | None = None, message_id: int | None = None
+    ) -> list[Reply]:
+        """Plain text: interests while onboarding, a greeting, otherwise a question.
+        `message_id` (the user's Telegram message) lets a question handled twice after a
+        crash be recognised and not answered again."""
+        if message_id is not None and answered(self.db, chat.id, message_id):
+            return []
         user = self.user(chat)
         text = text.strip()
         if not text:
@@ -102,9 +108,15 @@ class Conversation:
         self.collecting.discard(chat.id)
         if reply_to is None and onboarding and _looks_like_topics(text):
             return self.add_interests(chat, text, onboarding=True)
-        return await self.question(chat, text, reply_to)
+        return await self.question(chat, text, reply_to, message_id)
 
-    async def question(self, chat: Chat, text: str, reply_to: int | None = None) -> list[Reply]:
+    async def question(
+        self,
+        chat: Chat,
+        text: str,
+        reply_to: int | None = None,
+        message_id: int | None = None,
+    ) -> list[Reply]:
         limit = self.settings.questions_per_hour
         hour_ago = (self.clock() - timedelta(hours=1)).isoformat(timespec="seconds")
         if questions_since(self.db, chat.id, hour_ago) >= limit:
@@ -114,7 +126,14 @@ class Conversation:
                     "Please try again a little later."
                 )
             ]
-        result = await answer(self.db, self.llm, chat.id, text, reply_to_message_id=reply_to)
+        result = await answer(
+            self.db,
+            self.llm,
+            chat.id,
+            text,
+            reply_to_message_id=reply_to,
+            question_message_id=message_id,
+        )
         parts = split_html(answer_html(result))
         if len(parts) > MAX_ANSWER_MESSAGES:  # no answer is worth a screenful of messages
             parts = [*parts[: MAX_ANSWER_MESSAGES - 1], "(The rest of this answer was cut.)"]

@@ -197,7 +197,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
     reply_to = update.message.reply_to_message
     replies = await _conv(context).text(
-        chat, update.message.text, reply_to.message_id if reply_to else None
+        chat,
+        update.message.text,
+        reply_to.message_id if reply_to else None,
+        message_id=update.message.message_id,
     )
     await _send(context, chat, replies)
 

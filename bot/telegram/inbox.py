@@ -5,8 +5,9 @@ queueing them, so a crash loses whatever sat in the queue. Here the queue writes
 to SQLite before it is queued (so before it is confirmed, in polling and webhook mode
 alike); a last handler marks it handled; at start-up, stored updates never marked are
 handled first. An update already marked (Telegram re-delivering it after a crash) is
-skipped. What is not guaranteed: an update being handled at the moment of a crash is
-handled again at the next start.
+skipped. An update being handled at the moment of a crash is handled again at the next
+start: commands are idempotent, and a question already answered is recognised by its
+message id (Conversation.text).
 """
 
 from __future__ import annotations
