@@ -30,6 +30,7 @@ class Settings:
     http_timeout: float = 20.0
     ingest_hours_utc: tuple[int, ...] = (6, 10, 14, 18, 22)
     log_level: str = "INFO"
+    log_format: str = "text"
     openai_base_url: str | None = None
     openai_api_key: str | None = None
     llm_model: str = "gpt-4o-mini"
@@ -148,6 +149,12 @@ def _webhook_secret(raw: str) -> str:
     return raw
 
 
+def _log_format(raw: str) -> str:
+    if raw not in ("text", "json"):
+        raise ValueError("expected text or json (one JSON object per line)")
+    return raw
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 1 <= value <= 65535:
@@ -243,6 +250,7 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "http_timeout": ("PAPERBOY_HTTP_TIMEOUT", _positive_float),
     "ingest_hours_utc": ("PAPERBOY_INGEST_HOURS_UTC", _hours),
     "log_level": ("PAPERBOY_LOG_LEVEL", _log_level),
+    "log_format": ("PAPERBOY_LOG_FORMAT", _log_format),
     "openai_base_url": ("OPENAI_BASE_URL", _url),
     "openai_api_key": ("OPENAI_API_KEY", str),
     "llm_model": ("PAPERBOY_LLM_MODEL", str),

@@ -55,9 +55,11 @@ def exclusive_use(path: Path | str) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
             raise DatabaseInUse(
-                f"another paperboy process is already running on {path} "
-                f"(lock: {lock_path}); stop it first, or point PAPERBOY_DB_PATH elsewhere"
+                f"another paperboy process is already running on {path} (pid {holder}); "
+                "stop it first, or point PAPERBOY_DB_PATH elsewhere"
             ) from None
         handle.seek(0)
         handle.truncate()

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import sqlite_utils
@@ -106,6 +107,8 @@ def test_sigkill_while_users_talk_loses_no_command(tmp_path: Path) -> None:
         )
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=60)
+        replies = Counter(m.chat_id for m in tg.calls("sendMessage"))
+    assert max(replies.values()) <= 2, "a reply was sent more than twice"
     db = open_db(db_path)
     for chat in range(1, CHATS + 1):
         user = get_user(db, chat)

@@ -3,6 +3,9 @@ one service per database, `paperboy status` and the health endpoint."""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import shutil
 import sqlite3
 import threading
@@ -100,6 +103,7 @@ def test_one_service_per_database(tmp_path: Path) -> None:
             result = paperboy(command, env=env, cwd=tmp_path)
             assert result.returncode == 1
             assert "another paperboy process is already running" in result.stderr
+            assert f"(pid {os.getpid()})" in result.stderr
     with exclusive_use(path):  # released when the holder stops
         pass
 
@@ -144,3 +148,15 @@ def test_health_and_backup_settings_are_validated() -> None:
     assert settings.health_port == 8080 and settings.backup_dir == Path("/b")
     with pytest.raises(SettingsError, match="PAPERBOY_HEALTH_PORT"):
         Settings.from_env({"PAPERBOY_HEALTH_PORT": "99999"})
+
+
+def test_json_log_lines_for_collectors() -> None:
+    from bot.cli.app import JsonLines
+
+    record = logging.LogRecord(
+        "bot.delivery", logging.WARNING, "x", 1, "chat %d: %s", (7, "x"), None
+    )
+    entry = json.loads(JsonLines().format(record))
+    assert entry["level"] == "WARNING" and entry["message"] == "chat 7: x"
+    assert entry["logger"] == "bot.delivery" and "time" in entry
+    assert Settings.from_env({"PAPERBOY_LOG_FORMAT": "json"}).log_format == "json"
