@@ -135,3 +135,83 @@ async def test_a_question_handled_again_after_a_crash_is_not_answered_twice(
         assert bot.tg.messages_to(9) == []  # recognised by its message: no second answer
     asked = db.execute("SELECT count(*) FROM messages WHERE role = 'user'").fetchone()[0]
     assert asked == 1
+
+
+def test_sigkill_in_webhook_mode_loses_nothing_telegram_delivered(tmp_path: Path) -> None:
+    import threading
+
+    import httpx
+
+    from tests.test_webhook import SECRET, free_port
+    from tests.test_webhook import update as webhook_update
+
+    db_path = tmp_path / "p.db"
+    open_db(db_path).close()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    log = tmp_path / "run.log"
+    script = Path(sys.executable).parent / "paperboy"
+    chats = range(1, 101)
+    acknowledged: set[int] = set()
+    with FakeTelegram() as tg:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": tg.api_url,
+            "PAPERBOY_DB_PATH": str(db_path),
+            "PAPERBOY_SOURCE": "sample",
+            "PAPERBOY_EMBEDDINGS": "off",
+            "PAPERBOY_WEBHOOK_URL": url,
+            "PAPERBOY_WEBHOOK_SECRET": SECRET,
+            "PAPERBOY_WEBHOOK_LISTEN": "127.0.0.1",
+            "PAPERBOY_WEBHOOK_PORT": str(port),
+        }
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [str(script), "run"],
+                cwd=tmp_path,
+                env=env,
+                stderr=log.open("ab"),
+                stdout=subprocess.DEVNULL,
+            )
+
+        def telegram_posts(stop: threading.Event) -> None:
+            """Telegram's side: POST each update until it is acknowledged with a 200."""
+            with httpx.Client(timeout=10) as http:
+                while not stop.is_set() and len(acknowledged) < len(chats):
+                    for chat in chats:
+                        if chat in acknowledged or stop.is_set():
+                            continue
+                        body = webhook_update(chat, chat, f"/time 7:{chat % 60:02d}")
+                        try:
+                            answer = http.post(
+                                url, json=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+                            )
+                        except httpx.HTTPError:
+                            time.sleep(0.2)  # the bot is down: Telegram retries later
+                            continue
+                        if answer.status_code == 200:
+                            acknowledged.add(chat)
+
+        first = start()
+        tg.wait_for(lambda: bool(tg.calls("setWebhook")), timeout=120)
+        stop = threading.Event()
+        poster = threading.Thread(target=telegram_posts, args=(stop,))
+        poster.start()
+        tg.wait_for(lambda: len(tg.calls("sendMessage")) >= 10, timeout=120)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        assert len({m.chat_id for m in tg.calls("sendMessage")}) < len(chats)
+        second = start()
+        tg.wait_for(lambda: {m.chat_id for m in tg.calls("sendMessage")} >= set(chats), timeout=180)
+        stop.set()
+        poster.join(timeout=30)
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+        replies = Counter(m.chat_id for m in tg.calls("sendMessage"))
+    assert max(replies.values()) <= 2
+    db = open_db(db_path)
+    for chat in chats:
+        user = get_user(db, chat)
+        assert user is not None and user.digest_time == f"07:{chat % 60:02d}"

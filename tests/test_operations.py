@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import threading
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -160,3 +161,42 @@ def test_json_log_lines_for_collectors() -> None:
     assert entry["level"] == "WARNING" and entry["message"] == "chat 7: x"
     assert entry["logger"] == "bot.delivery" and "time" in entry
     assert Settings.from_env({"PAPERBOY_LOG_FORMAT": "json"}).log_format == "json"
+
+
+async def test_backup_during_a_delivery_wave_restores_without_duplicates(
+    db_path: Path, tmp_path: Path
+) -> None:
+    import asyncio
+
+    db = open_db(db_path)
+    backups: list[Path] = []
+    async with world(db) as w:
+        for chat in range(1, 61):
+            w.user(chat)
+        sweep = asyncio.create_task(w.deliverer.sweep(at("2025-03-03T08:00")))
+        await w.tg.until(lambda: len(w.tg.calls("sendMessage")) >= 10)
+        # The backup runs on its own connection in another thread while digests go out.
+        made = await asyncio.to_thread(
+            lambda: backup_database(open_db(db_path), tmp_path / "mid-wave.db")
+        )
+        backups.append(made.path)
+        await sweep
+        sent_during_wave = {m.chat_id for m in w.tg.calls("sendMessage")}
+    assert sent_during_wave == set(range(1, 61))
+    with sqlite3.connect(backups[0]) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        in_copy = dict(copy.execute("SELECT status, count(*) FROM deliveries GROUP BY 1"))
+    assert sum(in_copy.values()) == 60 and in_copy.get("sent", 0) < 60  # truly mid-wave
+    db.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    shutil.copy(backups[0], db_path)
+    restored = open_db(db_path)
+    async with world(restored) as w:
+        await w.deliverer.sweep(at("2025-03-03T08:05"))
+        resent = Counter(m.chat_id for m in w.tg.calls("sendMessage"))
+    # Only digests still pending in the copy go out again: each of those at most once, and
+    # digests that were marked sent in the copy never.
+    assert all(n == 1 for n in resent.values())
+    assert len(resent) == 60 - in_copy.get("sent", 0)
+    assert status_counts(restored) == {"sent": 60}
