@@ -24,7 +24,7 @@ import re
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -243,8 +243,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         sets.append(load_scifact())
     report(sets, embeddings=not args.no_embeddings)
 
-
-LoadSet = Callable[[], EvalSet]
 
 if __name__ == "__main__":
     main()

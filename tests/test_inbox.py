@@ -8,39 +8,54 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import sqlite_utils
 
 from bot.ingest import store_day
-from bot.sources import sample_bytes
+from bot.sources import SourceDay, sample_bytes
 from bot.sources.hf_json import parse_daily_papers
 from storage import open_db
 from storage.inbox import store_update
 from storage.users import get_user
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from tests.fakes.telegram_api import TOKEN, FakeTelegram, message_update
 from tests.telegram_harness import running_bot
+from tests.test_webhook import SECRET, free_port
 
 CHATS = 200
 
 
-def update(update_id: int, chat_id: int, text: str) -> str:
-    entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    message = {
-        "message_id": 5000 + update_id,
-        "date": int(time.time()),
-        "chat": {"id": chat_id, "type": "private", "first_name": "Ada"},
-        "from": {"id": chat_id, "is_bot": False, "first_name": "Ada"},
-        "text": text,
-        "entities": entities if text.startswith("/") else [],
+def start_service(
+    tmp_path: Path, tg: FakeTelegram, db_path: Path, **env: str
+) -> subprocess.Popen[bytes]:
+    """`paperboy run` in a subprocess against the fake Bot API, logging to run.log."""
+    script = Path(sys.executable).parent / "paperboy"
+    full_env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": tg.api_url,
+        "PAPERBOY_DB_PATH": str(db_path),
+        "PAPERBOY_SOURCE": "sample",
+        "PAPERBOY_EMBEDDINGS": "off",
+        **env,
     }
-    return json.dumps({"update_id": update_id, "message": message})
+    return subprocess.Popen(
+        [str(script), "run"],
+        cwd=tmp_path,
+        env=full_env,
+        stderr=(tmp_path / "run.log").open("ab"),
+        stdout=subprocess.DEVNULL,
+    )
 
 
 async def test_updates_left_by_a_crash_are_handled_at_start(db: sqlite_utils.Database) -> None:
-    store_update(db, 900, update(900, 42, "/time 06:45"))  # fetched, then the process died
+    store_update(
+        db, 900, json.dumps(message_update(900, 42, "/time 06:45"))
+    )  # fetched, then the process died
     async with running_bot(db) as bot:
         await bot.tg.until(lambda: bot.tg.messages_to(42))
         assert "06:45" in bot.tg.messages_to(42)[0].text
@@ -67,40 +82,18 @@ async def test_an_update_telegram_delivers_again_is_not_handled_twice(
 def test_sigkill_while_users_talk_loses_no_command(tmp_path: Path) -> None:
     db_path = tmp_path / "p.db"
     db = open_db(db_path)
-    from bot.sources import SourceDay
-
     store_day(db, SourceDay("sample", "2025-02-18", parse_daily_papers(sample_bytes())))
     db.close()
-    log = tmp_path / "run.log"
-    script = Path(sys.executable).parent / "paperboy"
     with FakeTelegram() as tg:
         for chat in range(1, CHATS + 1):
             tg.user_says(chat, f"/time {6 + chat % 4}:{chat % 60:02d}")
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": tg.api_url,
-            "PAPERBOY_DB_PATH": str(db_path),
-            "PAPERBOY_SOURCE": "sample",
-            "PAPERBOY_EMBEDDINGS": "off",
-        }
-
-        def start() -> subprocess.Popen[bytes]:
-            return subprocess.Popen(
-                [str(script), "run"],
-                cwd=tmp_path,
-                env=env,
-                stderr=log.open("ab"),
-                stdout=subprocess.DEVNULL,
-            )
-
-        first = start()
+        first = start_service(tmp_path, tg, db_path)
         tg.wait_for(lambda: len(tg.calls("sendMessage")) >= 20, timeout=120)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         answered_before = {m.chat_id for m in tg.calls("sendMessage")}
         assert len(answered_before) < CHATS, "the kill came too late to test anything"
-        second = start()
+        second = start_service(tmp_path, tg, db_path)
         tg.wait_for(
             lambda: {m.chat_id for m in tg.calls("sendMessage")} >= set(range(1, CHATS + 1)),
             timeout=180,
@@ -138,43 +131,19 @@ async def test_a_question_handled_again_after_a_crash_is_not_answered_twice(
 
 
 def test_sigkill_in_webhook_mode_loses_nothing_telegram_delivered(tmp_path: Path) -> None:
-    import threading
-
-    import httpx
-
-    from tests.test_webhook import SECRET, free_port
-    from tests.test_webhook import update as webhook_update
-
     db_path = tmp_path / "p.db"
     open_db(db_path).close()
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    log = tmp_path / "run.log"
-    script = Path(sys.executable).parent / "paperboy"
     chats = range(1, 101)
     acknowledged: set[int] = set()
+    webhook = {
+        "PAPERBOY_WEBHOOK_URL": url,
+        "PAPERBOY_WEBHOOK_SECRET": SECRET,
+        "PAPERBOY_WEBHOOK_LISTEN": "127.0.0.1",
+        "PAPERBOY_WEBHOOK_PORT": str(port),
+    }
     with FakeTelegram() as tg:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": tg.api_url,
-            "PAPERBOY_DB_PATH": str(db_path),
-            "PAPERBOY_SOURCE": "sample",
-            "PAPERBOY_EMBEDDINGS": "off",
-            "PAPERBOY_WEBHOOK_URL": url,
-            "PAPERBOY_WEBHOOK_SECRET": SECRET,
-            "PAPERBOY_WEBHOOK_LISTEN": "127.0.0.1",
-            "PAPERBOY_WEBHOOK_PORT": str(port),
-        }
-
-        def start() -> subprocess.Popen[bytes]:
-            return subprocess.Popen(
-                [str(script), "run"],
-                cwd=tmp_path,
-                env=env,
-                stderr=log.open("ab"),
-                stdout=subprocess.DEVNULL,
-            )
 
         def telegram_posts(stop: threading.Event) -> None:
             """Telegram's side: POST each update until it is acknowledged with a 200."""
@@ -183,7 +152,7 @@ def test_sigkill_in_webhook_mode_loses_nothing_telegram_delivered(tmp_path: Path
                     for chat in chats:
                         if chat in acknowledged or stop.is_set():
                             continue
-                        body = webhook_update(chat, chat, f"/time 7:{chat % 60:02d}")
+                        body = message_update(chat, chat, f"/time 7:{chat % 60:02d}")
                         try:
                             answer = http.post(
                                 url, json=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
@@ -194,7 +163,7 @@ def test_sigkill_in_webhook_mode_loses_nothing_telegram_delivered(tmp_path: Path
                         if answer.status_code == 200:
                             acknowledged.add(chat)
 
-        first = start()
+        first = start_service(tmp_path, tg, db_path, **webhook)
         tg.wait_for(lambda: bool(tg.calls("setWebhook")), timeout=120)
         stop = threading.Event()
         poster = threading.Thread(target=telegram_posts, args=(stop,))
@@ -203,7 +172,7 @@ def test_sigkill_in_webhook_mode_loses_nothing_telegram_delivered(tmp_path: Path
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         assert len({m.chat_id for m in tg.calls("sendMessage")}) < len(chats)
-        second = start()
+        second = start_service(tmp_path, tg, db_path, **webhook)
         tg.wait_for(lambda: {m.chat_id for m in tg.calls("sendMessage")} >= set(chats), timeout=180)
         stop.set()
         poster.join(timeout=30)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 
 import httpx
 import sqlite_utils
 
+from tests.fakes.telegram_api import message_update
 from tests.telegram_harness import running_bot
 
 SECRET = "s3cret-token_for-tests"
@@ -19,20 +19,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def update(update_id: int, chat_id: int, text: str) -> dict[str, object]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": 77,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Ada"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Ada"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-        },
-    }
 
 
 async def test_webhook_mode_checks_the_secret_and_stores_updates(
@@ -53,11 +39,13 @@ async def test_webhook_mode_checks_the_secret_and_stores_updates(
         assert int(registered.params["max_connections"]) == 40
         async with httpx.AsyncClient() as http:
             for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong-secret-value"}):
-                refused = await http.post(url, json=update(10, 5, "/time 07:15"), headers=headers)
+                refused = await http.post(
+                    url, json=message_update(10, 5, "/time 07:15"), headers=headers
+                )
                 assert refused.status_code == 403
             ok = await http.post(
                 url,
-                content=json.dumps(update(11, 5, "/time 07:20")),
+                content=json.dumps(message_update(11, 5, "/time 07:20")),
                 headers={
                     "X-Telegram-Bot-Api-Secret-Token": SECRET,
                     "Content-Type": "application/json",

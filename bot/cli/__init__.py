@@ -24,7 +24,7 @@ def main() -> None:
 
 
 def describe(exc: BaseException) -> str:
-    if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+    if isinstance(exc, sqlite3.DatabaseError):
         return f"the database failed ({exc}); check PAPERBOY_DB_PATH points at a writable file"
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""

@@ -363,3 +363,18 @@ def _decode_multipart(content_type: str, body: bytes) -> dict[str, Any]:
             value = payload.decode()
             params[str(name)] = json.loads(value) if name in JSON_FIELDS else value
     return params
+
+
+def message_update(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
+    """An update as Telegram sends it (getUpdates or a webhook POST): a private text message,
+    a command when it starts with '/'."""
+    message: dict[str, Any] = {
+        "message_id": 5000 + update_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": "Ada"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Ada"},
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id, "message": message}
