@@ -13,6 +13,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from bot.sources import SourceError, split_sources
+from bot.sources.arxiv import DEFAULT_API_URL, DEFAULT_RSS_URL, MIN_INTERVAL_S, ArxivOptions
+
 DEFAULT_PAPERS_URL = "https://huggingface.co/api/daily_papers"
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 BOT_TOKEN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -56,6 +59,24 @@ class Settings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     embeddings_model: str = "text-embedding-3-small"
+    arxiv_rss_url: str = DEFAULT_RSS_URL
+    arxiv_api_url: str = DEFAULT_API_URL
+    arxiv_min_interval: float = MIN_INTERVAL_S
+    contact: str | None = None
+
+    @property
+    def sources(self) -> list[str]:
+        """PAPERBOY_SOURCE split: 'hf,arxiv:cs.CL+cs.LG' -> ['hf', 'arxiv:cs.CL+cs.LG']."""
+        return split_sources(self.source)
+
+    def arxiv_options(self) -> ArxivOptions:
+        return ArxivOptions(
+            rss_url=self.arxiv_rss_url,
+            api_url=self.arxiv_api_url,
+            contact=self.contact,
+            min_interval_s=self.arxiv_min_interval,
+            timeout_s=self.http_timeout,
+        )
 
     @property
     def llm_enabled(self) -> bool:
@@ -163,9 +184,18 @@ def _port(raw: str) -> int:
 
 
 def _source_spec(raw: str) -> str:
-    if raw in ("hf", "sample") or (raw.startswith("file:") and len(raw) > 5):
-        return raw
-    raise ValueError("expected hf, sample or file:PATH")
+    try:
+        split_sources(raw)
+    except SourceError as exc:
+        raise ValueError(f"{exc} (several: comma-separated, e.g. hf,arxiv:cs.CL+cs.LG)") from None
+    return raw
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("expected a number of seconds, 0 or more")
+    return value
 
 
 def _hours(raw: str) -> tuple[int, ...]:
@@ -276,5 +306,9 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "webhook_listen": ("PAPERBOY_WEBHOOK_LISTEN", str),
     "webhook_port": ("PAPERBOY_WEBHOOK_PORT", _port),
     "embeddings_model": ("PAPERBOY_EMBEDDINGS_MODEL", str),
+    "arxiv_rss_url": ("PAPERBOY_ARXIV_RSS_URL", _url),
+    "arxiv_api_url": ("PAPERBOY_ARXIV_API_URL", _url),
+    "arxiv_min_interval": ("PAPERBOY_ARXIV_MIN_INTERVAL", _non_negative_float),
+    "contact": ("PAPERBOY_CONTACT", str),
 }
 _SECRETS = ("openai_api_key", "telegram_bot_token", "webhook_secret")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from bot.assistant.replies import fitted
 from bot.digest import DayContext
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder
+from bot.summaries import summarize_papers
 from bot.telegram.sender import send_reply
 from bot.telegram.throttle import Throttle
 from bot.timeprefs import is_due
@@ -36,7 +38,7 @@ from storage.deliveries import (
     set_message_id,
     set_status,
 )
-from storage.papers import latest_day
+from storage.papers import Paper, latest_day
 from storage.service_state import LAST_SWEEP, set_state
 from storage.users import User, active_users, get_user, update_user
 
@@ -56,11 +58,13 @@ class SweepReport:
     messages: int = 0
     failed: int = 0
     blocked: int = 0
+    summarized: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
-            f"{self.prepared} prepared, {self.skipped} skipped, {self.sent} sent "
+            f"{self.prepared} prepared ({self.summarized} summaries written), "
+            f"{self.skipped} skipped, {self.sent} sent "
             f"({self.messages} messages), {self.failed} failed, {self.blocked} blocked"
         )
 
@@ -77,6 +81,7 @@ class Deliverer:
         empty_digest: str = "closest",
         use_rerank: bool = False,
         expand_interests: bool = False,
+        summary_batch: int = 8,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db, self.llm, self.bot, self.throttle = db, llm, bot, throttle
@@ -84,6 +89,7 @@ class Deliverer:
         self.empty_digest = empty_digest
         self.use_rerank = use_rerank
         self.expand_interests = expand_interests
+        self.summary_batch = summary_batch
         self.sleep = sleep
 
     async def sweep(self, now_utc: datetime | None = None) -> SweepReport:
@@ -117,6 +123,7 @@ class Deliverer:
         expand_with = self.llm if self.expand_interests else None
         ctx = await DayContext.load(self.db, day, self.embedder, (), expand_with) if day else None
         empty = {"nothing_matched": "skipped" if self.empty_digest == "skip" else "pending"}
+        to_summarize: dict[str, dict[str, Paper]] = defaultdict(dict)  # language -> papers
         for user, local_day in due:
             _, digest = await write_digest(
                 self.db,
@@ -126,11 +133,28 @@ class Deliverer:
                 local_day,
                 use_rerank=self.use_rerank,
                 empty_status=empty,
+                summarize=False,
             )
             if digest.status == "nothing_matched" and self.empty_digest == "skip":
                 report.skipped += 1
             else:
                 report.prepared += 1
+            for item in digest.items:
+                to_summarize[user.language or "en"][item.paper.id] = item.paper
+        await self._summarize(to_summarize, report)
+
+    async def _summarize(self, wanted: dict[str, dict[str, Paper]], report: SweepReport) -> None:
+        """Summaries for the papers this sweep's digests carry, once per paper and language,
+        in batches; a paper nobody receives is never summarised. A failure leaves the
+        fallback summary (the source's own, or an extract) and loses no digest."""
+        for language, papers in wanted.items():
+            report.summarized += await summarize_papers(
+                self.db,
+                self.llm,
+                list(papers.values()),
+                language=language,
+                batch_size=self.summary_batch,
+            )
 
     async def send_pending(self, now: datetime, report: SweepReport) -> None:
         pending = pending_deliveries(self.db, now.isoformat(timespec="seconds"))

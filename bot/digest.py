@@ -129,9 +129,12 @@ async def digest_for(
     language: str = "en",
     exclude_ids: Collection[str] = (),
     use_rerank: bool = False,
+    summarize: bool = True,
 ) -> Digest:
     """Rank the day's papers minus `exclude_ids` (e.g. already sent) for `profile`; with
-    `use_rerank`, let the LLM reorder the top candidates (one call)."""
+    `use_rerank`, let the LLM reorder the top candidates (one call). With `summarize`, the
+    chosen papers that lack a summary get one now (a delivery sweep passes False and writes
+    them for all its users at once)."""
     excluded = set(exclude_ids)
     papers = [p for p in ctx.papers if p.id not in excluded]
     wanted = (MAX_CANDIDATES if use_rerank else limit) + len(ctx.papers) - len(papers)
@@ -143,9 +146,8 @@ async def digest_for(
         closest = [m for _, m in ctx.ranker.closest(profile) if m.paper.id not in excluded]
         return choose(ctx.day, ctx.sources, papers, [], {}, closest=closest)
     chosen = [m.paper for m in matches]
-    if language != "en":
-        # Summaries in other languages are written on first need (then cached and shared);
-        # English ones come from the job that runs after each ingest.
+    if summarize:
+        # Written on first need, then stored and shared: LLM cost follows what is read.
         await summarize_papers(db, llm, chosen, language=language)
     summaries = summaries_for(db, chosen, model=llm.model, language=language)
     return choose(ctx.day, ctx.sources, papers, matches, summaries, limit=limit)

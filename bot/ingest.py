@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from bot.sources import SourceDay
-from storage.papers import UpsertCounts, upsert_papers
+from bot.config import Settings
+from bot.sources import SourceDay, load_day
+from storage.papers import UpsertCounts, refresh_papers, upsert_papers
 
 
 @dataclass(frozen=True)
@@ -18,14 +19,37 @@ class IngestReport:
     counts: UpsertCounts
     skipped: list[str]
     clipped: list[str] = field(default_factory=list)
+    announced: bool = True
+    replaced: UpsertCounts = field(default_factory=UpsertCounts)
+    replaced_unknown: int = 0  # new versions of papers never stored here: not kept
 
     def summary(self) -> str:
+        if not self.announced:
+            return f"{self.source}: no announcement today (weekend or holiday); nothing changed"
         c = self.counts
         cut = f", {len(self.clipped)} clipped (title or abstract too long)" if self.clipped else ""
-        return (
+        line = (
             f"{self.day} from {self.source}: {c.new} new, {c.updated} updated, "
             f"{c.unchanged} unchanged, {len(self.skipped)} skipped{cut}"
         )
+        r = self.replaced
+        if r.total or self.replaced_unknown:
+            line += (
+                f"; new versions: {r.updated} updated, {r.unchanged} unchanged, "
+                f"{self.replaced_unknown} of papers not stored here (ignored)"
+            )
+        return line
+
+
+async def load_source(settings: Settings, spec: str, day: str | None) -> SourceDay:
+    """One source's day, with the URLs, timeouts and arXiv politeness from `settings`."""
+    return await load_day(
+        spec,
+        day,
+        papers_url=settings.papers_url,
+        timeout_s=settings.http_timeout,
+        arxiv=settings.arxiv_options(),
+    )
 
 
 def store_day(
@@ -33,8 +57,21 @@ def store_day(
     loaded: SourceDay,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    counts = upsert_papers(
-        db, loaded.parsed.papers, day=loaded.day, source=loaded.source, progress=progress
-    )
+    """Store the day's listing, and apply new versions of papers stored before (which are
+    never listed as new). A source that announced nothing changes nothing."""
     parsed = loaded.parsed
-    return IngestReport(loaded.day, loaded.source, counts, parsed.skipped, parsed.clipped)
+    if not loaded.announced:
+        return IngestReport(loaded.day, loaded.source, UpsertCounts(), [], announced=False)
+    counts = upsert_papers(
+        db, parsed.papers, day=loaded.day, source=loaded.source, progress=progress
+    )
+    replaced = refresh_papers(db, loaded.replaced)
+    return IngestReport(
+        loaded.day,
+        loaded.source,
+        counts,
+        parsed.skipped,
+        parsed.clipped,
+        replaced=replaced,
+        replaced_unknown=len(loaded.replaced) - replaced.total,
+    )

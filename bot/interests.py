@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.sources.arxiv_categories import canonical_category, closest_category
 from bot.text import clean_text, content_stems
 
 Kind = Literal["topic", "author", "exclude", "category"]
@@ -29,7 +30,6 @@ _PREFIXES: dict[str, Kind] = {
     "category": "category",
 }
 _PREFIX = re.compile(r"^\s*(?P<prefix>[a-zA-Z]+)\s*:\s*(?P<rest>.*)$", re.DOTALL)
-ARXIV_CATEGORY = re.compile(r"^(?:[a-z]{2,8}(?:-[a-z]{2,5})?)\.[A-Za-z]{2,3}$")
 
 
 class InterestError(ValueError):
@@ -57,12 +57,12 @@ def parse_interest(raw: str, max_length: int = MAX_LENGTH) -> Interest:
         kind, text = _PREFIXES[match["prefix"].lower()], match["rest"].strip()
     elif text.startswith("-") and len(text) > 1:
         kind, text = "exclude", text[1:].strip()
-    elif ARXIV_CATEGORY.match(text):
+    elif " " not in text and canonical_category(text):
         kind = "category"
     text = text.strip(" \"'“”‘’`")
     _validate(kind, text, max_length)
     if kind == "category":
-        text = _normalise_category(text)
+        text = _category(text)
     return Interest(kind, text)
 
 
@@ -76,17 +76,24 @@ def _validate(kind: Kind, text: str, max_length: int) -> None:
         )
     if not any(ch.isalnum() for ch in text):
         raise InterestError("An interest needs at least one word, e.g. 'diffusion models'.")
-    if kind == "category" and not ARXIV_CATEGORY.match(text):
-        raise InterestError(f"{text!r} is not an arXiv category; they look like cs.CL or stat.ML.")
     if kind in ("topic", "exclude") and not content_stems(text):
         raise InterestError(
             f"{text!r} has no searchable words (only words like 'the', 'of'). Be more specific."
         )
 
 
-def _normalise_category(text: str) -> str:
-    archive, _, sub = text.partition(".")
-    return f"{archive.lower()}.{sub.upper() if len(sub) == 2 else sub}"
+def _category(text: str) -> str:
+    """arXiv's spelling of a category name typed in any case; a typo is refused with the
+    closest real name."""
+    canonical = canonical_category(text)
+    if canonical:
+        return canonical
+    meant = closest_category(text)
+    hint = f" Did you mean cat: {meant}?" if meant else ""
+    raise InterestError(
+        f"{text!r} is not an arXiv category.{hint} They look like cs.CL, stat.ML or "
+        "q-bio.NC (list: arxiv.org/category_taxonomy)."
+    )
 
 
 def split_interests(raw: str) -> list[str]:

@@ -1,5 +1,6 @@
-"""APScheduler jobs on the service's event loop: ingest several times a day (UTC) and
-summarise what is new; a delivery sweep every minute; a daily backup when configured."""
+"""APScheduler jobs on the service's event loop: ingest several times a day (UTC); a
+delivery sweep every minute (which also summarises what it is about to send); a daily
+backup when configured."""
 
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
 from bot.delivery import Deliverer
-from bot.ingest import store_day
+from bot.ingest import load_source, store_day
 from bot.llm import LLMClient
-from bot.sources import SourceError, load_day
-from bot.summaries import summarize_papers
+from bot.sources import SourceError
 from storage.backup import BackupFailed, backup_database, prune_backups
-from storage.papers import papers_for_day, utc_now
+from storage.papers import utc_now
 from storage.service_state import LAST_BACKUP, set_state
 
 log = logging.getLogger(__name__)
@@ -27,22 +27,19 @@ MISFIRE_GRACE_S = 3600
 SWEEP_INTERVAL_S = 60
 
 
-async def ingest_job(db: sqlite_utils.Database, settings: Settings, llm: LLMClient) -> None:
-    """One scheduled ingest of today's list, then summaries for its papers that lack one.
-    Failures are logged and retried at the next run."""
-    try:
-        loaded = await load_day(
-            settings.source, None, papers_url=settings.papers_url, timeout_s=settings.http_timeout
-        )
-    except SourceError as exc:
-        log.error("scheduled ingest failed: %s", exc)
-        return
-    report = store_day(db, loaded)
-    log.info("scheduled ingest: %s", report.summary())
-    if llm.enabled:
-        papers = papers_for_day(db, report.day)
-        written = await summarize_papers(db, llm, papers, batch_size=settings.summary_batch)
-        log.info("summaries written: %d for %d papers", written, len(papers))
+async def ingest_job(db: sqlite_utils.Database, settings: Settings) -> None:
+    """One scheduled ingest of today's list from each configured source. Failures are
+    logged and retried at the next run; one failing source does not stop the others.
+    Summaries are not written here: only for papers someone receives, when digests are
+    prepared (bot/delivery.py), so LLM cost follows what is read, not what is published."""
+    for spec in settings.sources:
+        try:
+            loaded = await load_source(settings, spec, None)
+        except SourceError as exc:
+            log.error("scheduled ingest from %s failed: %s", spec, exc)
+            continue
+        report = store_day(db, loaded)
+        log.info("scheduled ingest: %s", report.summary())
 
 
 async def sweep_job(deliverer: Deliverer) -> None:
@@ -81,7 +78,7 @@ def build_scheduler(
         ingest_job,
         "cron",
         hour=",".join(str(h) for h in settings.ingest_hours_utc),
-        args=[db, settings, llm],
+        args=[db, settings],
         id="ingest",
         coalesce=True,
         misfire_grace_time=MISFIRE_GRACE_S,

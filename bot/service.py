@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 async def _catch_up(
     db: sqlite_utils.Database, settings: Settings, llm: LLMClient, deliverer: Deliverer
 ) -> None:
-    await ingest_job(db, settings, llm)
+    await ingest_job(db, settings)
     await sweep_job(deliverer)
 
 
@@ -61,6 +61,7 @@ async def _run(settings: Settings) -> None:
             empty_digest=settings.empty_digest,
             use_rerank=settings.llm_rerank,
             expand_interests=settings.expand_interests,
+            summary_batch=settings.summary_batch,
         )
         scheduler = build_scheduler(db, settings, llm, deliverer)
         scheduler.start()
@@ -106,6 +107,7 @@ async def _sweep_once(settings: Settings) -> SweepReport:
                 empty_digest=settings.empty_digest,
                 use_rerank=settings.llm_rerank,
                 expand_interests=settings.expand_interests,
+                summary_batch=settings.summary_batch,
             )
             return await deliverer.sweep()
     finally:

@@ -216,3 +216,11 @@ def m008_inbox(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX inbox_unhandled ON inbox(update_id) WHERE handled_utc IS NULL")
+
+
+@migrations()
+def m009_arxiv_fields(db: sqlite_utils.Database) -> None:
+    # arXiv's side of a paper: its categories (primary first) and the authors' comments.
+    # A paper listed by several sources is one row; each source fills what it knows.
+    db.execute("ALTER TABLE papers ADD COLUMN categories TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE papers ADD COLUMN comments TEXT")

@@ -36,6 +36,8 @@ class Paper:
     keywords: tuple[str, ...] = ()
     version: str | None = None
     ai_summary: str | None = None
+    categories: tuple[str, ...] = ()  # arXiv categories, the primary one first
+    comments: str | None = None  # arXiv's comments field ("12 pages, accepted at …")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,11 @@ _CONTENT_COLUMNS = (
     "hf_url",
     "code_url",
     "ai_summary",
+    "categories",
+    "comments",
 )
+# The paper's own text: taken only from a version at least as new as the stored one.
+_VERSIONED_COLUMNS = ("version", "title", "abstract", "authors", "published_utc")
 
 
 def version_number(version: str | None) -> int:
@@ -92,7 +98,23 @@ def _to_row(paper: Paper) -> dict[str, Any]:
         "hf_url": paper.links.hf,
         "code_url": paper.links.code,
         "ai_summary": paper.ai_summary,
+        "categories": json.dumps(list(paper.categories)),
+        "comments": paper.comments,
     }
+
+
+def _merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """One paper as two sources describe it. Each source fills what it knows (HF: upvotes,
+    ai_summary, keywords; arXiv: categories, comments); a value a source leaves empty never
+    erases what another stored, and an older version never replaces a newer text."""
+    newer = version_number(new["version"]) >= version_number(old["version"])
+    merged = {}
+    for column in _CONTENT_COLUMNS:
+        value = new[column]
+        if value in (None, "", "[]", 0) or (column in _VERSIONED_COLUMNS and not newer):
+            value = old[column]
+        merged[column] = value
+    return merged
 
 
 def _from_row(row: dict[str, Any]) -> Paper:
@@ -107,6 +129,8 @@ def _from_row(row: dict[str, Any]) -> Paper:
         upvotes=row["upvotes"],
         links=Links(row["arxiv_url"], row["pdf_url"], row["hf_url"], row["code_url"]),
         ai_summary=row["ai_summary"],
+        categories=tuple(json.loads(row["categories"])),
+        comments=row["comments"],
     )
 
 
@@ -130,10 +154,7 @@ def upsert_papers(
             if old is None:
                 db.table("papers").insert({**row, "first_seen_utc": now, "updated_utc": now})
                 new += 1
-            elif version_number(paper.version) < version_number(old["version"]):
-                unchanged += 1  # an older version never replaces a newer one
-            elif any(old[col] != row[col] for col in _CONTENT_COLUMNS):
-                db.table("papers").update(paper.id, {**row, "updated_utc": now})
+            elif _refresh(db, old, row, now):
                 updated += 1
             else:
                 unchanged += 1
@@ -147,6 +168,32 @@ def upsert_papers(
             if progress is not None:
                 progress(1)
     return UpsertCounts(new=new, updated=updated, unchanged=unchanged)
+
+
+def refresh_papers(db: sqlite_utils.Database, papers: Sequence[Paper]) -> UpsertCounts:
+    """Update papers already stored (e.g. arXiv's replacements: a new version) without
+    listing them for any day; papers not stored are left out (`new` stays 0)."""
+    now = utc_now()
+    updated = unchanged = 0
+    with write_transaction(db):
+        existing = _rows_by_id(db, [p.id for p in papers])
+        for paper in papers:
+            old = existing.get(paper.id)
+            if old is None:
+                continue
+            if _refresh(db, old, _to_row(paper), now):
+                updated += 1
+            else:
+                unchanged += 1
+    return UpsertCounts(updated=updated, unchanged=unchanged)
+
+
+def _refresh(db: sqlite_utils.Database, old: dict[str, Any], row: dict[str, Any], now: str) -> bool:
+    merged = _merge(old, row)
+    if all(old[column] == merged[column] for column in _CONTENT_COLUMNS):
+        return False
+    db.table("papers").update(old["id"], {**merged, "updated_utc": now})
+    return True
 
 
 def _rows_by_id(db: sqlite_utils.Database, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

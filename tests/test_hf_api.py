@@ -5,7 +5,7 @@ import pytest
 
 from bot.retrying import parse_retry_after
 from bot.sources import SourceError, load_day
-from bot.sources.hf_api import FetchError, fetch_day
+from bot.sources.http import FetchError, fetch_day
 from tests.fakes.http_server import FakeServer, Reply, scripted
 from tests.fakes.papers_api import api_item, payload
 

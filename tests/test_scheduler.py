@@ -22,21 +22,22 @@ from tests.fakes.papers_api import api_item, payload
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 
-async def test_ingest_job_stores_and_summarises(db: sqlite_utils.Database) -> None:
+async def test_ingest_job_stores_and_leaves_summaries_to_delivery(
+    db: sqlite_utils.Database,
+) -> None:
     body = payload(api_item("2503.00001", "One"), api_item("2503.00002", "Two"))
     with FakeServer(scripted(Reply(200, body))) as papers, FakeLLM() as fake:
         settings = Settings(papers_url=papers.url, openai_base_url=fake.base_url)
-        llm = LLMClient(settings, db)
-        await ingest_job(db, settings, llm)
-        await llm.aclose()
+        await ingest_job(db, settings)
     assert db.table("papers").count == 2
-    assert db.table("summaries").count == 2 and len(fake.payloads) == 1
+    # Summaries are written when a digest is prepared, only for papers someone receives.
+    assert db.table("summaries").count == 0 and fake.payloads == []
 
 
 async def test_ingest_job_survives_a_failing_source(db: sqlite_utils.Database) -> None:
     with FakeServer(scripted(Reply(404, "gone"))) as papers:
         settings = Settings(papers_url=papers.url)
-        await ingest_job(db, settings, LLMClient(settings, db))
+        await ingest_job(db, settings)
     assert db.table("papers").count == 0
 
 

@@ -33,6 +33,7 @@ async def write_digest(
     *,
     use_rerank: bool = False,
     empty_status: Mapping[str, str | None] | None = None,
+    summarize: bool = True,
 ) -> tuple[int | None, Digest]:
     """Rank the day's unsent papers for `user` and write the digest to the outbox (pending)
     in one transaction. An empty digest ("nothing_matched", "no_papers") is recorded with
@@ -50,6 +51,7 @@ async def write_digest(
             language=user.language or "en",
             use_rerank=use_rerank,
             exclude_ids=set(sent_paper_ids(db, user.chat_id, limit=1_000_000)),
+            summarize=summarize,
         )
     if digest.status == "ok":
         items = [OutboxItem(i.paper.id, i.score, i.reason) for i in digest.items]

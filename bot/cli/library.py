@@ -14,12 +14,12 @@ import sqlite_utils
 
 from bot.cli.app import cli, database, finite, valid_date
 from bot.config import Settings
-from bot.ingest import IngestReport, store_day
+from bot.ingest import IngestReport, load_source, store_day
 from bot.interests import MAX_LENGTH, InterestError, parse_interest
 from bot.llm import LLMClient
 from bot.ranking import DayRanker, Match, Profile, build_ranker
 from bot.ranking.embedders import Embedder, make_embedder
-from bot.sources import SourceError, load_day
+from bot.sources import SourceError, load_day, split_sources
 from storage import open_db
 from storage.backup import BackupFailed, backup_database
 from storage.db import schema_version
@@ -30,11 +30,9 @@ def ingest_into(
     db: sqlite_utils.Database, settings: Settings, source: str, day: str | None
 ) -> IngestReport:
     """Load one day from `source` and store it, showing progress on stderr."""
-    click.echo(f"Loading {day or 'the default day'} from {source} …", err=True)
+    click.echo(f"Loading {day or 'the latest day'} from {source} …", err=True)
     try:
-        loaded = asyncio.run(
-            load_day(source, day, papers_url=settings.papers_url, timeout_s=settings.http_timeout)
-        )
+        loaded = asyncio.run(load_source(settings, source, day))
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     papers = loaded.parsed.papers
@@ -72,17 +70,37 @@ def parse_interests(
 @click.option(
     "--source",
     default=None,
-    metavar="hf|sample|file:PATH",
-    help="Where to read papers from (default: PAPERBOY_SOURCE, else hf).",
+    metavar="hf|arxiv:CATS|sample|file:PATH",
+    help="Where to read papers from; several comma-separated, e.g. hf,arxiv:cs.CL+cs.LG "
+    "(default: PAPERBOY_SOURCE, else hf).",
 )
 @click.pass_obj
 def ingest(settings: Settings, day: str | None, source: str | None) -> None:
-    """Fetch one day's papers and store them (re-running refreshes, never duplicates)."""
+    """Fetch one day's papers and store them (re-running refreshes, never duplicates).
+    A paper several sources list is stored once, with every listing."""
+    try:
+        specs = split_sources(source) if source else settings.sources
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    failed = []
     with database(settings) as db:
-        report = ingest_into(db, settings, source or settings.source, day)
-    click.echo(report.summary())
-    for reason in report.skipped:
-        click.echo(f"  skipped {reason}", err=True)
+        for spec in specs:
+            try:
+                report = ingest_into(db, settings, spec, day)
+            except click.ClickException as exc:
+                if len(specs) == 1:
+                    raise
+                click.echo(f"Error: {spec}: {exc.message}", err=True)
+                failed.append(spec)
+                continue
+            click.echo(report.summary())
+            for reason in report.skipped:
+                click.echo(f"  skipped {reason}", err=True)
+    if failed:
+        raise click.ClickException(
+            f"{len(failed)} of {len(specs)} sources failed ({', '.join(failed)}); "
+            "the others were stored"
+        )
 
 
 @cli.command()

@@ -1,10 +1,11 @@
-"""Fetch one day of the Hugging Face Daily Papers API, retrying only what is worth retrying."""
+"""GET from a paper source, retrying only what is worth retrying (429, 5xx, timeouts,
+dropped connections), waiting what the server asks (Retry-After) through the shared wait."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
@@ -33,16 +34,20 @@ def _asked(exc: BaseException) -> float | None:
     return exc.retry_after if isinstance(exc, RetryableStatus) else None
 
 
-async def fetch_day(
+async def get_with_retries(
     client: httpx.AsyncClient,
-    base_url: str,
-    day: str,
+    url: str,
+    params: Mapping[str, str],
     *,
+    setting: str,
     attempts: int = 5,
     backoff_s: float = 1.0,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    before_each: Callable[[], Awaitable[None]] | None = None,
 ) -> bytes:
-    """GET `{base_url}?date=day` and return the body; raise FetchError with a clear reason."""
+    """GET `url?params` and return the body; raise FetchError naming `setting` (the
+    environment variable holding the URL) when it cannot be had. `before_each` runs before
+    every attempt (e.g. a politeness limiter)."""
     retrying = AsyncRetrying(
         retry=retry_if_exception(_is_transient),
         stop=stop_after_attempt(attempts),
@@ -58,27 +63,50 @@ async def fetch_day(
     try:
         async for attempt in retrying:
             with attempt:
-                return await _get_once(client, base_url, day)
+                if before_each is not None:
+                    await before_each()
+                return await _get_once(client, url, params, setting)
     except RetryableStatus as exc:
         raise FetchError(
-            f"{base_url} kept failing ({exc}) after {attempts} attempts; try again later"
+            f"{url} kept failing ({exc}) after {attempts} attempts; try again later"
         ) from None
     except httpx.HTTPError as exc:
         raise FetchError(
-            f"could not reach {base_url} after {attempts} attempts ({type(exc).__name__}); "
-            "check the network or PAPERBOY_PAPERS_URL"
+            f"could not reach {url} after {attempts} attempts ({type(exc).__name__}); "
+            f"check the network or {setting}"
         ) from None
     raise AssertionError("unreachable: tenacity either returns or raises")
 
 
-async def _get_once(client: httpx.AsyncClient, base_url: str, day: str) -> bytes:
-    response = await client.get(base_url, params={"date": day})
+async def fetch_day(
+    client: httpx.AsyncClient,
+    base_url: str,
+    day: str,
+    *,
+    attempts: int = 5,
+    backoff_s: float = 1.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> bytes:
+    """One day of the Daily Papers API: GET `{base_url}?date=day`."""
+    return await get_with_retries(
+        client,
+        base_url,
+        {"date": day},
+        setting="PAPERBOY_PAPERS_URL",
+        attempts=attempts,
+        backoff_s=backoff_s,
+        sleep=sleep,
+    )
+
+
+async def _get_once(
+    client: httpx.AsyncClient, url: str, params: Mapping[str, str], setting: str
+) -> bytes:
+    response = await client.get(url, params=params)
     status = response.status_code
     if status == 429 or status >= 500:
         raise RetryableStatus(status, parse_retry_after(response.headers.get("retry-after")))
     if status >= 400:
-        raise FetchError(
-            f"{base_url} answered HTTP {status} for date {day}; "
-            "check PAPERBOY_PAPERS_URL and the date (not retried)"
-        )
+        asked = " ".join(f"{k}={v}" for k, v in params.items())
+        raise FetchError(f"{url} answered HTTP {status} for {asked}; check {setting} (not retried)")
     return response.content
