@@ -231,6 +231,20 @@ def sources_for_day(db: sqlite_utils.Database, day: str) -> list[str]:
     return [row[0] for row in rows]
 
 
+def listing_sources(db: sqlite_utils.Database, ids: Sequence[str]) -> dict[str, list[str]]:
+    """Every source that has listed each paper (any day), e.g. {'2501.00001': ['arxiv', 'hf']}."""
+    found: dict[str, list[str]] = {}
+    for chunk, marks in in_chunks(list(ids)):
+        rows = db.execute(
+            f"""SELECT DISTINCT paper_id, source FROM listings WHERE paper_id IN ({marks})
+                ORDER BY paper_id, source""",
+            chunk,
+        )
+        for paper_id, source in rows:
+            found.setdefault(paper_id, []).append(source)
+    return found
+
+
 def count_papers(db: sqlite_utils.Database) -> int:
     return db.table("papers").count
 

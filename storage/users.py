@@ -77,7 +77,7 @@ def active_users(db: sqlite_utils.Database) -> list[User]:
     rows = db.query(
         """SELECT * FROM users u WHERE paused = 0 AND blocked = 0
            AND EXISTS (SELECT 1 FROM interests i WHERE i.chat_id = u.chat_id
-                       AND i.kind IN ('topic', 'author'))
+                       AND i.kind IN ('topic', 'author', 'category'))
            ORDER BY chat_id"""
     )
     return [_from_row(row) for row in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from bot.sources import SourceError, load_day, split_sources
 from storage import open_db
 from storage.backup import BackupFailed, backup_database
 from storage.db import schema_version
-from storage.papers import Paper, latest_day, papers_for_day, search_papers
+from storage.papers import Paper, latest_day, listing_sources, papers_for_day, search_papers
 
 
 def ingest_into(
@@ -124,13 +124,17 @@ def papers(settings: Settings, day: str | None, query: str | None, limit: int) -
             found = listed[:limit]
             shown = f" (showing {limit}; use --limit)" if len(listed) > limit else ""
             heading = f"{day}: {len(listed)} paper(s){shown}"
+        sources = listing_sources(db, [p.id for p in found])
     click.echo(heading)
     for paper in found:
-        click.echo(format_paper_line(paper))
+        click.echo(format_paper_line(paper, sources.get(paper.id, ())))
 
 
-def format_paper_line(paper: Paper) -> str:
-    return f"  {paper.id:<16} {paper.upvotes:>4}▲  {paper.title}"
+def format_paper_line(paper: Paper, sources: Sequence[str] = ()) -> str:
+    """One paper per line: id, upvotes, where it was listed, primary category, title."""
+    listed = f"[{'+'.join(sources)}] " if sources else ""
+    category = f"{paper.categories[0]} " if paper.categories else ""
+    return f"  {paper.id:<16} {paper.upvotes:>4}▲  {listed}{category}{paper.title}"
 
 
 @cli.group()

@@ -5,6 +5,13 @@ Per topic interest the lexical (BM25F) and semantic (embedding) scores are fused
 for a paper is their best interest's score plus a little for a second matching interest,
 plus feedback (Rocchio-style: towards papers like the ones they liked or saved, away from
 the ones they disliked) and a small popularity prior. Exclusions are hard filters.
+
+arXiv categories (`cat: cs.CL`, matching primary and cross-listed categories) combine with
+the rest of a profile like this:
+- categories with topics: the topics, within the categories (a topic match in another
+  category is not sent); authors you follow still count wherever they publish;
+- categories alone: every paper of the categories is eligible, ranked by your feedback, by
+  how many of your categories it is in, and by popularity; the digest size caps it.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ POPULARITY_WEIGHT = 0.05
 EXCLUDE_AT = 0.45  # lexical coverage of an exclusion above which a paper is dropped
 MIN_SIMILAR = 0.2  # similarity to a liked paper worth naming as the reason
 LIKED_AT = 0.5  # similarity to a liked paper that makes a paper eligible on its own
+CATEGORY_SCORE = 0.5  # a paper of a followed category, for a profile with no topics
 # An LLM expansion of an interest counts for less than the words the user typed. Chosen a
 # priori: no model could be reached where this was built, so its effect is unmeasured.
 EXPANSION_WEIGHT = 0.8
@@ -139,10 +147,10 @@ class DayRanker:
             + POPULARITY_WEIGHT * self.popularity
         )
         if profile.threshold is not None:
-            eligible = score >= profile.threshold
+            eligible = (score >= profile.threshold) | self._category_only(profile)
         else:
             eligible = eligible | (liked >= LIKED_AT)
-        keep = eligible & ~self._excluded(profile)
+        keep = eligible & ~self._excluded(profile) & self._within_categories(profile)
         order = np.argsort(-score, kind="stable")
         matches = []
         for i in order[keep[order]][:top_k]:
@@ -157,7 +165,7 @@ class DayRanker:
     def closest(self, profile: Profile, per_interest: int = 2) -> list[tuple[Interest, Match]]:
         """Each topic interest's best papers below the cut-off, for a day where nothing
         matched: what came closest, with the reason, rather than nothing at all."""
-        excluded = self._excluded(profile)
+        excluded = self._excluded(profile) | ~self._within_categories(profile)
         out: list[tuple[Interest, Match]] = []
         seen: set[int] = set()
         for interest in profile.interests:
@@ -189,11 +197,38 @@ class DayRanker:
             elif interest.kind == "author":
                 row = self._author_row(interest.text)
                 eligible |= row > 0
+            elif interest.kind == "category" and not topics:
+                row = CATEGORY_SCORE * self._category_row(interest.text)
+                eligible |= row > 0
             else:
                 continue
             rows.append(row)
             labels.append(interest)
         return rows, labels, eligible
+
+    def _category_row(self, category: str) -> np.ndarray:
+        return np.array([category in p.categories for p in self.papers], dtype=np.float32)
+
+    def _within_categories(self, profile: Profile) -> np.ndarray:
+        """Papers a profile's categories allow: all when it names none; else those in one
+        of them, plus papers by authors it follows."""
+        categories = [i.text for i in profile.interests if i.kind == "category"]
+        if not categories:
+            return np.ones(len(self.papers), dtype=bool)
+        allowed = np.zeros(len(self.papers), dtype=bool)
+        for category in categories:
+            allowed |= self._category_row(category) > 0
+        for interest in profile.interests:
+            if interest.kind == "author":
+                allowed |= self._author_row(interest.text) > 0
+        return allowed
+
+    def _category_only(self, profile: Profile) -> np.ndarray:
+        """Papers eligible through a category alone (a profile with categories, no topics)."""
+        kinds = {i.kind for i in profile.interests}
+        if "category" not in kinds or "topic" in kinds:
+            return np.zeros(len(self.papers), dtype=bool)
+        return self._within_categories(profile)
 
     def _author_row(self, name: str) -> np.ndarray:
         wanted = _name_key(name)
@@ -232,6 +267,10 @@ class DayRanker:
         label = _quote(interest.text)
         if interest.kind == "author":
             return f"by {interest.text}, an author you follow"
+        if interest.kind == "category":
+            if paper.categories[:1] == (interest.text,):
+                return f"in {interest.text}, a category you follow"
+            return f"cross-listed in {interest.text}, a category you follow"
         stems: set[str] = set()
         query = f"{interest.text}; {self.expansions.get(interest.text, '')}"
         for variant in self.lexical.plan(query).variants:

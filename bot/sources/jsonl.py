@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.sources.hf_json import MalformedResponse, ParsedDay, clip_paper
+from bot.sources.hf_json import MalformedResponse, ParsedDay, clip_paper, split_version
 from bot.text import clean_text
 from storage.papers import Paper
 
@@ -62,4 +62,6 @@ def _paper(item: object) -> Paper | None:
     if not isinstance(pid, str) or not pid.strip() or not isinstance(title, str):
         return None
     text = clean_text(abstract) if isinstance(abstract, str) else ""
-    return Paper(id=pid.strip(), title=clean_text(title), abstract=text)
+    # An arXiv id keeps its version apart, so the paper is one record whoever lists it.
+    paper_id, version = split_version(pid.strip())
+    return Paper(id=paper_id, version=version, title=clean_text(title), abstract=text)
