@@ -333,7 +333,8 @@ def short_authors(authors: Sequence[str], limit: int = 3) -> str:
 
 
 def _source_name(source: str) -> str:
-    return {"hf": "Hugging Face Daily Papers", "sample": "bundled sample day"}.get(source, source)
+    names = {"hf": "Hugging Face Daily Papers", "arxiv": "arXiv", "sample": "bundled sample day"}
+    return names.get(source, source)
 
 
 def _clip(text: str, limit: int) -> str:

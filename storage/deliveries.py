@@ -27,14 +27,16 @@ def create_delivery(
     *,
     empty_reason: str | None = None,
     status: str = "pending",
+    listing_day: str | None = None,
 ) -> int:
     """Write a digest to the outbox with its items in one transaction; returns its id.
-    The (chat, local day) pair is unique: a second digest for the same day is refused."""
+    The (chat, local day) pair is unique: a second digest for the same day is refused.
+    `listing_day` is the day of the papers it was chosen from."""
     with write_transaction(db):
         cursor = db.execute(
-            "INSERT INTO deliveries (chat_id, local_day, status, empty_reason, created_utc) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [chat_id, local_day, status, empty_reason, utc_now()],
+            "INSERT INTO deliveries (chat_id, local_day, status, empty_reason, created_utc, "
+            "listing_day) VALUES (?, ?, ?, ?, ?, ?)",
+            [chat_id, local_day, status, empty_reason, utc_now(), listing_day],
         )
         delivery_id = int(cursor.lastrowid or 0)
         db.conn.executemany(
@@ -117,6 +119,16 @@ def delivery_for_day(db: sqlite_utils.Database, chat_id: int, local_day: str) ->
         [chat_id, local_day],
     ).fetchone()
     return Delivery(*row) if row else None
+
+
+def last_listing_day(db: sqlite_utils.Database, chat_id: int) -> str | None:
+    """The listing day this chat's latest digest was chosen from (None: never recorded)."""
+    row = db.execute(
+        """SELECT listing_day FROM deliveries WHERE chat_id = ? AND listing_day IS NOT NULL
+           ORDER BY local_day DESC LIMIT 1""",
+        [chat_id],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def pending_deliveries(db: sqlite_utils.Database, now_utc: str) -> list[Delivery]:

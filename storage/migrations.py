@@ -224,3 +224,11 @@ def m009_arxiv_fields(db: sqlite_utils.Database) -> None:
     # A paper listed by several sources is one row; each source fills what it knows.
     db.execute("ALTER TABLE papers ADD COLUMN categories TEXT NOT NULL DEFAULT '[]'")
     db.execute("ALTER TABLE papers ADD COLUMN comments TEXT")
+
+
+@migrations()
+def m010_delivery_listing_day(db: sqlite_utils.Database) -> None:
+    # The listing day a digest was built from: when no source has published since a
+    # user's last digest (arXiv's weekends), the next one says so instead of re-ranking
+    # old papers as if they were new.
+    db.execute("ALTER TABLE deliveries ADD COLUMN listing_day TEXT")

@@ -310,3 +310,20 @@ async def test_the_real_throttle_keeps_within_telegrams_limits(db: sqlite_utils.
         assert report.sent == 40
         first = min(m.at for m in w.tg.calls("sendMessage"))
         assert [t for t in w.tg.too_many if t - first > 1.0] == []  # none in steady state
+
+
+async def test_a_day_with_no_new_list_says_so_instead_of_nothing_matched(
+    db: sqlite_utils.Database,
+) -> None:
+    async with world(db) as w:
+        w.user(1, interest="mixture of experts")
+        off_topic = Paper("2503.09999", "Protein folding", abstract="Proteins fold.")
+        upsert_papers(db, [off_topic], day=DAY, source="arxiv")
+        update_user(db, 1, papers_per_digest=50)
+        await w.deliverer.sweep(at("2025-03-03T08:00"))
+        await w.deliverer.sweep(at("2025-03-04T08:00"))  # arXiv's weekend: no new list
+        first, second = w.digests_to(1)
+    assert "Sparse mixture of experts" in first and "Protein" not in first
+    # What is left of the old list is one paper that never matched: not "nothing matched
+    # among 1 new papers", but the truth.
+    assert "No new papers" in second and "Nothing strongly matched" not in second

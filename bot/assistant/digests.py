@@ -18,6 +18,7 @@ from storage.deliveries import (
     OutboxItem,
     create_delivery,
     delivery_items,
+    last_listing_day,
     sent_paper_ids,
 )
 from storage.papers import all_papers, latest_day, papers_for_day, sources_for_day
@@ -42,6 +43,7 @@ async def write_digest(
     if ctx is None:
         digest = Digest(local_day, (), 0, (), "no_papers")
     else:
+        seen_list = last_listing_day(db, user.chat_id) == ctx.day
         digest = await digest_for(
             ctx,
             db,
@@ -53,16 +55,28 @@ async def write_digest(
             exclude_ids=set(sent_paper_ids(db, user.chat_id, limit=1_000_000)),
             summarize=summarize,
         )
+        if digest.status == "nothing_matched" and seen_list:
+            # No source has published since this user's last digest (arXiv's weekends and
+            # holidays) and nothing is left of that list for them: say so, rather than
+            # "nothing matched among N new papers" about papers that are not new.
+            digest = Digest(local_day, ctx.sources, 0, (), "no_papers", listing_day=ctx.day)
+    ctx_day = ctx.day if ctx is not None else None
     if digest.status == "ok":
         items = [OutboxItem(i.paper.id, i.score, i.reason) for i in digest.items]
-        return create_delivery(db, user.chat_id, local_day, items), digest
+        return create_delivery(db, user.chat_id, local_day, items, listing_day=ctx_day), digest
     # The closest papers are kept with an empty digest, so a re-send shows the same ones.
     closest = [OutboxItem(m.paper.id, m.score, m.reason) for m in digest.closest]
     status = (empty_status or {}).get(digest.status, "pending")
     if status is None:
         return None, digest
     delivery_id = create_delivery(
-        db, user.chat_id, local_day, closest, status=status, empty_reason=digest.status
+        db,
+        user.chat_id,
+        local_day,
+        closest,
+        status=status,
+        empty_reason=digest.status,
+        listing_day=ctx_day,
     )
     return delivery_id, digest
 
