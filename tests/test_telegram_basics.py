@@ -20,7 +20,7 @@ async def test_onboarding_registers_commands_and_takes_first_interests(
         assert {"start", "help", "add", "digest", "forget", "export"} <= set(names)
         assert "stats" not in names  # admin-only commands are not advertised
         (welcome,) = await bot.say(ADA, "/start")
-        assert "What are you interested in?" in welcome.text
+        assert "What are you interested in?" in welcome.text and "cat: cs.CL" in welcome.text
         assert "08:00 (UTC)" in welcome.text and welcome.params["parse_mode"] == "HTML"
         (added,) = await bot.say(ADA, "mixture of experts inference\nLoRA\nauthor: Tri Dao")
         assert "Added: mixture of experts inference, LoRA, author: Tri Dao" in added.text
@@ -30,6 +30,11 @@ async def test_onboarding_registers_commands_and_takes_first_interests(
             "LoRA",
             "Tri Dao",
         ]
+        (typo,) = await bot.say(ADA, "/add cat: cs.CLL")
+        assert "Did you mean cat: cs.CL?" in typo.text
+        (fixed,) = await bot.say(ADA, "/add cat: cs.Cl")
+        assert "Added: cat: cs.CL" in fixed.text
+        assert ("category", "cs.CL") in {(i.kind, i.text) for i in list_interests(db, ADA)}
 
 
 async def test_add_list_and_remove_interests(db: sqlite_utils.Database) -> None:
@@ -87,6 +92,7 @@ async def test_help_and_unknown_commands(db: sqlite_utils.Database) -> None:
     async with running_bot(db, admin_ids=frozenset({7})) as bot:
         (helped,) = await bot.say(ADA, "/help")
         assert "/digest" in helped.text and "/stats" not in helped.text
+        assert "cat: cs.CL" in helped.text
         (unknown,) = await bot.say(ADA, "/frobnicate now")
         assert "I don't know /frobnicate" in unknown.text and "/digest" in unknown.text
         (hidden,) = await bot.say(ADA, "/stats")

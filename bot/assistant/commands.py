@@ -37,12 +37,15 @@ async def start(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     user = conv.user(chat)
     name = f", {escape(chat.first_name)}" if chat.first_name else ""
     text = (
-        f"👋 Hi{name}! I'm <b>Paperboy</b>. Every day I read the new AI papers (Hugging Face "
-        "Daily Papers), pick the ones that match your interests, summarise them, and send you "
-        "a short digest. Reply to it with any question and I answer from the papers, citing "
-        "them.\n\n"
+        f"👋 Hi{name}! I'm <b>Paperboy</b>. Every day I read the new papers (Hugging Face "
+        "Daily Papers and arXiv), pick the ones that match your interests, summarise them, and "
+        "send you a short digest. Reply to it with any question and I answer from the papers, "
+        "citing them.\n\n"
         "<b>What are you interested in?</b> Send a few topics, one per line, for example:\n"
-        "<code>mixture of experts inference\nLoRA\nauthor: Tri Dao\nnot: medical imaging</code>"
+        "<code>mixture of experts inference\nLoRA\nauthor: Tri Dao\nnot: medical imaging\n"
+        "cat: cs.CL</code>\n"
+        "(<code>cat:</code> follows an arXiv category: alone it brings that category's papers; "
+        "with topics, the topics within it.)"
         f"\n\n{conv.schedule_line(user)} Change it with /time and /timezone. /help lists "
         "everything."
     )

@@ -189,6 +189,11 @@ class Conversation:
             lines.append(f"/{command.name}{usage} — {_safe(command.summary)}")
         lines += [
             "",
+            "Interests: a topic in a few words (<code>speculative decoding</code>), "
+            "<code>author: Tri Dao</code>, <code>not: medical imaging</code>, or an arXiv "
+            "category <code>cat: cs.CL</code> (alone: that category's papers; with topics: "
+            "the topics within it; list at arxiv.org/category_taxonomy).",
+            "",
             "Any other message is a question: reply to a digest to ask about its "
             "papers, e.g. “how does paper 2 compare with ZeRO?”",
         ]
