@@ -2,6 +2,8 @@
 fake OpenAI-compatible server. Counts calls and tokens from `llm_calls`.
 
 Run: python -m bench.llm_cost [--papers 500] [--users 10000]
+     python -m bench.llm_cost --arxiv-day   (2,500 papers: summaries only for what users
+                                             receive vs for every paper; see bench.arxiv_day)
 Token counts are the fake server's estimate (characters / 4), the same for every design,
 so the ratios are what matters. Summary quality per batch size cannot be measured offline.
 """
@@ -114,7 +116,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--papers", type=int, default=500)
     parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument(
+        "--arxiv-day",
+        action="store_true",
+        help="the 2,500-paper arXiv day of bench.arxiv_day (ingest, rank, then LLM cost)",
+    )
     args = parser.parse_args()
+    if args.arxiv_day:
+        from bench import arxiv_day
+
+        arxiv_day.main([])
+        return
     asyncio.run(main_async(args.papers, args.users))
 
 

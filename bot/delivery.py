@@ -23,7 +23,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.assistant.digests import unsent_replies, write_digest
 from bot.assistant.replies import fitted
-from bot.digest import DayContext
+from bot.digest import DayContexts
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder
 from bot.summaries import summarize_papers
@@ -82,6 +82,7 @@ class Deliverer:
         use_rerank: bool = False,
         expand_interests: bool = False,
         summary_batch: int = 8,
+        day_contexts: DayContexts | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db, self.llm, self.bot, self.throttle = db, llm, bot, throttle
@@ -91,6 +92,8 @@ class Deliverer:
         self.expand_interests = expand_interests
         self.summary_batch = summary_batch
         self.sleep = sleep
+        # Shared with the bot's /digest when given, so one day is indexed once.
+        self.day_contexts = day_contexts or DayContexts(embedder, llm if expand_interests else None)
 
     async def sweep(self, now_utc: datetime | None = None) -> SweepReport:
         """Prepare digests for every user now due, then send everything pending."""
@@ -120,8 +123,7 @@ class Deliverer:
         if not due:
             return
         day = latest_day(self.db)
-        expand_with = self.llm if self.expand_interests else None
-        ctx = await DayContext.load(self.db, day, self.embedder, (), expand_with) if day else None
+        ctx = await self.day_contexts.get(self.db, day) if day else None
         empty = {"nothing_matched": "skipped" if self.empty_digest == "skip" else "pending"}
         to_summarize: dict[str, dict[str, Paper]] = defaultdict(dict)  # language -> papers
         for user, local_day in due:

@@ -5,6 +5,7 @@ a terminal."""
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -14,13 +15,15 @@ import sqlite_utils
 from bot.callbacks import encode
 from bot.llm import LLMClient
 from bot.ranking import DayRanker, Match, Profile, build_ranker
-from bot.ranking.embedders import Embedder
+from bot.ranking.embedders import Embedder, EmbeddingsUnavailable
 from bot.ranking.expansion import expand_interests
 from bot.rerank import MAX_CANDIDATES, rerank
 from bot.summaries import Summary, summaries_for, summarize_papers
 from bot.telegram_html import TELEGRAM_LIMIT, split_html, telegram_length
 from storage.interests import topic_texts
-from storage.papers import Paper, papers_for_day, sources_for_day
+from storage.papers import Paper, day_stamp, papers_for_day, sources_for_day
+
+log = logging.getLogger(__name__)
 
 MAX_ITEM = 3300
 PAPER_BUTTONS = {"up": "👍", "down": "👎", "save": "⭐", "ask": "❓"}
@@ -117,6 +120,38 @@ class DayContext:
             papers, embedder=embedder, db=db, interests=texts, expansions=expansions
         )
         return cls(day, tuple(sources_for_day(db, day)), tuple(papers), ranker)
+
+
+class DayContexts:
+    """The latest DayContext, kept while its day's listings and papers stay the same: an
+    arXiv day of 2,500 papers takes seconds to index, and /digest and every delivery sweep
+    would otherwise rebuild it. Interests not seen before are embedded (and expanded) on
+    the way in."""
+
+    def __init__(self, embedder: Embedder | None, expand_with: LLMClient | None) -> None:
+        self.embedder = embedder
+        self.expand_with = expand_with
+        self._kept: tuple[tuple[object, ...], DayContext] | None = None
+
+    async def get(
+        self, db: sqlite_utils.Database, day: str, interests: Sequence[str] = ()
+    ) -> DayContext:
+        key = (day, *day_stamp(db, day))
+        if self._kept is None or self._kept[0] != key:
+            ctx = await DayContext.load(db, day, self.embedder, interests, self.expand_with)
+            self._kept = (key, ctx)
+            return ctx
+        ctx = self._kept[1]
+        texts = list(interests) or topic_texts(db)
+        if self.expand_with is not None:
+            ctx.ranker.expansions.update(await expand_interests(db, self.expand_with, texts))
+        if ctx.ranker.vectors is not None:
+            extra = [ctx.ranker.expansions[t] for t in texts if ctx.ranker.expansions.get(t)]
+            try:
+                await ctx.ranker.vectors.ensure([*texts, *extra])
+            except EmbeddingsUnavailable as exc:
+                log.warning("embeddings unavailable for new interests (%s): lexical", exc)
+        return ctx
 
 
 async def digest_for(

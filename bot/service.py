@@ -62,6 +62,7 @@ async def _run(settings: Settings) -> None:
             use_rerank=settings.llm_rerank,
             expand_interests=settings.expand_interests,
             summary_batch=settings.summary_batch,
+            day_contexts=conv.day_contexts,
         )
         scheduler = build_scheduler(db, settings, llm, deliverer)
         scheduler.start()

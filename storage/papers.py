@@ -226,6 +226,16 @@ def papers_for_day(db: sqlite_utils.Database, day: str) -> list[Paper]:
     return [_from_row(row) for row in rows]
 
 
+def day_stamp(db: sqlite_utils.Database, day: str) -> tuple[int, str | None, str | None]:
+    """What changes when a day's candidates change: its listings (count, last seen) and
+    the last update of any paper (a new version arrives without a new listing)."""
+    count, seen = db.execute(
+        "SELECT count(*), max(seen_utc) FROM listings WHERE day = ?", [day]
+    ).fetchone()
+    (updated,) = db.execute("SELECT max(updated_utc) FROM papers").fetchone()
+    return count, seen, updated
+
+
 def sources_for_day(db: sqlite_utils.Database, day: str) -> list[str]:
     rows = db.execute("SELECT DISTINCT source FROM listings WHERE day = ? ORDER BY source", [day])
     return [row[0] for row in rows]

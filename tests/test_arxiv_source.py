@@ -279,3 +279,32 @@ def test_a_date_the_feed_does_not_carry_is_refused(run) -> None:  # type: ignore
     with FakeArxiv() as arxiv:
         result = run("ingest", "--source", "arxiv:cs.LG", "--date", "2026-09-20", **arxiv.env())
     assert result.exit_code != 0 and "only carries its latest announcement" in result.output
+
+
+def test_one_failing_source_does_not_stop_the_others(run) -> None:  # type: ignore[no-untyped-def]
+    with FakeServer(scripted(Reply(404, "gone"))) as hf, FakeArxiv() as arxiv:
+        env = {**arxiv.env(), "PAPERBOY_PAPERS_URL": hf.url, "PAPERBOY_SOURCE": "hf,arxiv:cs.LG"}
+        result = run("ingest", **env)
+    assert result.exit_code == 1
+    assert "Error: hf:" in result.output and "HTTP 404" in result.output
+    assert f"{MULTI_DAY} from arxiv: 3 new" in result.output
+    assert "1 of 2 sources failed (hf); the others were stored" in result.output
+    assert len(papers_for_day(open_db(run.db_path), MULTI_DAY)) == 3
+
+
+async def test_the_scheduled_ingest_reads_every_configured_source(db) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import Settings
+    from bot.scheduler import ingest_job
+
+    hf = payload(api_item("2609.26811", "The Drift Contract", upvotes=5))
+    with FakeServer(scripted(Reply(200, hf))) as papers, FakeArxiv() as arxiv:
+        settings = Settings(
+            source="hf,arxiv:cs.LG+stat.ML",
+            papers_url=papers.url,
+            arxiv_rss_url=f"{arxiv.url}/rss",
+            arxiv_api_url=f"{arxiv.url}/api/query",
+            arxiv_min_interval=0,
+        )
+        await ingest_job(db, settings)
+    assert listing_sources(db, ["2609.26811"]) == {"2609.26811": ["arxiv", "hf"]}
+    assert db.table("summaries").count == 0

@@ -163,3 +163,26 @@ async def test_build_digest_excludes_already_sent_and_handles_nothing(
     assert {m.paper.id for m in nothing.closest} <= {p.id for p in papers}
     empty = await build_digest(db, "2025-03-08", profile, llm)
     assert empty.status == "no_papers"
+
+
+async def test_the_day_is_indexed_once_until_its_listings_change(db: sqlite_utils.Database) -> None:
+    from bot.digest import DayContexts
+    from tests.fakes.embedder import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    papers = [Paper(f"2609.0000{i}", f"Speculative decoding, part {i}") for i in range(1, 4)]
+    upsert_papers(db, papers, day="2026-09-24", source="arxiv")
+    contexts = DayContexts(embedder, None)
+    first = await contexts.get(db, "2026-09-24", ["speculative decoding"])
+    calls = embedder.calls
+    again = await contexts.get(db, "2026-09-24", ["speculative decoding"])
+    assert again is first and embedder.calls == calls  # nothing rebuilt, nothing embedded
+    await contexts.get(db, "2026-09-24", ["tree attention"])  # a new interest: embedded only
+    assert embedder.calls == calls + 1
+    assert (
+        first.ranker.vectors is not None
+        and first.ranker.vectors.lookup(["tree attention"]) is not None
+    )
+    upsert_papers(db, [Paper("2609.00009", "Tree attention")], day="2026-09-24", source="hf")
+    rebuilt = await contexts.get(db, "2026-09-24")
+    assert rebuilt is not first and len(rebuilt.papers) == 4

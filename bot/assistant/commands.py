@@ -13,7 +13,7 @@ from bot.assistant.digests import unsent_replies, write_digest
 from bot.assistant.replies import Chat, Document, Reply
 from bot.bibtex import to_bibtex
 from bot.callbacks import encode
-from bot.digest import Button, DayContext, render_html
+from bot.digest import Button, render_html
 from bot.llm import start_of_utc_day
 from bot.telegram_html import echo
 from bot.timeprefs import PreferenceError, local_day, parse_time, parse_timezone
@@ -163,8 +163,7 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
         return [Reply("Here is today's digest again:"), *replies] if again else replies
     day = latest_day(conv.db)
     texts = [i.text for i in list_interests(conv.db, chat.id) if i.kind == "topic"]
-    expand_with = conv.llm if conv.settings.expand_interests else None
-    ctx = await DayContext.load(conv.db, day, conv.embedder, texts, expand_with) if day else None
+    ctx = await conv.day_contexts.get(conv.db, day, texts) if day else None
     delivery_id, digest = await write_digest(
         conv.db,
         conv.llm,

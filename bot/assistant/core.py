@@ -13,6 +13,7 @@ import sqlite_utils
 
 from bot.assistant.replies import Chat, Reply
 from bot.config import Settings
+from bot.digest import DayContexts
 from bot.interests import MAX_INTERESTS, InterestError, parse_interest, split_interests
 from bot.llm import LLMClient
 from bot.qa import answer, answer_html
@@ -52,6 +53,8 @@ class Conversation:
         self.llm = llm
         self.embedder = embedder
         self.clock = clock
+        expand_with = llm if settings.expand_interests else None
+        self.day_contexts = DayContexts(embedder, expand_with)
         from bot.assistant.commands import COMMANDS  # the registry imports this module
 
         self.commands: dict[str, Command] = COMMANDS

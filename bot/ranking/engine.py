@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ POPULARITY_WEIGHT = 0.05
 EXCLUDE_AT = 0.45  # lexical coverage of an exclusion above which a paper is dropped
 MIN_SIMILAR = 0.2  # similarity to a liked paper worth naming as the reason
 LIKED_AT = 0.5  # similarity to a liked paper that makes a paper eligible on its own
+TOPIC_CACHE = 4096  # interest texts kept scored (each: two float32 rows of the day's size)
 CATEGORY_SCORE = 0.5  # a paper of a followed category, for a profile with no topics
 # An LLM expansion of an interest counts for less than the words the user typed. Chosen a
 # priori: no model could be reached where this was built, so its effect is unmeasured.
@@ -78,8 +80,11 @@ class DayRanker:
         upvotes = np.array([p.upvotes for p in self.papers], dtype=np.float32)
         top = math.log1p(float(upvotes.max())) if len(upvotes) and upvotes.max() > 0 else 1.0
         self.popularity = np.log1p(upvotes) / top
-        # interest text -> (fused scores, cosines or None, the cut-off rule that applies)
-        self._topic_cache: dict[str, tuple[np.ndarray, np.ndarray | None, CutOff]] = {}
+        # interest text -> (fused scores, cosines or None, the cut-off rule that applies);
+        # bounded: on an arXiv day (2,500 papers) 30,000 distinct interests would take 600 MB.
+        self._topic_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray | None, CutOff]] = (
+            OrderedDict()
+        )
         self._reasons: dict[tuple[str, str, str], str] = {}
 
     @property
@@ -87,10 +92,20 @@ class DayRanker:
         return self.paper_vectors is not None
 
     def prepare(self, texts: Sequence[str]) -> None:
-        """Score many interest texts in one batch (one matrix product for the embeddings)."""
+        """Score many interest texts in one batch (one matrix product for the embeddings).
+        The most recently used TOPIC_CACHE texts stay scored; older ones are recomputed."""
+        for text in texts:
+            if text in self._topic_cache:
+                self._topic_cache.move_to_end(text)
         todo = list(dict.fromkeys(t for t in texts if t not in self._topic_cache))
         if not todo or not self.papers:
             return
+        for start in range(0, len(todo), TOPIC_CACHE // 2):
+            self._score_topics(todo[start : start + TOPIC_CACHE // 2])
+            while len(self._topic_cache) > TOPIC_CACHE:
+                self._topic_cache.popitem(last=False)
+
+    def _score_topics(self, todo: list[str]) -> None:
         lexical = np.vstack([self.lexical.score(self.lexical.plan(t)) for t in todo])
         cosines = self._cosines(todo)
         rule = LEXICAL_CUTOFF if cosines is None else HYBRID_CUTOFF
