@@ -10,8 +10,8 @@ arXiv feeds carry only 3 items each), dressed as one announcement in the format 
 recorded feed tests/data/arxiv/rss_multi_new_cross_replace_2026-09-24.xml: primary categories
 spread over 12 categories, one in five cross-listed, one in ten of them `cross` items.
 Users: 70 % three topics, 20 % two topics and a category, 10 % categories only; topics are
-1-3 word spans cut from the day's titles and abstracts (so nearly all are distinct and no
-cache helps). Interest vectors are computed when users add interests, so they are embedded
+1-3 word spans cut from the titles and abstracts of 2,500 other SciFact papers (a user's
+field, not the day's papers; nearly all distinct, so no cache helps). Interest vectors are computed when users add interests, so they are embedded
 before the clock starts (that one-off cost is printed too). LLM tokens are the fake
 server's estimate (characters / 4). Prints wall time per phase and peak RSS.
 """
@@ -25,13 +25,14 @@ import random
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from bench.rank_speed import make_interests
 from bot.config import Settings
 from bot.ingest import store_day
-from bot.interests import Interest, parse_interest
+from bot.interests import Interest, InterestError, parse_interest
 from bot.llm import LLMClient
 from bot.ranking import Profile, build_ranker
 from bot.ranking.embedders import load_local_embedder
@@ -85,14 +86,29 @@ def feed(n: int, rng: random.Random) -> bytes:
     ).encode()
 
 
-def profiles_for(papers: list[Paper], users: int, rng: random.Random) -> list[Profile]:
-    topics = iter(make_interests(papers, users * 3, rng))
+def usable_topics(texts: list[str]) -> Iterator[Interest]:
+    """The spans the bot would accept as interests (it refuses ones of stop words only)."""
+    for text in texts:
+        try:
+            yield parse_interest(text)
+        except InterestError:
+            continue
+
+
+def field_papers(skip: int, n: int) -> list[Paper]:
+    """Abstracts of the users' fields: SciFact papers that are not in the day."""
+    docs = [json.loads(line) for line in CORPUS.read_text().splitlines()[skip : skip + n]]
+    return [Paper(id=d["_id"], title=d["title"], abstract=d["text"]) for d in docs]
+
+
+def profiles_for(field: list[Paper], users: int, rng: random.Random) -> list[Profile]:
+    topics = iter(usable_topics(make_interests(field, users * 4, rng)))
     names = [c for c, _ in CATEGORIES]
     out = []
     for _ in range(users):
         roll = rng.random()
         n_topics = 3 if roll < 0.7 else 2 if roll < 0.9 else 0
-        interests = [parse_interest(next(topics)) for _ in range(n_topics)]
+        interests = [next(topics) for _ in range(n_topics)]
         interests += [Interest("category", c) for c in rng.sample(names, 3 - n_topics)]
         out.append(Profile(tuple(interests)))
     return out
@@ -115,7 +131,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         ingested = time.perf_counter()
     papers = papers_for_day(db, loaded.day)
     print(f"{report.summary()}  [{len(body) / 1e6:.1f} MB feed]")
-    profiles = profiles_for(papers, args.users, rng)
+    profiles = profiles_for(field_papers(args.papers, 2500), args.users, rng)
     texts = sorted({i.text for p in profiles for i in p.interests if i.kind == "topic"})
     embedder = None if args.lexical_only else load_local_embedder()
     once = 0.0

@@ -86,6 +86,7 @@ class DayRanker:
             OrderedDict()
         )
         self._reasons: dict[tuple[str, str, str], str] = {}
+        self._category_rows: dict[str, np.ndarray] = {}
 
     @property
     def uses_embeddings(self) -> bool:
@@ -222,7 +223,11 @@ class DayRanker:
         return rows, labels, eligible
 
     def _category_row(self, category: str) -> np.ndarray:
-        return np.array([category in p.categories for p in self.papers], dtype=np.float32)
+        if category not in self._category_rows:
+            self._category_rows[category] = np.array(
+                [category in p.categories for p in self.papers], dtype=np.float32
+            )
+        return self._category_rows[category]
 
     def _within_categories(self, profile: Profile) -> np.ndarray:
         """Papers a profile's categories allow: all when it names none; else those in one

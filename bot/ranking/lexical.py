@@ -61,6 +61,13 @@ class LexicalIndex:
         self._bm25f(doc_terms)
         self.idf, self._unknown_idf = self._idf(doc_terms, background)
         self.acronyms = find_acronyms([*self.papers, *background])
+        # Expansions by their first stem: a query is checked against the few that can
+        # start at each of its words, not against every acronym of the day.
+        self._acronym_order = {abbr: n for n, abbr in enumerate(self.acronyms)}
+        self._expansions_from: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for abbr, expansion in self.acronyms.items():
+            if expansion:
+                self._expansions_from.setdefault(expansion[0], []).append((abbr, expansion))
 
     @staticmethod
     def _doc_fields(paper: Paper) -> dict[str, list[str]]:
@@ -114,11 +121,14 @@ class LexicalIndex:
             expansion = self.acronyms.get(term)
             if expansion:
                 variants.append(stems[:i] + expansion + stems[i + 1 :])
-        for abbr, expansion in self.acronyms.items():
-            n = len(expansion)
-            for i in range(len(stems) - n + 1):
-                if stems[i : i + n] == expansion:
-                    variants.append((*stems[:i], abbr, *stems[i + n :]))
+        found = []
+        for i, term in enumerate(stems):
+            for abbr, expansion in self._expansions_from.get(term, ()):
+                if stems[i : i + len(expansion)] == expansion:
+                    found.append((abbr, expansion, i))
+        # In the acronym table's order, as before: the same variants in the same order.
+        for abbr, expansion, i in sorted(found, key=lambda f: (self._acronym_order[f[0]], f[2])):
+            variants.append((*stems[:i], abbr, *stems[i + len(expansion) :]))
         return QueryPlan(tuple(dict.fromkeys(variants)))
 
     def score(self, plan: QueryPlan) -> np.ndarray:
