@@ -8,11 +8,12 @@ Run: python -m bench.arxiv_day [--papers 2500] [--users 10000] [--lexical-only]
 Papers: the first N SciFact abstracts (real, distinct scientific abstracts; the recorded
 arXiv feeds carry only 3 items each), dressed as one announcement in the format of the
 recorded feed tests/data/arxiv/rss_multi_new_cross_replace_2026-09-24.xml: primary categories
-spread over 12 categories, one in five cross-listed, one in ten of them `cross` items.
-Users: 70 % three topics, 20 % two topics and a category, 10 % categories only; topics are
-1-3 word spans cut from the titles and abstracts of 2,500 other SciFact papers (a user's
-field, not the day's papers; nearly all distinct, so no cache helps). Interest vectors are computed when users add interests, so they are embedded
-before the clock starts (that one-off cost is printed too). LLM tokens are the fake
+spread over 12 categories, one paper in five with a second category (half of those as
+`cross` items). Users: 70 % three topics, 20 % two topics and a category, 10 % categories
+only; topics are 1-3 word spans cut from the titles and abstracts of 2,500 other SciFact
+papers (a user's field, not the day's papers; nearly all distinct, so no cache helps).
+Interest vectors are computed when users add interests, so they are embedded before the
+clock starts (that one-off cost is printed too). LLM tokens are the fake
 server's estimate (characters / 4). Prints wall time per phase and peak RSS.
 """
 
