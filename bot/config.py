@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from bot.fulltext import DEFAULT_HTML_URL, DEFAULT_PDF_URL, ReadOptions
 from bot.sources import SourceError, split_sources
 from bot.sources.arxiv import DEFAULT_API_URL, DEFAULT_RSS_URL, MIN_INTERVAL_S, ArxivOptions
 
@@ -63,11 +64,27 @@ class Settings:
     arxiv_api_url: str = DEFAULT_API_URL
     arxiv_min_interval: float = MIN_INTERVAL_S
     contact: str | None = None
+    full_text: bool = True
+    arxiv_html_url: str = DEFAULT_HTML_URL
+    arxiv_pdf_url: str = DEFAULT_PDF_URL
+    reads_per_hour: int = 20
 
     @property
     def sources(self) -> list[str]:
         """PAPERBOY_SOURCE split: 'hf,arxiv:cs.CL+cs.LG' -> ['hf', 'arxiv:cs.CL+cs.LG']."""
         return split_sources(self.source)
+
+    def read_options(self) -> ReadOptions | None:
+        """How questions read papers in full; None when PAPERBOY_FULL_TEXT is off."""
+        if not self.full_text:
+            return None
+        return ReadOptions(
+            html_url=self.arxiv_html_url,
+            pdf_url=self.arxiv_pdf_url,
+            timeout_s=self.http_timeout,
+            reads_per_hour=self.reads_per_hour,
+            user_agent=self.arxiv_options().user_agent(),
+        )
 
     def arxiv_options(self) -> ArxivOptions:
         return ArxivOptions(
@@ -310,5 +327,9 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "arxiv_api_url": ("PAPERBOY_ARXIV_API_URL", _url),
     "arxiv_min_interval": ("PAPERBOY_ARXIV_MIN_INTERVAL", _non_negative_float),
     "contact": ("PAPERBOY_CONTACT", str),
+    "full_text": ("PAPERBOY_FULL_TEXT", _bool),
+    "arxiv_html_url": ("PAPERBOY_ARXIV_HTML_URL", _url),
+    "arxiv_pdf_url": ("PAPERBOY_ARXIV_PDF_URL", _url),
+    "reads_per_hour": ("PAPERBOY_READS_PER_HOUR", _positive_int),
 }
 _SECRETS = ("openai_api_key", "telegram_bot_token", "webhook_secret")

@@ -232,3 +232,41 @@ def m010_delivery_listing_day(db: sqlite_utils.Database) -> None:
     # user's last digest (arXiv's weekends), the next one says so instead of re-ranking
     # old papers as if they were new.
     db.execute("ALTER TABLE deliveries ADD COLUMN listing_day TEXT")
+
+
+@migrations()
+def m011_full_text(db: sqlite_utils.Database) -> None:
+    # Papers' full text, read on demand when a question needs it and kept: a paper is read
+    # once (per version) and serves every user.
+    db.execute(
+        """CREATE TABLE fulltexts (
+            paper_id TEXT PRIMARY KEY REFERENCES papers(id) ON DELETE CASCADE,
+            source TEXT NOT NULL CHECK (source IN ('html', 'pdf', 'none')),
+            url TEXT,
+            passages INTEGER NOT NULL DEFAULT 0,
+            error TEXT,                    -- why it could not be read ('none')
+            read_by INTEGER,               -- the chat whose question caused the read
+            read_utc TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX fulltexts_read_by ON fulltexts(read_by, read_utc)")
+    db.execute(
+        """CREATE TABLE passages (
+            paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            section TEXT NOT NULL DEFAULT '',   -- '4.2 Datasets'; '' when the layout has none
+            anchor TEXT,                        -- HTML id of the section ('S4.SS2')
+            page INTEGER,                       -- PDF page, from 1
+            text TEXT NOT NULL,
+            paper_key TEXT NOT NULL,            -- the paper id as one search token
+            PRIMARY KEY (paper_id, n)
+        )"""
+    )
+    # paper_key is indexed so a search within one paper is an AND with a short doclist,
+    # whatever the size of the library.
+    db.table("passages").enable_fts(
+        ["paper_key", "section", "text"],
+        fts_version="FTS5",
+        tokenize="porter unicode61 remove_diacritics 2",
+        create_triggers=True,
+    )

@@ -136,6 +136,7 @@ class Conversation:
             text,
             reply_to_message_id=reply_to,
             question_message_id=message_id,
+            read=self.settings.read_options(),
         )
         parts = split_html(answer_html(result))
         if len(parts) > MAX_ANSWER_MESSAGES:  # no answer is worth a screenful of messages

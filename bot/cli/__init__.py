@@ -6,7 +6,7 @@ import sys
 import click
 
 from bot import logsafety
-from bot.cli import assistant, chat, library, service  # noqa: F401  (registers the commands)
+from bot.cli import assistant, chat, fulltext, library, service  # noqa: F401  (registers commands)
 from bot.cli.app import cli, debugging
 
 

@@ -19,6 +19,7 @@ from bot.llm import LLMClient
 from bot.qa import Answer, answer, answer_text
 from bot.ranking import Profile
 from bot.sources import SourceError, load_day
+from bot.sources.hf_json import split_version
 from bot.summaries import summaries_for, summarize_papers
 from storage import open_db
 from storage.papers import Paper, latest_day, papers_for_day
@@ -106,22 +107,37 @@ async def _digest(
     type=click.IntRange(-(2**63), 2**63 - 1),  # what Telegram ids (and SQLite) can hold
     help="Whose history and digests to use (Telegram chat id; 0 = terminal).",
 )
+@click.option(
+    "--paper",
+    "paper_ids",
+    multiple=True,
+    metavar="ID",
+    help="Ask about this stored paper (repeatable), as replying to its digest does.",
+)
 @click.pass_obj
-def ask(settings: Settings, question: str, chat_id: int) -> None:
-    """Answer a question from the stored papers, citing them."""
+def ask(settings: Settings, question: str, chat_id: int, paper_ids: tuple[str, ...]) -> None:
+    """Answer a question from the stored papers, citing them (and, for arXiv papers, the
+    section or page of their full text, read on demand unless PAPERBOY_FULL_TEXT=off)."""
     if not question.strip():
         raise click.BadParameter('ask a question, e.g. "what is new in MoE inference?"')
+    focus = [split_version(pid.strip())[0] for pid in paper_ids]
     with database(settings) as db:
-        result = asyncio.run(_ask(db, settings, chat_id, question))
+        result = asyncio.run(_ask(db, settings, chat_id, question, focus))
     click.echo(answer_text(result))
 
 
 async def _ask(
-    db: sqlite_utils.Database, settings: Settings, chat_id: int, question: str
+    db: sqlite_utils.Database,
+    settings: Settings,
+    chat_id: int,
+    question: str,
+    focus: list[str],
 ) -> Answer:
     llm = LLMClient(settings, db)
     try:
-        return await answer(db, llm, chat_id, question)
+        return await answer(
+            db, llm, chat_id, question, focus_ids=focus, read=settings.read_options()
+        )
     finally:
         await llm.aclose()
 

@@ -26,11 +26,13 @@ class RetryableStatus(Exception):
         self.retry_after = retry_after
 
 
-def _is_transient(exc: BaseException) -> bool:
+def is_transient(exc: BaseException) -> bool:
+    """Worth another attempt: 429 / 5xx, timeouts, dropped connections."""
     return isinstance(exc, RetryableStatus | httpx.TimeoutException | httpx.TransportError)
 
 
-def _asked(exc: BaseException) -> float | None:
+def asked_wait(exc: BaseException) -> float | None:
+    """What the server asked us to wait (Retry-After), if it did."""
     return exc.retry_after if isinstance(exc, RetryableStatus) else None
 
 
@@ -49,9 +51,9 @@ async def get_with_retries(
     environment variable holding the URL) when it cannot be had. `before_each` runs before
     every attempt (e.g. a politeness limiter)."""
     retrying = AsyncRetrying(
-        retry=retry_if_exception(_is_transient),
+        retry=retry_if_exception(is_transient),
         stop=stop_after_attempt(attempts),
-        wait=WaitAsAsked(_asked, backoff_s=backoff_s),
+        wait=WaitAsAsked(asked_wait, backoff_s=backoff_s),
         sleep=sleep,
         reraise=True,
         before_sleep=lambda s: log.warning(

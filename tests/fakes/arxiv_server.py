@@ -14,6 +14,11 @@ from pathlib import Path
 from tests.fakes.http_server import FakeServer, Reply, Request
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "arxiv"
+FULLTEXT = DATA.parent / "fulltext"
+# Full texts served at /html/ID and /pdf/ID; a paper missing here is a 404 (1706.03762
+# has only its PDF here, so both reading paths run).
+HTML_PAGES = {"2501.11120": "html_2501.11120v1.html"}
+PDFS = {"1706.03762": "pdf_1706.03762v7.pdf", "2501.10120": "pdf_2501.10120v1.pdf"}
 ATOM = "{http://www.w3.org/2005/Atom}"
 ET.register_namespace("", "http://www.w3.org/2005/Atom")
 ET.register_namespace("arxiv", "http://arxiv.org/schemas/atom")
@@ -45,6 +50,8 @@ class FakeArxiv(FakeServer):
         self.feeds = dict(feeds or {})
         self.entries = recorded_entries()
         self.scripted = list(before)
+        self.html = {k: (FULLTEXT / v).read_bytes() for k, v in HTML_PAGES.items()}
+        self.pdfs = {k: (FULLTEXT / v).read_bytes() for k, v in PDFS.items()}
         super().__init__(self._answer)
 
     def _answer(self, request: Request) -> Reply:
@@ -55,7 +62,15 @@ class FakeArxiv(FakeServer):
             return Reply(200, body, {"content-type": "application/rss+xml"})
         if request.path == "/api/query":
             return self._api(request)
+        kind, _, paper = request.path.strip("/").partition("/")
+        if kind == "html" and paper in self.html:
+            return Reply(200, self.html[paper], {"content-type": "text/html; charset=utf-8"})
+        if kind == "pdf" and paper in self.pdfs:
+            return Reply(200, self.pdfs[paper], {"content-type": "application/pdf"})
         return Reply(404, "not found", {"content-type": "text/plain"})
+
+    def full_text_calls(self) -> list[Request]:
+        return [r for r in self.requests if r.path.startswith(("/html/", "/pdf/"))]
 
     def _api(self, request: Request) -> Reply:
         ids = [i for i in ",".join(request.query.get("id_list", [])).split(",") if i]
@@ -77,4 +92,6 @@ class FakeArxiv(FakeServer):
             "PAPERBOY_ARXIV_API_URL": f"{self.url}/api/query",
             "PAPERBOY_ARXIV_MIN_INTERVAL": "0",
             "PAPERBOY_CONTACT": "ops@example.org",
+            "PAPERBOY_ARXIV_HTML_URL": f"{self.url}/html",
+            "PAPERBOY_ARXIV_PDF_URL": f"{self.url}/pdf",
         }
