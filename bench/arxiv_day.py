@@ -146,14 +146,17 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
     ranker = await build_ranker(papers, embedder=embedder, db=db, interests=texts)
     embedded = time.perf_counter()
     received: dict[str, Paper] = {}
+    first_seen: dict[str, int] = {}  # paper -> the first user (in order) who receives it
     delivered = 0
     for first in range(0, len(profiles), CHUNK):
         chunk = profiles[first : first + CHUNK]
         ranker.prepare([i.text for p in chunk for i in p.interests if i.kind == "topic"])
-        for profile in chunk:
+        for offset, profile in enumerate(chunk):
             matches = ranker.rank(profile, top_k=5)
             delivered += len(matches)
             received.update((m.paper.id, m.paper) for m in matches)
+            for m in matches:
+                first_seen.setdefault(m.paper.id, first + offset)
     ranked = time.perf_counter()
     peak = rss_mb()
 
@@ -177,16 +180,20 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         f"  matches: {delivered} ({delivered / args.users:.1f} per user), "
         f"{len(received)} distinct papers received"
     )
-    await llm_cost(list(received.values()), papers)
+    # Smaller deployments: the first 100 / 1,000 users of the same population.
+    sets = [
+        (f"received by {n:,} users", [received[p] for p, u in first_seen.items() if u < n])
+        for n in (100, 1000)
+        if n < args.users
+    ]
+    sets.append((f"received by all {args.users:,} users", list(received.values())))
+    await llm_cost([*sets, ("every paper (summarise at ingest)", papers)])
 
 
-async def llm_cost(received: list[Paper], everything: list[Paper]) -> None:
-    """Summaries for what users receive vs for everything announced (batches of 8)."""
+async def llm_cost(sets: list[tuple[str, list[Paper]]]) -> None:
+    """LLM calls and tokens of summaries (batches of 8) for each set of papers."""
     with FakeLLM() as fake:
-        for label, papers in (
-            ("received only (what ships)", received),
-            ("every paper", everything),
-        ):
+        for label, papers in sets:
             db = open_db(":memory:")
             upsert_papers(db, papers, day="2026-09-24", source="arxiv")
             llm = LLMClient(Settings(openai_base_url=fake.base_url, llm_daily_tokens=10**12), db)
@@ -194,7 +201,7 @@ async def llm_cost(received: list[Paper], everything: list[Paper]) -> None:
             await llm.aclose()
             used = usage_since(db, "2000-01-01")
             print(
-                f"  LLM summaries, {label:<27} {len(papers):5d} papers: {used.calls:4d} calls, "
+                f"  LLM summaries, {label:<34} {len(papers):5d} papers: {used.calls:4d} calls, "
                 f"{used.tokens_in + used.tokens_out:>9,} tokens"
             )
 
