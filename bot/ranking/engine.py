@@ -167,9 +167,9 @@ class DayRanker:
         else:
             eligible = eligible | (liked >= LIKED_AT)
         keep = eligible & ~self._excluded(profile) & self._within_categories(profile)
-        order = np.argsort(-score, kind="stable")
+        kept = np.flatnonzero(keep)  # sort only the eligible papers, best first
         matches = []
-        for i in order[keep[order]][:top_k]:
+        for i in kept[np.argsort(-score[kept], kind="stable")][:top_k]:
             fb = FEEDBACK_WEIGHT * liked[i]
             if profile.liked and fb > best[i] and liked[i] >= MIN_SIMILAR:
                 reason = f"similar to “{profile.liked[liked_idx[i]].title}”, which you liked"
