@@ -237,3 +237,20 @@ def test_passage_search_stays_within_the_paper(ask) -> None:  # type: ignore[no-
     found = best_passages(db, "1706.03762", "attention heads", limit=5)
     assert found and all(p.paper_id == "1706.03762" for p in found)
     assert json.dumps([p.page for p in found])  # PDF passages carry pages
+
+
+async def test_in_telegram_a_question_reads_the_paper_and_links_the_section(db) -> None:  # type: ignore[no-untyped-def]
+    from tests.telegram_harness import running_bot
+
+    upsert_papers(db, [SELF_AWARE], day="2026-01-20", source="arxiv")
+    with FakeArxiv() as arxiv:
+        urls = {"arxiv_html_url": f"{arxiv.url}/html", "arxiv_pdf_url": f"{arxiv.url}/pdf"}
+        async with running_bot(db, **urls) as bot:
+            question = (
+                "LLMs aware of their learned behaviors: how many rounds does Make Me Say last?"
+            )
+            (answer,) = await bot.say(7, question)
+            typing = bot.tg.calls("sendChatAction")
+    assert "§3.2.1 Design › Make Me Say rules" in answer.text and "5 in our case" in answer.text
+    assert f'href="{arxiv.url}/html/2501.11120#S3.SS2.SSS1.Px1"' in answer.text
+    assert typing and typing[-1].params["action"] == "typing"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -22,11 +24,6 @@ log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MAX_TOKENS = 256  # what sentence-transformers uses for all-MiniLM-L6-v2
-# One text per run: the int8 model quantises activations with one scale per input tensor,
-# so a text batched with others (and their padding) got a slightly different vector (cosine
-# 0.993). Alone, a text's vector depends on the text only; measured no slower (52/s vs 47/s
-# for batches of 8 on 400 abstracts), and no padding is computed.
-LOCAL_BATCH = 1
 API_BATCH = 64
 
 
@@ -58,17 +55,35 @@ class LocalMiniLM:
         self._tokenizer.enable_padding()  # to the longest text of each batch
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # One thread per run, one run per core: texts run alone are too small to share a
+        # core's work well (measured: 56/s this way vs 47/s with two threads per run).
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
             str(model_dir / "all-MiniLM-L6-v2.onnx"),
             options,
             providers=["CPUExecutionProvider"],
         )
+        self._workers = max(1, os.cpu_count() or 1)
 
     def embed_now(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), 384), dtype=np.float32)
-        for start in range(0, len(texts), LOCAL_BATCH):
-            out[start : start + LOCAL_BATCH] = self._run(list(texts[start : start + LOCAL_BATCH]))
+        if self._workers == 1 or len(texts) < 2 * self._workers:
+            self._fill(out, texts, range(len(texts)))
+            return out
+        # ONNX Runtime releases the GIL while it computes: one thread per core.
+        with ThreadPoolExecutor(self._workers) as pool:
+            shares = [range(w, len(texts), self._workers) for w in range(self._workers)]
+            list(pool.map(lambda rows: self._fill(out, texts, rows), shares))
         return out
+
+    def _fill(self, out: np.ndarray, texts: Sequence[str], rows: range) -> None:
+        # One text per run: the int8 model quantises activations with one scale per input,
+        # so a text batched with others (and their padding) got a slightly different vector
+        # (cosine 0.993). Alone, a text's vector depends on the text only; measured no
+        # slower (52/s vs 47/s for batches of 8), and no padding is computed.
+        for row in rows:
+            out[row] = self._run([texts[row]])[0]
 
     def _run(self, texts: list[str]) -> np.ndarray:
         encoded = self._tokenizer.encode_batch(texts)
