@@ -19,15 +19,18 @@ import sqlite_utils
 
 from bot.extractive import split_sentences
 from bot.fulltext import ReadOptions, read_papers
+from bot.fulltext.retrieve import best_passages_for, embed_passages
 from bot.llm import LLMClient, LLMUnavailable
+from bot.ranking.embedders import Embedder
 from bot.ranking.lexical import LexicalIndex
+from bot.ranking.semantic import VectorStore
 from bot.sources.hf_json import is_arxiv_id
 from bot.summaries import as_data, summaries_for
 from bot.text import clip, content_stems
 from storage.deliveries import papers_in_message, sent_paper_ids
 from storage.messages import Turn, add_turn, papers_cited_by_message, recent_turns
 from storage.papers import Paper, all_papers, search_papers
-from storage.passages import FullText, Passage, best_passages
+from storage.passages import FullText, Passage
 from storage.users import ensure_user
 
 PROMPT_VERSION = "qa-v2"
@@ -122,6 +125,7 @@ async def answer(
     focus_ids: Sequence[str] = (),
     question_message_id: int | None = None,
     read: ReadOptions | None = None,
+    embedder: Embedder | None = None,
 ) -> Answer:
     """Answer `question` for `chat_id`, store both turns, and return the cited answer.
     With `read`, the papers it is most about are read in full first (see module doc)."""
@@ -131,7 +135,8 @@ async def answer(
         focus = papers_for_reply(db, chat_id, reply_to_message_id) + focus
     history = recent_turns(db, chat_id, HISTORY_TURNS)
     sources = retrieve(db, chat_id, question, focus)
-    context = await full_text_context(db, question, sources, read, chat_id)
+    vectors = VectorStore(embedder, db) if embedder is not None else None
+    context = await full_text_context(db, question, sources, read, chat_id, vectors)
     result = await _compose(db, llm, question, sources, history, context)
     add_turn(
         db,
@@ -159,6 +164,7 @@ async def full_text_context(
     sources: Sequence[Paper],
     read: ReadOptions | None,
     chat_id: int | None,
+    vectors: VectorStore | None = None,
 ) -> FullTextContext:
     """The best passages of the top sources for the question, reading them first if no one
     has; a note names the papers that could not be read."""
@@ -169,11 +175,18 @@ async def full_text_context(
     if not top:
         return FullTextContext()
     status = await read_papers(db, top, read, read_by=chat_id)
+    readable = [p.id for p in top if (got := status.get(p.id)) and got.source != "none"]
+    if vectors is not None and not await embed_passages(vectors, db, readable, question):
+        vectors = None
     passages = []
     unread = []
     for n, paper in enumerate(sources, 1):
         got = status.get(paper.id)
-        found = best_passages(db, paper.id, question, limit=PASSAGES_PER_PAPER) if got else []
+        found = (
+            best_passages_for(db, paper.id, question, limit=PASSAGES_PER_PAPER, vectors=vectors)
+            if got
+            else []
+        )
         passages.append(tuple(found))
         if paper in top and (got is None or got.source == "none"):
             unread.append(f"[{n}]")

@@ -254,3 +254,32 @@ async def test_in_telegram_a_question_reads_the_paper_and_links_the_section(db) 
     assert "§3.2.1 Design › Make Me Say rules" in answer.text and "5 in our case" in answer.text
     assert f'href="{arxiv.url}/html/2501.11120#S3.SS2.SSS1.Px1"' in answer.text
     assert typing and typing[-1].params["action"] == "typing"
+
+
+async def test_meaning_finds_a_passage_that_shares_no_word_with_the_question(db) -> None:  # type: ignore[no-untyped-def]
+    from bot.fulltext.retrieve import best_passages_for, embed_passages
+    from bot.ranking.semantic import VectorStore
+    from storage.passages import Passage, store_full_text
+    from tests.fakes.embedder import HashingEmbedder
+
+    upsert_papers(db, [NOWHERE], day="2026-01-20", source="hf")
+    texts = [
+        "We measure calibration of the judges across tasks and seeds.",
+        "Each game lasts five rounds before the codeword is revealed.",
+        "Training used a learning rate of 0.0003 and batch size 64.",
+    ]
+    store_full_text(
+        db,
+        NOWHERE.id,
+        "html",
+        [Passage(NOWHERE.id, n, "", None, None, t) for n, t in enumerate(texts)],
+    )
+    question = "how long is one match"
+    assert best_passages_for(db, NOWHERE.id, question) == []  # no word in common
+    # A stand-in model that knows 'match' ~ 'game' and 'long' ~ 'last'.
+    vectors = VectorStore(HashingEmbedder([{"match", "game"}, {"long", "last"}]), db)
+    assert await embed_passages(vectors, db, [NOWHERE.id], question)
+    best = best_passages_for(db, NOWHERE.id, question, vectors=vectors)
+    assert best[0].text.startswith("Each game lasts five rounds")
+    stored = db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    assert stored == 4  # three passages and the question, kept for the next question

@@ -137,6 +137,7 @@ class Conversation:
             reply_to_message_id=reply_to,
             question_message_id=message_id,
             read=self.settings.read_options(),
+            embedder=self.embedder,
         )
         parts = split_html(answer_html(result))
         if len(parts) > MAX_ANSWER_MESSAGES:  # no answer is worth a screenful of messages

@@ -136,7 +136,13 @@ async def _ask(
     llm = LLMClient(settings, db)
     try:
         return await answer(
-            db, llm, chat_id, question, focus_ids=focus, read=settings.read_options()
+            db,
+            llm,
+            chat_id,
+            question,
+            focus_ids=focus,
+            read=settings.read_options(),
+            embedder=cli_embedder(settings, False, llm) if settings.read_options() else None,
         )
     finally:
         await llm.aclose()
