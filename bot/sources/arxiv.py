@@ -78,6 +78,8 @@ async def load_announcement(
     """Today's announcement for `categories`: new and cross-listed papers, replacements,
     entries the feed left incomplete filled in from the API. Raises FetchError or
     MalformedResponse (from the feed; an unreadable API answer only leaves gaps)."""
+    if not options.contact:
+        log.warning("arXiv asks automated clients for a contact: set PAPERBOY_CONTACT")
     own = client is None
     http = client or httpx.AsyncClient(
         timeout=options.timeout_s, headers={"user-agent": options.user_agent()}
