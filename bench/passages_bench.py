@@ -20,9 +20,10 @@ from pathlib import Path
 from bot.fulltext.html_text import parse_arxiv_html
 from bot.fulltext.passages import to_passages
 from bot.fulltext.pdf_text import parse_pdf
+from bot.fulltext.retrieve import best_passages_for
 from storage import open_db
 from storage.papers import Paper, upsert_papers
-from storage.passages import Passage, best_passages, store_full_text
+from storage.passages import Passage, store_full_text
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "fulltext"
 QUESTIONS = [
@@ -87,7 +88,7 @@ def main() -> None:
         for _ in range(args.questions):
             pid, question = rng.choice(ids), rng.choice(QUESTIONS)
             started = time.perf_counter()
-            best_passages(db, pid, question, limit=3)
+            best_passages_for(db, pid, question, limit=3)
             latencies.append((time.perf_counter() - started) * 1000)
         latencies.sort()
         p95 = latencies[int(0.95 * len(latencies)) - 1]

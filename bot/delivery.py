@@ -86,10 +86,8 @@ class Deliverer:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db, self.llm, self.bot, self.throttle = db, llm, bot, throttle
-        self.embedder = embedder
         self.empty_digest = empty_digest
         self.use_rerank = use_rerank
-        self.expand_interests = expand_interests
         self.summary_batch = summary_batch
         self.sleep = sleep
         # Shared with the bot's /digest when given, so one day is indexed once.

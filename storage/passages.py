@@ -11,12 +11,6 @@ import sqlite_utils
 from storage.papers import fts_query, utc_now
 from storage.sql import in_chunks, write_transaction
 
-# Question words that every passage has: OR-ed into the query they only add noise.
-_FILLER = frozenset(
-    "a an and are as at be by can do does did for from how in is it its of on or that the "
-    "their they this to was were what when where which who why with".split()
-)
-
 
 @dataclass(frozen=True)
 class Passage:
@@ -71,6 +65,13 @@ def paper_key(paper_id: str) -> str:
     return "k" + "".join(ch if ch.isalnum() else "x" for ch in paper_id)
 
 
+def forget_full_text(db: sqlite_utils.Database, paper_id: str) -> None:
+    """Drop what is stored of a paper's full text, so the next question reads it again."""
+    with write_transaction(db):
+        db.execute("DELETE FROM passages WHERE paper_id = ?", [paper_id])
+        db.execute("DELETE FROM fulltexts WHERE paper_id = ?", [paper_id])
+
+
 def full_text_status(db: sqlite_utils.Database, ids: Sequence[str]) -> dict[str, FullText]:
     found: dict[str, FullText] = {}
     for chunk, marks in in_chunks(list(ids)):
@@ -92,20 +93,18 @@ def reads_since(db: sqlite_utils.Database, chat_id: int, since_utc: str) -> int:
 
 
 def best_passages(
-    db: sqlite_utils.Database, paper_id: str, question: str, *, limit: int = 3
+    db: sqlite_utils.Database, paper_id: str, words: str, *, limit: int = 3
 ) -> list[Passage]:
-    """The paper's passages that match the question best (BM25 over section + text; any
-    word may match, more matches rank higher)."""
-    words = fts_query(
-        " ".join(w for w in question.split() if w.lower() not in _FILLER), any_term=True
-    )
-    if words is None:
+    """The paper's passages that match `words` best (BM25 over section + text; any word may
+    match, more matches rank higher). Callers leave out the words every passage has."""
+    query = fts_query(words, any_term=True)
+    if query is None:
         return []
     rows = db.execute(
         """SELECT p.paper_id, p.n, p.section, p.anchor, p.page, p.text
            FROM passages_fts f JOIN passages p ON p.rowid = f.rowid
            WHERE passages_fts MATCH ? ORDER BY bm25(passages_fts, 0.0, 3.0, 1.0) LIMIT ?""",
-        [f"paper_key : {paper_key(paper_id)} AND ({words})", limit],
+        [f"paper_key : {paper_key(paper_id)} AND ({query})", limit],
     )
     return [Passage(*row) for row in rows]
 

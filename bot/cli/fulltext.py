@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.fulltext import ReadOptions, read_papers
 from bot.sources.arxiv_xml import split_id
 from storage.papers import Paper, get_paper
-from storage.passages import FullText, passages_of
+from storage.passages import FullText, forget_full_text, passages_of
 
 
 @cli.command()
@@ -49,5 +49,5 @@ async def _read(
     db: sqlite_utils.Database, paper: Paper, options: ReadOptions
 ) -> dict[str, FullText]:
     # Re-read on request: an operator checking a paper wants the current text.
-    db.execute("DELETE FROM fulltexts WHERE paper_id = ?", [paper.id])
+    forget_full_text(db, paper.id)
     return await read_papers(db, [paper], options)

@@ -12,6 +12,7 @@ import sqlite_utils
 from bot.ranking.embedders import EmbeddingsUnavailable
 from bot.ranking.scoring import fuse
 from bot.ranking.semantic import VectorStore
+from bot.text import tokenize
 from storage.passages import Passage, best_passages, passages_of
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def best_passages_for(
 ) -> list[Passage]:
     """Lexical (BM25 rank, as 1 down to 0) fused with cosine to the question, best first;
     lexical only without `vectors`."""
-    lexical = best_passages(db, paper_id, question, limit=LEXICAL_POOL)
+    words = " ".join(t.surface for t in tokenize(question))  # without stop words
+    lexical = best_passages(db, paper_id, words, limit=LEXICAL_POOL)
     if vectors is None:
         return lexical[:limit]
     passages = passages_of(db, paper_id)
