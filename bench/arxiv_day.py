@@ -40,7 +40,7 @@ from bot.ranking.embedders import load_local_embedder
 from bot.ranking.semantic import VectorStore
 from bot.sources import load_day
 from bot.sources.arxiv import ArxivOptions
-from bot.summaries import summarize_papers
+from bot.writing.summaries import summarize_papers
 from storage import open_db
 from storage.llm_calls import usage_since
 from storage.papers import Paper, papers_for_day, upsert_papers

@@ -44,6 +44,8 @@ class Settings:
     llm_daily_tokens: int = 2_000_000
     summary_batch: int = 8
     llm_rerank: bool = False
+    llm_personal: bool = True
+    llm_personal_wait: float = 60.0
     expand_interests: bool = True
     telegram_bot_token: str | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
@@ -99,6 +101,11 @@ class Settings:
     def llm_enabled(self) -> bool:
         """An LLM is used when an endpoint or a key is configured; otherwise fallbacks."""
         return bool(self.openai_base_url or self.openai_api_key)
+
+    @property
+    def personal_wait_s(self) -> float | None:
+        """How long a digest may wait for the LLM's personal note (None: no personal call)."""
+        return self.llm_personal_wait if self.llm_personal and self.llm_enabled else None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -307,6 +314,8 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "llm_daily_tokens": ("PAPERBOY_LLM_DAILY_TOKENS", _positive_int),
     "summary_batch": ("PAPERBOY_SUMMARY_BATCH", _positive_int),
     "llm_rerank": ("PAPERBOY_LLM_RERANK", _bool),
+    "llm_personal": ("PAPERBOY_LLM_PERSONAL", _bool),
+    "llm_personal_wait": ("PAPERBOY_LLM_PERSONAL_WAIT", _positive_float),
     "expand_interests": ("PAPERBOY_EXPAND_INTERESTS", _bool),
     "telegram_bot_token": ("TELEGRAM_BOT_TOKEN", _bot_token),
     "telegram_api_url": ("TELEGRAM_API_URL", _url),

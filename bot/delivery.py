@@ -26,10 +26,11 @@ from bot.assistant.replies import fitted
 from bot.digest import DayContexts
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder
-from bot.summaries import summarize_papers
 from bot.telegram.sender import send_reply
 from bot.telegram.throttle import Throttle
 from bot.timeprefs import is_due
+from bot.writing.personal import NoteWriter
+from bot.writing.summaries import summarize_papers
 from storage.deliveries import (
     Delivery,
     chats_with_delivery,
@@ -59,11 +60,14 @@ class SweepReport:
     failed: int = 0
     blocked: int = 0
     summarized: int = 0
+    personal_notes: int = 0
+    personal_fallbacks: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
-            f"{self.prepared} prepared ({self.summarized} summaries written), "
+            f"{self.prepared} prepared ({self.summarized} summaries written, "
+            f"{self.personal_notes} personal notes, {self.personal_fallbacks} mechanical), "
             f"{self.skipped} skipped, {self.sent} sent "
             f"({self.messages} messages), {self.failed} failed, {self.blocked} blocked"
         )
@@ -80,6 +84,7 @@ class Deliverer:
         embedder: Embedder | None = None,
         empty_digest: str = "closest",
         use_rerank: bool = False,
+        personal_wait_s: float | None = None,
         expand_interests: bool = False,
         summary_batch: int = 8,
         day_contexts: DayContexts | None = None,
@@ -88,6 +93,7 @@ class Deliverer:
         self.db, self.llm, self.bot, self.throttle = db, llm, bot, throttle
         self.empty_digest = empty_digest
         self.use_rerank = use_rerank
+        self.personal_wait_s = personal_wait_s
         self.summary_batch = summary_batch
         self.sleep = sleep
         # Shared with the bot's /digest when given, so one day is indexed once.
@@ -124,7 +130,9 @@ class Deliverer:
         ctx = await self.day_contexts.get(self.db, day) if day else None
         empty = {"nothing_matched": "skipped" if self.empty_digest == "skip" else "pending"}
         to_summarize: dict[str, dict[str, Paper]] = defaultdict(dict)  # language -> papers
-        for user, local_day in due:
+        writer = self._note_writer()
+
+        async def prepare(user: User, local_day: str) -> None:
             _, digest = await write_digest(
                 self.db,
                 self.llm,
@@ -134,6 +142,7 @@ class Deliverer:
                 use_rerank=self.use_rerank,
                 empty_status=empty,
                 summarize=False,
+                writer=writer,
             )
             if digest.status == "nothing_matched" and self.empty_digest == "skip":
                 report.skipped += 1
@@ -141,7 +150,23 @@ class Deliverer:
                 report.prepared += 1
             for item in digest.items:
                 to_summarize[user.language or "en"][item.paper.id] = item.paper
+
+        try:
+            # Concurrently, so that the personal LLM calls of many readers overlap (the
+            # client bounds how many run at once); ranking itself runs one user at a time.
+            await asyncio.gather(*(prepare(user, local_day) for user, local_day in due))
+        finally:
+            if writer is not None:
+                report.personal_notes, report.personal_fallbacks = writer.served, writer.fallbacks
+                await writer.aclose()
         await self._summarize(to_summarize, report)
+
+    def _note_writer(self) -> NoteWriter | None:
+        """One writer per sweep: readers with the same inputs share a call, and no digest
+        waits for its personal note longer than `personal_wait_s` from the sweep's start."""
+        if self.personal_wait_s is None or not self.llm.enabled:
+            return None
+        return NoteWriter(self.db, self.llm, wait_s=self.personal_wait_s)
 
     async def _summarize(self, wanted: dict[str, dict[str, Paper]], report: SweepReport) -> None:
         """Summaries for the papers this sweep's digests carry, once per paper and language,

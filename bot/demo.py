@@ -15,7 +15,7 @@ from bot.profiles import load_profile
 from bot.qa import answer, answer_text
 from bot.ranking.embedders import Embedder
 from bot.sources import load_day
-from bot.summaries import summarize_papers
+from bot.writing.summaries import summarize_papers
 from storage.deliveries import OutboxItem, create_delivery, mark_sent
 from storage.interests import add_interest
 from storage.papers import papers_for_day
@@ -50,10 +50,17 @@ async def run_demo(
             echo("   No LLM configured: extractive summaries, retrieval-only answers.")
         profile = load_profile(db, DEMO_CHAT)
         digest = await build_digest(
-            db, report.day, profile, llm, embedder=embedder, use_rerank=settings.llm_rerank
+            db,
+            report.day,
+            profile,
+            llm,
+            embedder=embedder,
+            use_rerank=settings.llm_rerank,
+            personal_wait_s=settings.personal_wait_s,
         )
-        items = [OutboxItem(i.paper.id, i.score, i.reason) for i in digest.items]
-        mark_sent(db, create_delivery(db, DEMO_CHAT, report.day, items), {0: 1})
+        items = [OutboxItem(i.paper.id, i.score, i.reason, why=i.why) for i in digest.items]
+        delivery = create_delivery(db, DEMO_CHAT, report.day, items, opening=digest.opening)
+        mark_sent(db, delivery, {0: 1})
         echo("3. The digest:\n")
         echo(render_text(digest))
         echo(f"\n4. A follow-up question: {DEMO_QUESTION}\n")

@@ -17,9 +17,12 @@ from bot.llm import LLMClient
 from bot.ranking import DayRanker, Match, Profile, build_ranker
 from bot.ranking.embedders import Embedder, EmbeddingsUnavailable
 from bot.ranking.expansion import expand_interests
-from bot.rerank import MAX_CANDIDATES, rerank
-from bot.summaries import Summary, summaries_for, summarize_papers
 from bot.telegram_html import TELEGRAM_LIMIT, split_html, telegram_length
+from bot.writing.grounding import Candidate, PersonalNote
+from bot.writing.personal import MAX_CANDIDATES as PERSONAL_CANDIDATES
+from bot.writing.personal import NoteWriter, Reader
+from bot.writing.rerank import MAX_CANDIDATES, rerank
+from bot.writing.summaries import Summary, summaries_for, summarize_papers
 from storage.interests import topic_texts
 from storage.papers import Paper, day_stamp, papers_for_day, sources_for_day
 
@@ -42,6 +45,7 @@ class DigestItem:
     summary: Summary
     reason: str
     score: float
+    why: str = ""  # the LLM's "why this matters to you", when a personal note was used
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Digest:
     status: Status
     closest: tuple[Match, ...] = ()  # each interest's closest papers, when nothing matched
     listing_day: str = ""  # the day the source listed the papers, when it is not `day`
+    opening: str = ""  # the LLM's opening line for this reader
 
 
 @dataclass(frozen=True)
@@ -77,17 +82,25 @@ def choose(
     *,
     limit: int = 5,
     closest: Sequence[Match] = (),
+    note: PersonalNote | None = None,
 ) -> Digest:
     """The digest from ranked `matches` (best first) among the day's `papers`; `closest`
-    is what to show instead when nothing cleared the cut-off."""
+    is what to show instead when nothing cleared the cut-off. A personal `note` (already
+    validated against these matches) sets the order, the why-lines and the opening."""
     if not papers:
         return Digest(day, tuple(sources), 0, (), "no_papers")
+    whys: dict[str, str] = {}
+    if note is not None:
+        by_id = {m.paper.id: m for m in matches}
+        matches = [by_id[p.paper_id] for p in note.picks if p.paper_id in by_id]
+        whys = {p.paper_id: p.why for p in note.picks}
     items = tuple(
-        DigestItem(n, m.paper, summaries[m.paper.id], m.reason, m.score)
+        DigestItem(n, m.paper, summaries[m.paper.id], m.reason, m.score, whys.get(m.paper.id, ""))
         for n, m in enumerate(matches[:limit], 1)
     )
     if items:
-        return Digest(day, tuple(sources), len(papers), items, "ok")
+        opening = note.opening if note is not None else ""
+        return Digest(day, tuple(sources), len(papers), items, "ok", opening=opening)
     return Digest(day, tuple(sources), len(papers), (), "nothing_matched", closest=tuple(closest))
 
 
@@ -165,17 +178,28 @@ async def digest_for(
     exclude_ids: Collection[str] = (),
     use_rerank: bool = False,
     summarize: bool = True,
+    writer: NoteWriter | None = None,
 ) -> Digest:
-    """Rank the day's papers minus `exclude_ids` (e.g. already sent) for `profile`; with
-    `use_rerank`, let the LLM reorder the top candidates (one call). With `summarize`, the
-    chosen papers that lack a summary get one now (a delivery sweep passes False and writes
-    them for all its users at once)."""
+    """Rank the day's papers minus `exclude_ids` (e.g. already sent) for `profile`. With a
+    `writer`, one personal LLM call picks among the top candidates and explains each pick
+    (it replaces the re-rank); else with `use_rerank`, the LLM reorders the top candidates.
+    With `summarize`, the chosen papers that lack a summary get one now (a delivery sweep
+    passes False and writes them for all its users at once)."""
     excluded = set(exclude_ids)
     papers = [p for p in ctx.papers if p.id not in excluded]
-    wanted = (MAX_CANDIDATES if use_rerank else limit) + len(ctx.papers) - len(papers)
+    personal = writer is not None and llm.enabled
+    pool = PERSONAL_CANDIDATES if personal else MAX_CANDIDATES if use_rerank else limit
+    wanted = max(pool, limit) + len(ctx.papers) - len(papers)
     matches = [m for m in ctx.ranker.rank(profile, top_k=wanted) if m.paper.id not in excluded]
-    if use_rerank:
+    note = None
+    if personal and matches:
+        assert writer is not None
+        note = await _personal_note(db, llm, writer, profile, matches, limit, language)
+    elif use_rerank:
         matches = await rerank(llm, profile.interests, matches)
+    if note is not None:
+        chosen_ids = {p.paper_id for p in note.picks}
+        matches = [m for m in matches if m.paper.id in chosen_ids]
     matches = matches[:limit]
     if not matches:
         closest = [m for _, m in ctx.ranker.closest(profile) if m.paper.id not in excluded]
@@ -185,7 +209,25 @@ async def digest_for(
         # Written on first need, then stored and shared: LLM cost follows what is read.
         await summarize_papers(db, llm, chosen, language=language)
     summaries = summaries_for(db, chosen, model=llm.model, language=language)
-    return choose(ctx.day, ctx.sources, papers, matches, summaries, limit=limit)
+    return choose(ctx.day, ctx.sources, papers, matches, summaries, limit=limit, note=note)
+
+
+async def _personal_note(
+    db: sqlite_utils.Database,
+    llm: LLMClient,
+    writer: NoteWriter,
+    profile: Profile,
+    matches: Sequence[Match],
+    limit: int,
+    language: str,
+) -> PersonalNote | None:
+    """The reader's personal note over their top candidates. The candidates carry the best
+    summary there is now (shared LLM text, else the source's or an extract): summaries are
+    written only for the papers finally chosen."""
+    head = list(matches[:PERSONAL_CANDIDATES])
+    summaries = summaries_for(db, [m.paper for m in head], model=llm.model, language=language)
+    candidates = [Candidate(m.paper, summaries[m.paper.id].text, m.reason) for m in head]
+    return await writer.note_for(Reader.of(profile, limit, language), candidates)
 
 
 async def build_digest(
@@ -200,21 +242,29 @@ async def build_digest(
     exclude_ids: Collection[str] = (),
     use_rerank: bool = False,
     expand: bool = False,
+    personal_wait_s: float | None = None,
 ) -> Digest:
     """One user's digest for `day` (builds the day's ranker: for many users, load a
-    DayContext once and call digest_for)."""
+    DayContext once and call digest_for). With `personal_wait_s`, the LLM writes the
+    reader's note if it answers within that many seconds."""
     topics = [i.text for i in profile.interests if i.kind == "topic"]
     ctx = await DayContext.load(db, day, embedder, topics, llm if expand else None)
-    return await digest_for(
-        ctx,
-        db,
-        profile,
-        llm,
-        limit=limit,
-        language=language,
-        exclude_ids=exclude_ids,
-        use_rerank=use_rerank,
-    )
+    writer = None if personal_wait_s is None else NoteWriter(db, llm, wait_s=personal_wait_s)
+    try:
+        return await digest_for(
+            ctx,
+            db,
+            profile,
+            llm,
+            limit=limit,
+            language=language,
+            exclude_ids=exclude_ids,
+            use_rerank=use_rerank,
+            writer=writer,
+        )
+    finally:
+        if writer is not None:
+            await writer.aclose()
 
 
 def with_summaries(digest: Digest, summaries: dict[str, Summary]) -> Digest:
@@ -265,11 +315,12 @@ def _header_html(digest: Digest) -> str:
     sources = ", ".join(_source_name(s) for s in digest.sources) or "your sources"
     if digest.listing_day and digest.listing_day != digest.day:
         sources += f", listed {digest.listing_day}"
-    return (
+    header = (
         f"📰 <b>Your papers for {e(digest.day)}</b>\n"
         f"{len(digest.items)} picked for you from {digest.total_papers} new papers "
         f"({e(sources)})"
     )
+    return header + (f"\n\n<i>{e(_clip(digest.opening, 500))}</i>" if digest.opening else "")
 
 
 def _item_html(item: DigestItem, summary_chars: int = 1500) -> str:
@@ -281,8 +332,13 @@ def _item_html(item: DigestItem, summary_chars: int = 1500) -> str:
     lines = [f"<b>{item.position}. {heading}</b>"]
     if paper.authors:
         lines.append(f"<i>{e(short_authors(paper.authors))}</i>")
+    if item.why:
+        lines.append(f"💡 {e(_clip(item.why, 400))}")
     lines.append(e(_clip(item.summary.text, summary_chars)) + SUMMARY_NOTE[item.summary.kind])
-    lines.append(f"🎯 {e(_clip(item.reason, 300))}")
+    if item.why:
+        lines.append(f"🎯 <i>matched: {e(matched_tag(item.reason))}</i>")
+    else:
+        lines.append(f"🎯 {e(_clip(item.reason, 300))}")
     lines.append(_links_html(paper))
     block = "\n".join(lines)
     # Escaping can multiply the length of odd text ('&' -> '&amp;'): keep one paper well
@@ -344,6 +400,7 @@ def render_text(digest: Digest) -> str:
     sources = ", ".join(_source_name(s) for s in digest.sources)
     out = [
         f"Your papers for {digest.day}: {len(digest.items)} of {digest.total_papers} ({sources})",
+        *([digest.opening] if digest.opening else []),
         "",
     ]
     for item in digest.items:
@@ -352,13 +409,24 @@ def render_text(digest: Digest) -> str:
         out.append(f"{item.position}. {paper.title}")
         if paper.authors:
             out.append(f"   {short_authors(paper.authors)}")
+        if item.why:
+            out.append(f"   Why it matters to you: {item.why}")
         out.append(f"   {item.summary.text}{note[item.summary.kind]}")
-        out.append(f"   Why: {item.reason}")
+        if item.why:
+            out.append(f"   Matched: {matched_tag(item.reason)}")
+        else:
+            out.append(f"   Why: {item.reason}")
         links = [u for u in (paper.links.arxiv, paper.links.pdf, paper.links.code) if u]
         out.append("   " + "  ".join(links))
         out.append("")
     out.append('Ask a follow-up: paperboy ask "how does paper 1 work?"')
     return "\n".join(out)
+
+
+def matched_tag(reason: str) -> str:
+    """The ranker's reason as a short tag, kept under the LLM's why-line: "your interest
+    ‘LoRA’: lora, adapters (title)" -> "‘LoRA’: lora, adapters (title)"."""
+    return _clip(reason.removeprefix("your interest "), 120)
 
 
 def short_authors(authors: Sequence[str], limit: int = 3) -> str:

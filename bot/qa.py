@@ -17,7 +17,6 @@ from typing import Literal
 
 import sqlite_utils
 
-from bot.extractive import split_sentences
 from bot.fulltext import ReadOptions, read_papers
 from bot.fulltext.retrieve import best_passages_for, embed_passages
 from bot.llm import LLMClient, LLMUnavailable
@@ -25,8 +24,9 @@ from bot.ranking.embedders import Embedder
 from bot.ranking.lexical import LexicalIndex
 from bot.ranking.semantic import VectorStore
 from bot.sources.hf_json import is_arxiv_id
-from bot.summaries import as_data, summaries_for
 from bot.text import clip, content_stems
+from bot.writing.extractive import split_sentences
+from bot.writing.summaries import as_data, summaries_for
 from storage.deliveries import papers_in_message, sent_paper_ids
 from storage.messages import Turn, add_turn, papers_cited_by_message, recent_turns
 from storage.papers import Paper, all_papers, search_papers

@@ -60,6 +60,7 @@ async def _run(settings: Settings) -> None:
             embedder=embedder,
             empty_digest=settings.empty_digest,
             use_rerank=settings.llm_rerank,
+            personal_wait_s=settings.personal_wait_s,
             expand_interests=settings.expand_interests,
             summary_batch=settings.summary_batch,
             day_contexts=conv.day_contexts,
@@ -107,6 +108,7 @@ async def _sweep_once(settings: Settings) -> SweepReport:
                 embedder=make_embedder(settings.embeddings, llm, settings.embeddings_model),
                 empty_digest=settings.empty_digest,
                 use_rerank=settings.llm_rerank,
+                personal_wait_s=settings.personal_wait_s,
                 expand_interests=settings.expand_interests,
                 summary_batch=settings.summary_batch,
             )

@@ -17,6 +17,7 @@ class OutboxItem:
     score: float
     reason: str
     message_index: int = 0
+    why: str | None = None  # the LLM's "why this matters to you", when it wrote one
 
 
 def create_delivery(
@@ -28,23 +29,25 @@ def create_delivery(
     empty_reason: str | None = None,
     status: str = "pending",
     listing_day: str | None = None,
+    opening: str | None = None,
 ) -> int:
     """Write a digest to the outbox with its items in one transaction; returns its id.
     The (chat, local day) pair is unique: a second digest for the same day is refused.
-    `listing_day` is the day of the papers it was chosen from."""
+    `listing_day` is the day of the papers it was chosen from; `opening`, the LLM's opening
+    line for this reader, if it wrote one."""
     with write_transaction(db):
         cursor = db.execute(
             "INSERT INTO deliveries (chat_id, local_day, status, empty_reason, created_utc, "
-            "listing_day) VALUES (?, ?, ?, ?, ?, ?)",
-            [chat_id, local_day, status, empty_reason, utc_now(), listing_day],
+            "listing_day, opening) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [chat_id, local_day, status, empty_reason, utc_now(), listing_day, opening],
         )
         delivery_id = int(cursor.lastrowid or 0)
         db.conn.executemany(
             """INSERT INTO delivery_items
-               (delivery_id, position, paper_id, score, reason, message_index)
-               VALUES (?, ?, ?, ?, ?, ?)""",
+               (delivery_id, position, paper_id, score, reason, message_index, why)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
             [
-                (delivery_id, n, i.paper_id, i.score, i.reason, i.message_index)
+                (delivery_id, n, i.paper_id, i.score, i.reason, i.message_index, i.why)
                 for n, i in enumerate(items, 1)
             ],
         )
@@ -98,9 +101,10 @@ class Delivery:
     attempts: int
     error: str | None
     empty_reason: str | None = None
+    opening: str | None = None
 
 
-_DELIVERY_COLUMNS = "id, chat_id, local_day, status, attempts, error, empty_reason"
+_DELIVERY_COLUMNS = "id, chat_id, local_day, status, attempts, error, empty_reason, opening"
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ class StoredItem:
     reason: str
     message_index: int
     telegram_message_id: int | None
+    why: str | None = None
 
 
 def delivery_for_day(db: sqlite_utils.Database, chat_id: int, local_day: str) -> Delivery | None:
@@ -190,7 +195,7 @@ def list_deliveries(
 
 def delivery_items(db: sqlite_utils.Database, delivery_id: int) -> list[StoredItem]:
     rows = db.execute(
-        """SELECT position, paper_id, score, reason, message_index, telegram_message_id
+        """SELECT position, paper_id, score, reason, message_index, telegram_message_id, why
            FROM delivery_items WHERE delivery_id = ? ORDER BY position""",
         [delivery_id],
     )

@@ -270,3 +270,23 @@ def m011_full_text(db: sqlite_utils.Database) -> None:
         tokenize="porter unicode61 remove_diacritics 2",
         create_triggers=True,
     )
+
+
+@migrations()
+def m012_personal_notes(db: sqlite_utils.Database) -> None:
+    # What the LLM wrote for one reader's digest: an opening for the digest and a "why this
+    # matters to you" line per paper, kept with the outbox so a re-send shows the same text.
+    db.execute("ALTER TABLE deliveries ADD COLUMN opening TEXT")
+    db.execute("ALTER TABLE delivery_items ADD COLUMN why TEXT")
+    # Validated personal notes, shared by every reader whose interests and candidates are
+    # the same (the key hashes both with model, prompt version and language; no user id).
+    db.execute(
+        """CREATE TABLE personal_notes (
+            key TEXT PRIMARY KEY,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            language TEXT NOT NULL,
+            note TEXT NOT NULL,            -- JSON: {"opening": …, "picks": [{id, why, interest}]}
+            created_utc TEXT NOT NULL
+        )"""
+    )

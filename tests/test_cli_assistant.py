@@ -46,8 +46,13 @@ def test_demo_with_an_llm_uses_it_and_logs_every_call(env: dict[str, str]) -> No
     assert "LLM summaries written: 99" in result.output
     assert "This paper studies" in result.output and "[extract" not in result.output
     assert "routes tokens to experts [1]" in result.output
+    assert "Today brings 5 papers for you" in result.output  # the personal opening
+    assert result.output.count("Why it matters to you: For your interest in") == 5
+    assert result.output.count("Matched: ") == 5  # the ranker's reason, kept as a tag
     purposes = [p["messages"][0]["content"].split("\n")[0] for p in fake.payloads]
-    assert len(purposes) == 11  # ceil(99 / 10) summary batches + one answer
+    # ceil(99 / 10) summary batches + one personal note + one answer
+    assert len(purposes) == 12
+    assert purposes.count("You write the daily paper digest of one researcher.") == 1
 
 
 def test_digest_from_a_file_and_from_the_database(env: dict[str, str], tmp_path: Path) -> None:

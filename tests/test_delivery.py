@@ -75,6 +75,7 @@ async def world(
     *,
     throttle: Throttle | None = None,
     llm_url: str | None = None,
+    llm_settings: dict[str, Any] | None = None,
     **kw: Any,
 ) -> AsyncIterator[World]:
     upsert_papers(db, PAPERS, day=DAY, source="hf")
@@ -83,7 +84,7 @@ async def world(
             telegram_bot_token=TOKEN,
             telegram_api_url=tg.api_url,
             openai_base_url=llm_url,
-            llm_attempts=2,
+            **{"llm_attempts": 2, **(llm_settings or {})},
         )
         llm = LLMClient(settings, db, backoff_s=0.01)
         sleeps = Sleeps()

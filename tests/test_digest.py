@@ -18,8 +18,8 @@ from bot.digest import (
 from bot.interests import parse_interest
 from bot.llm import LLMClient
 from bot.ranking import Match, Profile
-from bot.summaries import Summary
 from bot.telegram_html import TELEGRAM_LIMIT, telegram_length
+from bot.writing.summaries import Summary
 from storage.papers import Links, Paper, upsert_papers
 
 

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from bot.config import Settings
 from bot.llm import BudgetExhausted, LLMClient, LLMUnavailable, parse_json_reply
-from bot.summaries import summaries_for, summarize_papers, validate_summaries
+from bot.writing.summaries import summaries_for, summarize_papers, validate_summaries
 from storage.llm_calls import usage_since
 from storage.papers import Paper, upsert_papers
 from tests.fakes.http_server import Reply

@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.interests import parse_interest
 from bot.llm import LLMClient
 from bot.ranking import Match
-from bot.rerank import MAX_CANDIDATES, rerank
+from bot.writing.rerank import MAX_CANDIDATES, rerank
 from storage.papers import Paper
 from tests.fakes.openai_server import FakeLLM, error
 

@@ -24,7 +24,7 @@ async def test_onboarding_registers_commands_and_takes_first_interests(
         assert "08:00 (UTC)" in welcome.text and welcome.params["parse_mode"] == "HTML"
         (added,) = await bot.say(ADA, "mixture of experts inference\nLoRA\nauthor: Tri Dao")
         assert "Added: mixture of experts inference, LoRA, author: Tri Dao" in added.text
-        assert "/digest" in added.text
+        assert added.buttons() == [("✅ Done", "onb|done")]
         assert [i.text for i in list_interests(db, ADA)] == [
             "mixture of experts inference",
             "LoRA",
@@ -35,6 +35,48 @@ async def test_onboarding_registers_commands_and_takes_first_interests(
         (fixed,) = await bot.say(ADA, "/add cat: cs.Cl")
         assert "Added: cat: cs.CL" in fixed.text
         assert ("category", "cs.CL") in {(i.kind, i.text) for i in list_interests(db, ADA)}
+
+
+async def test_onboarding_over_several_messages_then_done_offers_a_digest(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as bot:
+        await bot.say(ADA, "/start")
+        acks = []
+        for topic in ("mixture of experts inference", "LoRA", "author: Tri Dao"):
+            (ack,) = await bot.say(ADA, topic)
+            acks.append(ack)
+        assert [a.text.splitlines()[0] for a in acks] == [
+            "✅ Added: mixture of experts inference",
+            "✅ Added: LoRA",
+            "✅ Added: author: Tri Dao",
+        ]
+        assert all(len(a.text.splitlines()) == 2 for a in acks)  # one short line, and Done
+        assert len(list_interests(db, ADA)) == 3
+        before = len(bot.tg.messages_to(ADA))
+        await bot.press(ADA, "onb|done", message_id=acks[-1].message_id or 1)
+        (offer,) = await bot.tg.until(lambda: bot.tg.messages_to(ADA)[before:])
+        assert "You follow 3: mixture of experts inference, LoRA, author: Tri Dao" in offer.text
+        assert offer.buttons() == [("📰 Send my first digest", "onb|digest")]
+        before = len(bot.tg.messages_to(ADA))
+        await bot.press(ADA, "onb|digest", message_id=offer.message_id or 1)
+        digest = await bot.tg.until(lambda: bot.tg.messages_to(ADA)[before:])
+        assert "Your papers for" in digest[0].text and "Mixture-of-Experts" in digest[0].text
+        later = await bot.say(ADA, "speculative decoding")  # after Done: a question again
+        assert not any("✅ Added" in m.text for m in later)
+        assert len(list_interests(db, ADA)) == 3
+
+
+async def test_a_question_during_onboarding_is_answered_not_stored(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as bot:
+        await bot.say(ADA, "/start")
+        await bot.say(ADA, "mixture of experts inference")
+        for question in ("How does ExpertFlow move experts?", "explain ExpertFlow"):
+            answer = await bot.say(ADA, question)
+            assert not any("✅ Added" in m.text or m.buttons() for m in answer)
+        assert [i.text for i in list_interests(db, ADA)] == ["mixture of experts inference"]
 
 
 async def test_add_list_and_remove_interests(db: sqlite_utils.Database) -> None:

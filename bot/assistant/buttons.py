@@ -1,17 +1,19 @@
-"""Button presses: 👍 / 👎 / ⭐ / ❓ under papers, ✖ under interests, /forget's confirmation.
+"""Button presses: 👍 / 👎 / ⭐ / ❓ under papers, ✖ under interests, /forget's confirmation,
+Done and "first digest" while onboarding.
 Anything stale or forged gets a polite notice, never an exception."""
 
 from __future__ import annotations
 
 from html import escape
 
-from bot.assistant.commands import interests_reply
+from bot.assistant.commands import digest, interests_reply
 from bot.assistant.core import Conversation
 from bot.assistant.replies import ButtonOutcome, Chat, Keyboard, Reply
-from bot.callbacks import decode
+from bot.callbacks import decode, encode
 from bot.digest import Button
+from bot.interests import Interest
 from storage.feedback import record_feedback, save_paper
-from storage.interests import remove_interest
+from storage.interests import list_interests, remove_interest
 from storage.messages import add_turn
 from storage.papers import get_paper
 from storage.users import delete_user, get_user
@@ -32,6 +34,8 @@ async def press(
     conv.user(chat)
     if action == "rm":
         return _remove(conv, chat, value)
+    if action == "onb":
+        return await _onboarding(conv, chat, value)
     paper = get_paper(conv.db, value)
     if paper is None:
         return ButtonOutcome("I no longer have that paper.")
@@ -78,6 +82,25 @@ def _remove(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
         return ButtonOutcome("Already removed.")
     refreshed = interests_reply(conv, chat)
     return ButtonOutcome("Removed.", keyboard=refreshed.buttons, edit_html=refreshed.html)
+
+
+async def _onboarding(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
+    """Done: stop collecting topics and offer the first digest; then send it."""
+    if value == "digest":
+        return ButtonOutcome(
+            "Here it comes.", keyboard=(), replies=tuple(await digest(conv, chat, ""))
+        )
+    conv.collecting.discard(chat.id)
+    stored = list_interests(conv.db, chat.id)
+    followed = [Interest(i.kind, i.text).label() for i in stored]  # type: ignore[arg-type]
+    if not followed:
+        return ButtonOutcome("You follow nothing yet: send a topic first.")
+    text = (
+        f"👍 You follow {len(followed)}: {escape(', '.join(followed))}.\n"
+        f"{conv.schedule_line(conv.user(chat))} Want today's digest now?"
+    )
+    offer = ((Button("📰 Send my first digest", encode("onb", "digest")),),)
+    return ButtonOutcome("Done!", keyboard=(), replies=(Reply(text, offer),))
 
 
 def _forget(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:

@@ -17,6 +17,7 @@ from bot.digest import Button, render_html
 from bot.llm import start_of_utc_day
 from bot.telegram_html import echo
 from bot.timeprefs import PreferenceError, local_day, parse_time, parse_timezone
+from bot.writing.personal import NoteWriter
 from storage.deliveries import delivery_for_day, recent_errors, status_counts
 from storage.feedback import saved_paper_ids
 from storage.interests import list_interests, remove_interest
@@ -164,15 +165,22 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     day = latest_day(conv.db)
     texts = [i.text for i in list_interests(conv.db, chat.id) if i.kind == "topic"]
     ctx = await conv.day_contexts.get(conv.db, day, texts) if day else None
-    delivery_id, digest = await write_digest(
-        conv.db,
-        conv.llm,
-        ctx,
-        user,
-        today,
-        use_rerank=conv.settings.llm_rerank,
-        empty_status=ON_DEMAND_EMPTY,
-    )
+    wait = conv.settings.personal_wait_s
+    writer = NoteWriter(conv.db, conv.llm, wait_s=wait) if wait is not None else None
+    try:
+        delivery_id, digest = await write_digest(
+            conv.db,
+            conv.llm,
+            ctx,
+            user,
+            today,
+            use_rerank=conv.settings.llm_rerank,
+            empty_status=ON_DEMAND_EMPTY,
+            writer=writer,
+        )
+    finally:
+        if writer is not None:
+            await writer.aclose()
     if delivery_id is None:
         return [Reply(m.text) for m in render_html(digest)]
     written = delivery_for_day(conv.db, chat.id, today)

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from bot.assistant.replies import Chat, Reply
+from bot.callbacks import encode
 from bot.config import Settings
-from bot.digest import DayContexts
+from bot.digest import Button, DayContexts
 from bot.interests import MAX_INTERESTS, InterestError, parse_interest, split_interests
 from bot.llm import LLMClient
 from bot.qa import answer, answer_html
@@ -58,8 +59,9 @@ class Conversation:
         from bot.assistant.commands import COMMANDS  # the registry imports this module
 
         self.commands: dict[str, Command] = COMMANDS
-        # Chats that just sent /start: their next plain message is taken as interests. In
-        # memory on purpose: after a restart that message is simply read as a question.
+        # Chats onboarding since /start: plain messages that look like topics are added
+        # until Done, a command or a question. In memory on purpose: after a restart such a
+        # message is read as a question (or as topics, while the chat follows nothing).
         self.collecting: set[int] = set()
 
     def user(self, chat: Chat) -> User:
@@ -108,9 +110,11 @@ class Conversation:
                 )
             ]
         onboarding = not list_interests(self.db, user.chat_id) or chat.id in self.collecting
-        self.collecting.discard(chat.id)
         if reply_to is None and onboarding and _looks_like_topics(text):
+            # Topics often come one message at a time: keep collecting until Done.
+            self.collecting.add(chat.id)
             return self.add_interests(chat, text, onboarding=True)
+        self.collecting.discard(chat.id)  # a question ends onboarding, and is answered
         return await self.question(chat, text, reply_to, message_id)
 
     async def question(
@@ -170,11 +174,9 @@ class Conversation:
         lines += [_safe(p) for p in dict.fromkeys(problems)][:MAX_PROBLEMS_SHOWN]
         if len(set(problems)) > MAX_PROBLEMS_SHOWN:
             lines.append(f"… and {len(set(problems)) - MAX_PROBLEMS_SHOWN} more problems.")
-        if added and onboarding:
-            lines.append(
-                "Add more any time with /add; send /digest for your first digest now. "
-                + self.schedule_line(self.user(chat))
-            )
+        if onboarding:
+            lines.append("Send more topics (one message each is fine), or tap Done.")
+            return [Reply("\n".join(lines), ((Button("✅ Done", encode("onb", "done")),),))]
         return [Reply("\n".join(lines))]
 
     def schedule_line(self, user: User) -> str:
@@ -218,14 +220,26 @@ class Conversation:
 GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "thanks", "thank you", "ok", "cool"})
 
 
+QUESTION_WORDS = frozenset(
+    "what how why which who whom whose when where does do did is are was were can could "
+    "should would will explain summarise summarize compare tell show give list describe "
+    "define".split()
+)
 MAX_ANSWER_MESSAGES = 5
 MAX_PROBLEMS_SHOWN = 5  # `/add a;a;a;…` must not answer with one line per duplicate
 
 
 def _looks_like_topics(text: str) -> bool:
-    """A few short lines without a question mark read as topics, not as a question."""
+    """A few short lines, without a question mark and not opening like a question or a
+    request, read as topics."""
     lines = [line for line in text.splitlines() if line.strip()]
-    return "?" not in text and all(len(line.split()) <= 8 for line in lines) and len(lines) <= 30
+    first = text.split(maxsplit=1)[0].lower().strip(",.:!") if text.split() else ""
+    return (
+        "?" not in text
+        and first not in QUESTION_WORDS
+        and all(len(line.split()) <= 8 for line in lines)
+        and len(lines) <= 30
+    )
 
 
 def _safe(text: str) -> str:

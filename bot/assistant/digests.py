@@ -12,7 +12,8 @@ from bot.digest import DayContext, Digest, DigestItem, digest_for, render_html
 from bot.llm import LLMClient
 from bot.profiles import load_profile
 from bot.ranking import Match
-from bot.summaries import summaries_for
+from bot.writing.personal import NoteWriter
+from bot.writing.summaries import summaries_for
 from storage.deliveries import (
     Delivery,
     OutboxItem,
@@ -35,11 +36,13 @@ async def write_digest(
     use_rerank: bool = False,
     empty_status: Mapping[str, str | None] | None = None,
     summarize: bool = True,
+    writer: NoteWriter | None = None,
 ) -> tuple[int | None, Digest]:
     """Rank the day's unsent papers for `user` and write the digest to the outbox (pending)
     in one transaction. An empty digest ("nothing_matched", "no_papers") is recorded with
     the status `empty_status` gives it (default pending, so its message is sent; None: not
-    recorded, e.g. on demand, so the user can adjust and try again)."""
+    recorded, e.g. on demand, so the user can adjust and try again). With a `writer`, the
+    LLM's personal note (order, why-lines, opening) is used when it passes the checks."""
     if ctx is None:
         digest = Digest(local_day, (), 0, (), "no_papers")
     else:
@@ -54,6 +57,7 @@ async def write_digest(
             use_rerank=use_rerank,
             exclude_ids=set(sent_paper_ids(db, user.chat_id, limit=1_000_000)),
             summarize=summarize,
+            writer=writer,
         )
         if digest.status == "nothing_matched" and seen_list:
             # No source has published since this user's last digest (arXiv's weekends and
@@ -62,8 +66,16 @@ async def write_digest(
             digest = Digest(local_day, ctx.sources, 0, (), "no_papers", listing_day=ctx.day)
     ctx_day = ctx.day if ctx is not None else None
     if digest.status == "ok":
-        items = [OutboxItem(i.paper.id, i.score, i.reason) for i in digest.items]
-        return create_delivery(db, user.chat_id, local_day, items, listing_day=ctx_day), digest
+        items = [OutboxItem(i.paper.id, i.score, i.reason, why=i.why or None) for i in digest.items]
+        delivery_id = create_delivery(
+            db,
+            user.chat_id,
+            local_day,
+            items,
+            listing_day=ctx_day,
+            opening=digest.opening or None,
+        )
+        return delivery_id, digest
     # The closest papers are kept with an empty digest, so a re-send shows the same ones.
     closest = [OutboxItem(m.paper.id, m.score, m.reason) for m in digest.closest]
     status = (empty_status or {}).get(digest.status, "pending")
@@ -94,13 +106,19 @@ def unsent_replies(
         db, [papers[i.paper_id] for i in present], model=model, language=language
     )
     items = tuple(
-        DigestItem(n, papers[i.paper_id], summaries[i.paper_id], i.reason, i.score)
+        DigestItem(n, papers[i.paper_id], summaries[i.paper_id], i.reason, i.score, i.why or "")
         for n, i in enumerate(present, 1)
     )
     day = latest_day(db) or delivery.local_day
     total = max(len(items), len(papers_for_day(db, day)))
     digest = Digest(
-        delivery.local_day, tuple(sources_for_day(db, day)), total, items, "ok", listing_day=day
+        delivery.local_day,
+        tuple(sources_for_day(db, day)),
+        total,
+        items,
+        "ok",
+        listing_day=day,
+        opening=delivery.opening or "",
     )
     done = {i.paper_id for i in present if i.telegram_message_id is not None}
     return [

@@ -20,7 +20,7 @@ from bot.qa import Answer, answer, answer_text
 from bot.ranking import Profile
 from bot.sources import SourceError, load_day
 from bot.sources.hf_json import split_version
-from bot.summaries import summaries_for, summarize_papers
+from bot.writing.summaries import summaries_for, summarize_papers
 from storage import open_db
 from storage.papers import Paper, latest_day, papers_for_day
 
@@ -86,6 +86,7 @@ async def _digest(
             embedder=embedder,
             use_rerank=settings.llm_rerank,
             expand=settings.expand_interests,
+            personal_wait_s=settings.personal_wait_s,
         )
         if not llm.enabled or not digest.items:
             return digest

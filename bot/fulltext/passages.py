@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.extractive import split_sentences
 from bot.fulltext.html_text import Block
+from bot.writing.extractive import split_sentences
 from storage.passages import Passage
 
 TARGET_WORDS = 180  # blocks of one section are merged up to about this size

@@ -56,6 +56,8 @@ def well_behaved(payload: dict[str, Any]) -> str:
     """What a cooperative model would say to Paperboy's prompts."""
     system = payload["messages"][0]["content"]
     user = payload["messages"][-1]["content"]
+    if '"picks"' in system:
+        return json.dumps(personal_note(user))
     if "summaries" in system:
         ids = re.findall(r'<paper id="([^"]+)">', user)
         titles = re.findall(r"^Title: (.*)$", user, re.MULTILINE)
@@ -76,6 +78,24 @@ def well_behaved(payload: dict[str, Any]) -> str:
         ids = re.findall(r'<paper id="([^"]+)">', user)
         return json.dumps({"ranking": list(reversed(ids))})
     return "According to the first paper, the method routes tokens to experts [1]."
+
+
+def personal_note(user: str) -> dict[str, Any]:
+    """A personal note as a cooperative model writes it: the first candidates, in order,
+    each why-line built from the paper's own title and the reader's first interest."""
+    interests = re.findall(r"^- (.*)$", user.split("\n\n")[0].split("Not interested in:")[0], re.M)
+    limit = int(re.search(r"choose at most (\d+)", user).group(1))  # type: ignore[union-attr]
+    ids = re.findall(r'<paper id="([^"]+)">', user)
+    titles = re.findall(r"^Title: (.*)$", user, re.MULTILINE)
+    reasons = re.findall(r"^Ranker's reason: (.*)$", user, re.MULTILINE)
+    picks = []
+    for pid, title, reason in list(zip(ids, titles, reasons, strict=False))[:limit]:
+        named = re.search(r"‘(.*?)’", reason)  # the interest the ranker matched, if it says
+        interest = named.group(1) if named and named.group(1) in interests else interests[0]
+        why = f"For your interest in {interest}: {title[:150]}."
+        picks.append({"id": pid, "why": why, "interest": interest})
+    opening = f"Today brings {len(picks)} papers for you, led by “{titles[0][:150]}”."
+    return {"opening": opening, "picks": picks}
 
 
 class FakeLLM:

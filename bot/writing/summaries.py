@@ -14,8 +14,8 @@ from typing import Literal
 
 import sqlite_utils
 
-from bot.extractive import extractive_summary
 from bot.llm import LLMClient, LLMUnavailable, parse_json_reply
+from bot.writing.extractive import extractive_summary
 from storage.papers import Paper
 from storage.summaries import cached_summaries, store_summaries
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.interests import Interest
 from bot.llm import LLMClient, LLMUnavailable, parse_json_reply
 from bot.ranking import Match
-from bot.summaries import papers_block
+from bot.writing.summaries import papers_block
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 from bot.text import content_stems
 
@@ -26,6 +27,7 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
 
 
+@lru_cache(maxsize=8192)  # a day's papers are each shown to many readers' personal calls
 def extractive_summary(title: str, abstract: str, max_chars: int = MAX_CHARS) -> str:
     """Two or three sentences of `abstract`, in their original order, within `max_chars`."""
     sentences = split_sentences(abstract)

@@ -1,0 +1,33 @@
+"""Validated personal digest notes from the LLM, cached by a key that hashes the reader's
+interests, their candidates, the model, the prompt version and the language: readers with
+the same inputs share one note, and no chat id is stored with it."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from storage.papers import utc_now
+from storage.sql import write_transaction
+
+
+def cached_note(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("SELECT note FROM personal_notes WHERE key = ?", [key]).fetchone()
+    return str(row[0]) if row else None
+
+
+def store_note(
+    db: sqlite_utils.Database,
+    key: str,
+    note_json: str,
+    *,
+    model: str,
+    prompt_version: str,
+    language: str,
+) -> None:
+    with write_transaction(db):
+        db.execute(
+            """INSERT OR REPLACE INTO personal_notes
+               (key, model, prompt_version, language, note, created_utc)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [key, model, prompt_version, language, note_json, utc_now()],
+        )
