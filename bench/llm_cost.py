@@ -31,7 +31,7 @@ from bot.writing.rerank import MAX_CANDIDATES, rerank
 from bot.writing.summaries import summaries_for, summarize_papers
 from storage import open_db
 from storage.llm_calls import usage_since
-from storage.papers import upsert_papers
+from storage.papers import Paper, upsert_papers
 from tests.fakes.openai_server import FakeLLM
 
 
@@ -68,8 +68,8 @@ async def rerank_cost(base_url: str, papers: list, profiles: list[Profile]) -> t
 
 async def personal_cost(
     base_url: str,
-    papers: list,
-    profiles: list[Profile],  # type: ignore[type-arg]
+    papers: list[Paper],
+    profiles: list[Profile],
 ) -> tuple[int, int, int, int]:
     """One personal note per reader (top 15 candidates each), shared between readers with
     the same inputs: (calls, tokens, distinct keys, readers with a note)."""

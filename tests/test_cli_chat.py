@@ -12,12 +12,13 @@ from bot.cli import cli
 SCRIPT = """/start
 mixture of experts inference
 LLMs for HPC code
-/digest
-b1
+b2
 b3
-@3 how does the second paper work?
 b4
-@6 what hardware does it need?
+b6
+@5 how does the second paper work?
+b7
+@8 what hardware does it need?
 /export
 /timezone Europe/Berln
 /frobnicate
@@ -34,7 +35,10 @@ def test_chat_session_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "What are you interested in?" in out
     assert "✅ Added: mixture of experts inference" in out
     assert "Your papers for" in out and "(bundled sample day, listed 2025-02-18)" in out
-    assert "5 picked for you from 99 new papers" in out and "[b1] 1 👍" in out
+    assert "✅ Added: LLMs for HPC code" in out and "[b2] ✅ Done" in out  # two messages
+    assert "You follow 2: mixture of experts inference, LLMs for HPC code." in out
+    assert "[b3] 📰 Send my first digest" in out and "(Here it comes.)" in out
+    assert "5 picked for you from 99 new papers" in out and "[b4] 1 👍" in out
     assert "(👍 Noted: more like this.)" in out and "(⭐ Saved." in out
     assert "Retrieval only" in out and "Sources" in out
     assert "❓ What would you like to know about" in out

@@ -24,7 +24,7 @@ def test_escaped_once_entities_kept_and_a_stale_cancel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = chat(
-        "/start\nR&D <tools>\n/add R&D <tools>\n/add sparse &amp; dense models\n/forget\nb1\nb2\n",
+        "/start\nR&D <tools>\n/add R&D <tools>\n/add sparse &amp; dense models\n/forget\nb2\nb3\n",
         tmp_path,
         monkeypatch,
     )
