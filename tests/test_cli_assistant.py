@@ -80,6 +80,32 @@ def test_digest_from_a_file_and_from_the_database(env: dict[str, str], tmp_path:
     assert "Your papers for 2025-02-18" in from_db.output
 
 
+def test_digest_with_an_llm_is_written_for_the_reader(env: dict[str, str]) -> None:
+    run(env, "ingest", "--source", "sample")
+    with FakeLLM() as fake:
+        result = run(
+            env,
+            "digest",
+            "--interest",
+            "mixture of experts",
+            "--lexical-only",
+            OPENAI_BASE_URL=fake.base_url,
+        )
+        off = run(
+            env,
+            "digest",
+            "--interest",
+            "mixture of experts",
+            "--lexical-only",
+            OPENAI_BASE_URL=fake.base_url,
+            PAPERBOY_LLM_PERSONAL="false",
+        )
+    assert result.exit_code == 0, result.output
+    assert "Today brings 5 papers for you" in result.output
+    assert result.output.count("Why it matters to you: For your interest in mixture of") == 5
+    assert "Why it matters" not in off.output and "Why: your interest" in off.output
+
+
 def test_digest_with_llm_down_still_prints_with_fallbacks(env: dict[str, str]) -> None:
     run(env, "ingest", "--source", "sample")
     with FakeLLM(lambda _p: error(500)) as fake:

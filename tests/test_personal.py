@@ -302,3 +302,22 @@ BAD = {
 def test_anything_ungrounded_is_refused(case: str) -> None:
     with pytest.raises(GroundingError):
         validate_note(BAD[case], CANDIDATES, INTERESTS, limit=1 if "many" in case else 3)
+
+
+async def test_digest_command_in_telegram_is_personal_and_shared(
+    db: sqlite_utils.Database,
+) -> None:
+    from tests.telegram_harness import running_bot
+
+    with FakeLLM() as fake:
+        async with running_bot(db, openai_base_url=fake.base_url, expand_interests=False) as bot:
+            for chat in (1001, 2002):
+                await bot.say(chat, "/add mixture of experts inference")
+            ada = [m for m in await bot.say(1001, "/digest") if m.buttons()]
+            ben = [m for m in await bot.say(2002, "/digest") if m.buttons()]
+            again = await bot.say(1001, "/digest", expect=2)  # the stored text, re-sent
+    assert "<i>Today brings 5 papers for you" in ada[0].text
+    assert sum(m.text.count("💡 For your interest in mixture of experts") for m in ada) == 5
+    assert [m.text for m in ada] == [m.text for m in ben]
+    assert [m.text for m in again[1:]] == [m.text for m in ada]
+    assert purposes(fake).count(PERSONAL) == 1  # Ben's digest reused Ada's note
