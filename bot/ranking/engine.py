@@ -47,7 +47,7 @@ EXPANSION_WEIGHT = 0.8
 @dataclass(frozen=True)
 class Profile:
     interests: tuple[Interest, ...]
-    liked: tuple[Paper, ...] = ()
+    liked: tuple[Paper, ...] = ()  # most recent first (as load_profile builds it)
     disliked: tuple[Paper, ...] = ()
     threshold: float | None = None  # None: the ranker's default for its configuration
 

@@ -70,7 +70,7 @@ class Reader:
     def of(cls, profile: Profile, limit: int, language: str) -> Reader:
         wanted = tuple(i.label() for i in profile.interests if i.kind != "exclude")
         unwanted = tuple(i.text for i in profile.interests if i.kind == "exclude")
-        liked = tuple(p.title for p in profile.liked[-LIKED_TITLES:])
+        liked = tuple(p.title for p in profile.liked[:LIKED_TITLES])  # most recent first
         return cls(wanted, unwanted, liked, limit, language or "en")
 
 
