@@ -142,11 +142,11 @@ async def main_async(n_papers: int, n_users: int) -> None:
         )
         personal: dict[str, tuple[int, int]] = {}
         popular = popular_profiles(
-            make_interests(papers, 200, random.Random(11)), n_users, random.Random(13)
+            make_interests(papers, 100, random.Random(11)), n_users, random.Random(13)
         )
         for name, readers in (
             ("every reader's own 3 interests", profiles),
-            ("3 of 200 popular interests", popular),
+            ("1-3 of 100 popular interests", popular),
         ):
             started = time.perf_counter()
             p_calls, p_tokens, keys, served = await personal_cost(fake.base_url, papers, readers)
