@@ -321,3 +321,13 @@ async def test_digest_command_in_telegram_is_personal_and_shared(
     assert [m.text for m in ada] == [m.text for m in ben]
     assert [m.text for m in again[1:]] == [m.text for m in ada]
     assert purposes(fake).count(PERSONAL) == 1  # Ben's digest reused Ada's note
+
+
+def test_naming_the_readers_interest_is_not_naming_another_paper() -> None:
+    # The reader follows "EdgeMoE" itself; a why-line naming that interest is fine, even
+    # though it is also another candidate's short name.
+    why = ("2503.00002", "Adapters for speech, next to your interest in EdgeMoE.", "EdgeMoE")
+    note = validate_note(reply(why), CANDIDATES, [*INTERESTS, "EdgeMoE"], limit=1)
+    assert note.picks[0].interest == "EdgeMoE"
+    with pytest.raises(GroundingError):  # without that interest, it names another paper
+        validate_note(reply((*why[:2], "LoRA")), CANDIDATES, INTERESTS, limit=1)

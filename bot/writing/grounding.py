@@ -120,7 +120,8 @@ def _check_about(
         if other.paper.id in why:
             raise GroundingError(f"the why-line of {own.paper.id} names {other.paper.id}")
         name = _name(other.paper.title)
-        if name and name.lower() in why.lower() and name.lower() not in own.paper.title.lower():
+        free = f"{own.paper.title} {' '.join(interests)}".lower()  # may name it as they do
+        if name and name.lower() in why.lower() and name.lower() not in free:
             raise GroundingError(f"the why-line of {own.paper.id} names {name!r}")
         distinctive = _stems(other.paper.title) - shared
         if len(distinctive & why_stems) >= OTHER_TITLE_WORDS:

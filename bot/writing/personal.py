@@ -39,6 +39,7 @@ PROMPT_VERSION = "personal-v1"
 MAX_CANDIDATES = 15
 LIKED_TITLES = 5  # recent 👍 / ⭐ papers shown to the model
 SUMMARY_CHARS = 600
+IN_FLIGHT = 64  # personal calls prepared at once (the LLM client bounds those running)
 SYSTEM_PROMPT = """You write the daily paper digest of one researcher.
 You get their interests, the papers they recently liked, and today's candidate papers
 (between <paper> and </paper> tags, best first by a ranking model, each with a summary and
@@ -148,6 +149,9 @@ class NoteWriter:
         self.db, self.llm, self.clock = db, llm, clock
         self.deadline = clock() + wait_s
         self._calls: dict[str, asyncio.Task[PersonalNote]] = {}
+        # A sweep may start thousands of calls at once; prompts are built only when a slot
+        # is free, so memory holds a few dozen of them, not one per reader.
+        self._slots = asyncio.Semaphore(IN_FLIGHT)
         self.served = self.fallbacks = 0  # readers given a note / the mechanical digest
 
     async def note_for(
@@ -159,7 +163,7 @@ class NoteWriter:
         key = note_key(reader, candidates, self.llm.model)
         call = self._calls.get(key)
         if call is None:
-            call = asyncio.create_task(write_note(self.db, self.llm, reader, candidates))
+            call = asyncio.create_task(self._write(reader, candidates))
             self._calls[key] = call
         done, _ = await asyncio.wait({call}, timeout=max(0.0, self.deadline - self.clock()))
         if not done:
@@ -178,6 +182,10 @@ class NoteWriter:
             return None
         self.served += 1
         return note
+
+    async def _write(self, reader: Reader, candidates: Sequence[Candidate]) -> PersonalNote:
+        async with self._slots:
+            return await write_note(self.db, self.llm, reader, candidates)
 
     async def aclose(self) -> None:
         """Cancel calls nobody waits for any more (the run's waiting time is over)."""
