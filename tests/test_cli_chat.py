@@ -47,3 +47,22 @@ def test_chat_session_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "I don't know /frobnicate" in out
     assert "(there is no button b999)" in out and "(there is no message #99)" in out
     assert not (tmp_path / "data").exists()  # the chat database is throwaway
+
+
+def test_chat_with_an_llm_shows_the_personal_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.openai_server import FakeLLM
+
+    monkeypatch.chdir(tmp_path)
+    with FakeLLM() as fake:
+        result = CliRunner().invoke(
+            cli,
+            ["chat", "--lexical-only"],
+            input="/start\nLLMs for HPC code\nb1\nb2\n",
+            env={"OPENAI_BASE_URL": fake.base_url},
+        )
+    assert result.exit_code == 0, result.output
+    assert "Today brings 5 papers for you" in result.output
+    assert "💡 For your interest in LLMs for HPC code: MonoCoder" in result.output
+    assert "🎯 matched: ‘LLMs for HPC code’" in result.output
