@@ -18,6 +18,7 @@ from bot.llm import LLMClient
 from bot.sources import SourceError
 from storage.backup import BackupFailed, backup_database, prune_backups
 from storage.papers import utc_now
+from storage.personal_notes import forget_old_notes
 from storage.service_state import LAST_BACKUP, set_state
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ async def ingest_job(db: sqlite_utils.Database, settings: Settings) -> None:
             continue
         report = store_day(db, loaded)
         log.info("scheduled ingest: %s", report.summary())
+    forget_old_notes(db)  # personal notes are about one day's candidates
 
 
 async def sweep_job(deliverer: Deliverer) -> None:

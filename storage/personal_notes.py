@@ -4,10 +4,14 @@ the same inputs share one note, and no chat id is stored with it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import sqlite_utils
 
 from storage.papers import utc_now
 from storage.sql import write_transaction
+
+KEEP = timedelta(days=3)  # a note's candidates are one day's papers: later it is never asked for
 
 
 def cached_note(db: sqlite_utils.Database, key: str) -> str | None:
@@ -31,3 +35,10 @@ def store_note(
                VALUES (?, ?, ?, ?, ?, ?)""",
             [key, model, prompt_version, language, note_json, utc_now()],
         )
+
+
+def forget_old_notes(db: sqlite_utils.Database) -> int:
+    cutoff = (datetime.now(UTC) - KEEP).isoformat(timespec="seconds")
+    with write_transaction(db):
+        cursor = db.execute("DELETE FROM personal_notes WHERE created_utc < ?", [cutoff])
+    return cursor.rowcount

@@ -331,3 +331,15 @@ def test_naming_the_readers_interest_is_not_naming_another_paper() -> None:
     assert note.picks[0].interest == "EdgeMoE"
     with pytest.raises(GroundingError):  # without that interest, it names another paper
         validate_note(reply((*why[:2], "LoRA")), CANDIDATES, INTERESTS, limit=1)
+
+
+def test_old_notes_are_forgotten(db: sqlite_utils.Database) -> None:
+    from storage.personal_notes import cached_note, forget_old_notes, store_note
+
+    for key in ("old", "new"):
+        store_note(db, key, "{}", model="m", prompt_version="p", language="en")
+    db.execute(
+        "UPDATE personal_notes SET created_utc = '2020-01-01T00:00:00+00:00' WHERE key = 'old'"
+    )
+    assert forget_old_notes(db) == 1
+    assert cached_note(db, "old") is None and cached_note(db, "new") == "{}"
