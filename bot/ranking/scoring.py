@@ -60,10 +60,21 @@ def passes(scores: np.ndarray, rule: CutOff, cosines: np.ndarray | None = None) 
     keep = scores >= rule.clear
     if len(scores) == 0:
         return keep
-    top = np.argsort(-scores, kind="stable")[:RELATIVE_TOP]
-    best = float(scores[top[0]])
+    top = _top_indices(scores, RELATIVE_TOP)
+    best = float(scores.max())
     near_best = top[scores[top] >= rule.ratio * best]
     if cosines is not None:
         near_best = near_best[cosines[near_best] >= rule.min_cosine]
     keep[near_best] = True
     return keep & (scores >= rule.floor)
+
+
+def _top_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the `k` best scores (ties broken by position, as a stable sort
+    would), in no particular order: a partition, not a sort of the whole day."""
+    if len(scores) <= k:
+        return np.arange(len(scores))
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]  # the k-th largest
+    above = np.flatnonzero(scores > kth)
+    ties = np.flatnonzero(scores == kth)[: k - len(above)]
+    return np.concatenate([above, ties])
