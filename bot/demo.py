@@ -7,7 +7,8 @@ from collections.abc import Callable
 import sqlite_utils
 
 from bot.config import Settings
-from bot.digest import build_digest, render_text
+from bot.digest import build_digest
+from bot.digest_render import render_text
 from bot.ingest import store_day
 from bot.interests import parse_interest
 from bot.llm import LLMClient

@@ -8,13 +8,8 @@ import sqlite_utils
 
 from bot.callbacks import CALLBACK_LIMIT, decode, encode
 from bot.config import Settings
-from bot.digest import (
-    Digest,
-    DigestItem,
-    build_digest,
-    render_html,
-    render_text,
-)
+from bot.digest import Digest, DigestItem, build_digest
+from bot.digest_render import render_html, render_text
 from bot.interests import parse_interest
 from bot.llm import LLMClient
 from bot.ranking import Match, Profile

@@ -10,7 +10,7 @@ from bot.assistant.commands import digest, interests_reply
 from bot.assistant.core import Conversation
 from bot.assistant.replies import ButtonOutcome, Chat, Keyboard, Reply
 from bot.callbacks import decode, encode
-from bot.digest import Button
+from bot.digest_render import Button
 from bot.interests import Interest
 from storage.feedback import record_feedback, save_paper
 from storage.interests import list_interests, remove_interest

@@ -13,7 +13,7 @@ from bot.assistant.digests import unsent_replies, write_digest
 from bot.assistant.replies import Chat, Document, Reply
 from bot.bibtex import to_bibtex
 from bot.callbacks import encode
-from bot.digest import Button, render_html
+from bot.digest_render import Button, render_html
 from bot.llm import start_of_utc_day
 from bot.telegram_html import echo
 from bot.timeprefs import PreferenceError, local_day, parse_time, parse_timezone

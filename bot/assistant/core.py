@@ -14,7 +14,8 @@ import sqlite_utils
 from bot.assistant.replies import Chat, Reply
 from bot.callbacks import encode
 from bot.config import Settings
-from bot.digest import Button, DayContexts
+from bot.digest import DayContexts
+from bot.digest_render import Button
 from bot.interests import MAX_INTERESTS, InterestError, parse_interest, split_interests
 from bot.llm import LLMClient
 from bot.qa import answer, answer_html

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 import sqlite_utils
 
 from bot.assistant.replies import Reply
-from bot.digest import DayContext, Digest, DigestItem, digest_for, render_html
+from bot.digest import DayContext, Digest, DigestItem, digest_for
+from bot.digest_render import render_html
 from bot.llm import LLMClient
 from bot.profiles import load_profile
 from bot.ranking import Match

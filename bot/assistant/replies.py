@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.digest import Button
+from bot.digest_render import Button
 from bot.telegram_html import TELEGRAM_LIMIT, split_html, telegram_length
 
 Keyboard = tuple[tuple[Button, ...], ...]

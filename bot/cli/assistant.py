@@ -13,7 +13,8 @@ from bot.cli.app import cli, database, interest_option, valid_date
 from bot.cli.library import cli_embedder, parse_interests
 from bot.config import Settings
 from bot.demo import run_demo
-from bot.digest import Digest, build_digest, render_text, with_summaries
+from bot.digest import Digest, build_digest, with_summaries
+from bot.digest_render import render_text
 from bot.ingest import store_day
 from bot.llm import LLMClient
 from bot.qa import Answer, answer, answer_text

@@ -21,7 +21,7 @@ from bot.assistant.replies import fitted
 from bot.cli.app import cli
 from bot.cli.library import cli_embedder
 from bot.config import Settings
-from bot.digest import Button
+from bot.digest_render import Button
 from bot.ingest import store_day
 from bot.llm import LLMClient
 from bot.sources import load_day

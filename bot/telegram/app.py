@@ -30,7 +30,7 @@ from tenacity import (
 from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.assistant.replies import Keyboard
 from bot.config import Settings
-from bot.digest import Button
+from bot.digest_render import Button
 from bot.telegram import inbox
 from bot.telegram.inbox import PersistentQueue
 from bot.telegram.sender import markup, send_replies
