@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -133,17 +134,27 @@ class Deliverer:
         writer = self._note_writer()
 
         async def prepare(user: User, local_day: str) -> None:
-            _, digest = await write_digest(
-                self.db,
-                self.llm,
-                ctx,
-                user,
-                local_day,
-                use_rerank=self.use_rerank,
-                empty_status=empty,
-                summarize=False,
-                writer=writer,
-            )
+            try:
+                _, digest = await write_digest(
+                    self.db,
+                    self.llm,
+                    ctx,
+                    user,
+                    local_day,
+                    use_rerank=self.use_rerank,
+                    empty_status=empty,
+                    summarize=False,
+                    writer=writer,
+                )
+            except sqlite3.IntegrityError:
+                # Their digest for the day was written meanwhile (a /digest while this
+                # sweep waited for personal notes): that one stands.
+                log.info("chat %d already has its digest for %s", user.chat_id, local_day)
+                return
+            except Exception as exc:  # one reader's failure must not cost the others theirs
+                log.exception("preparing the digest of chat %d failed", user.chat_id)
+                report.errors.append(f"chat {user.chat_id}: {type(exc).__name__}")
+                return
             if digest.status == "nothing_matched" and self.empty_digest == "skip":
                 report.skipped += 1
             else:

@@ -343,3 +343,42 @@ def test_old_notes_are_forgotten(db: sqlite_utils.Database) -> None:
     )
     assert forget_old_notes(db) == 1
     assert cached_note(db, "old") is None and cached_note(db, "new") == "{}"
+
+
+async def test_a_digest_written_meanwhile_stands_and_the_sweep_goes_on(
+    db: sqlite_utils.Database,
+) -> None:
+    # Ada sends /digest while the sweep waits for the personal notes: hers stands, the
+    # sweep skips her when it comes to write hers, and Ben still gets his.
+    import asyncio
+
+    from bot.assistant import Chat, Conversation
+    from bot.assistant.commands import digest
+    from bot.config import Settings
+    from bot.llm import LLMClient
+
+    release = threading.Event()
+
+    def held(payload: dict[str, Any]) -> Reply | str | None:
+        if PERSONAL in str(payload):
+            release.wait(10)
+        return None
+
+    with FakeLLM(held) as fake:
+        async with world(db, llm_url=fake.base_url, personal_wait_s=30) as w:
+            w.user(1)
+            w.user(2, interest="routing tokens")
+            sweep = asyncio.create_task(w.deliverer.sweep(at(f"{DAY}T09:00")))
+            await asyncio.sleep(0.5)  # the sweep is waiting for its notes
+            settings = Settings(openai_base_url=fake.base_url, llm_personal=False)
+            conv_llm = LLMClient(settings, db)
+            conv = Conversation(db, settings, conv_llm, clock=lambda: at(f"{DAY}T09:00"))
+            on_demand = await digest(conv, Chat(1), "")
+            await conv_llm.aclose()
+            release.set()
+            report = await sweep
+    assert "Your papers for" in on_demand[0].html
+    assert report.prepared == 1 and not report.errors  # Ben's; Ada's was already there
+    assert len(w.digests_to(2)) == 1
+    rows = list(db.query("SELECT chat_id FROM deliveries ORDER BY chat_id"))
+    assert [r["chat_id"] for r in rows] == [1, 2]
