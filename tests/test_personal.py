@@ -382,3 +382,38 @@ async def test_a_digest_written_meanwhile_stands_and_the_sweep_goes_on(
     assert len(w.digests_to(2)) == 1
     rows = list(db.query("SELECT chat_id FROM deliveries ORDER BY chat_id"))
     assert [r["chat_id"] for r in rows] == [1, 2]
+
+
+async def test_a_digest_command_overtaken_by_the_sweep_shows_the_sweeps_digest(
+    db: sqlite_utils.Database,
+) -> None:
+    import asyncio
+
+    from bot.assistant import Chat, Conversation
+    from bot.assistant.commands import digest
+    from bot.config import Settings
+    from bot.llm import LLMClient
+
+    release = threading.Event()
+
+    def held(payload: dict[str, Any]) -> Reply | str | None:
+        if PERSONAL in str(payload):
+            release.wait(10)
+        return None
+
+    with FakeLLM(held) as fake:
+        async with world(db, llm_url=fake.base_url) as w:  # this sweep writes no notes
+            w.user(1)
+            settings = Settings(openai_base_url=fake.base_url, expand_interests=False)
+            conv_llm = LLMClient(settings, db)
+            conv = Conversation(db, settings, conv_llm, clock=lambda: at(f"{DAY}T09:00"))
+            on_demand = asyncio.create_task(digest(conv, Chat(1), ""))
+            await asyncio.sleep(0.5)  # /digest is waiting for its personal note
+            report = await w.deliverer.sweep(at(f"{DAY}T09:00"))
+            release.set()
+            replies = await on_demand
+            await conv_llm.aclose()
+    assert report.sent == 1
+    assert replies[0].html == "Here is today's digest again:"
+    assert "💡" not in replies[1].html  # the sweep's digest, not a second one
+    assert len(list(db.query("SELECT id FROM deliveries"))) == 1

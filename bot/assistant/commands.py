@@ -6,6 +6,7 @@ The registry at the bottom is the one ordered list that /help, Telegram's comman
 
 from __future__ import annotations
 
+import sqlite3
 from html import escape
 
 from bot.assistant.core import Command, Conversation
@@ -169,7 +170,7 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     wait = conv.settings.personal_wait_s
     writer = NoteWriter(conv.db, conv.llm, wait_s=wait) if wait is not None else None
     try:
-        delivery_id, digest = await write_digest(
+        delivery_id, chosen = await write_digest(
             conv.db,
             conv.llm,
             ctx,
@@ -179,11 +180,14 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
             empty_status=ON_DEMAND_EMPTY,
             writer=writer,
         )
+    except sqlite3.IntegrityError:
+        # The daily sweep wrote today's digest while this one waited for the LLM: show that.
+        return await digest(conv, chat, args)
     finally:
         if writer is not None:
             await writer.aclose()
     if delivery_id is None:
-        return [Reply(m.text) for m in render_html(digest)]
+        return [Reply(m.text) for m in render_html(chosen)]
     written = delivery_for_day(conv.db, chat.id, today)
     assert written is not None
     return unsent_replies(conv.db, written, conv.llm.model, language)
