@@ -40,11 +40,11 @@ class Embedder(Protocol):
 
 
 class LocalMiniLM:
-    """all-MiniLM-L6-v2 exported to ONNX with int8 matrix products
-    (scripts/export_minilm_onnx.py), on the CPU."""
+    """all-MiniLM-L6-v2 exported to ONNX with int8 matrix products, the attention's input
+    projection included (scripts/export_minilm_onnx.py), on the CPU."""
 
     # Vectors are stored under this name: a different export must not share them.
-    name = "all-MiniLM-L6-v2-int8"
+    name = "all-MiniLM-L6-v2-int8-qkv"
 
     def __init__(self, model_dir: Path = MODEL_DIR) -> None:
         import onnxruntime
