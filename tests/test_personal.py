@@ -4,21 +4,31 @@ fails or its note does not pass the checks. Against the fake OpenAI and Telegram
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 import sqlite_utils
 
+from bot.assistant import Chat, Conversation
+from bot.assistant.commands import digest
+from bot.config import Settings
+from bot.llm import LLMClient
 from bot.writing.grounding import Candidate, GroundingError, validate_note
 from storage.deliveries import delivery_for_day, delivery_items
+from storage.feedback import record_feedback
+from storage.interests import add_interest
 from storage.llm_calls import LLMCall, record_call
 from storage.papers import Paper
+from storage.personal_notes import cached_note, forget_old_notes, store_note
 from storage.users import update_user
 from tests.fakes.http_server import Reply
 from tests.fakes.openai_server import FakeLLM, error, personal_note
+from tests.telegram_harness import running_bot
 from tests.test_delivery import DAY, PAPERS, at, world
 
 PERSONAL = "You write the daily paper digest of one researcher."
@@ -31,6 +41,30 @@ def purposes(fake: FakeLLM) -> list[str]:
 
 def personal_user_prompt(fake: FakeLLM) -> str:
     return next(p["messages"][1]["content"] for p in fake.payloads if PERSONAL in str(p))
+
+
+def held(release: threading.Event, seconds: float) -> Callable[[dict[str, Any]], None]:
+    """A fake-model script whose personal calls answer only once `release` is set (or after
+    `seconds`); every other call is answered at once."""
+
+    def script(payload: dict[str, Any]) -> None:
+        if PERSONAL in str(payload):
+            release.wait(seconds)
+
+    return script
+
+
+@asynccontextmanager
+async def conversation(
+    db: sqlite_utils.Database, llm_url: str, **settings: Any
+) -> AsyncIterator[Conversation]:
+    """The assistant behind /digest, at the test day's 09:00, on its own LLM client."""
+    config = Settings(openai_base_url=llm_url, **settings)
+    llm = LLMClient(config, db)
+    try:
+        yield Conversation(db, config, llm, clock=lambda: at(f"{DAY}T09:00"))
+    finally:
+        await llm.aclose()
 
 
 async def test_one_reader_one_personal_call_and_the_summaries_nobody_had(
@@ -82,8 +116,6 @@ async def test_the_readers_language_is_asked_for_and_not_shared(
 
 
 async def test_likes_and_exclusions_reach_the_prompt(db: sqlite_utils.Database) -> None:
-    from storage.feedback import record_feedback
-    from storage.interests import add_interest
 
     with FakeLLM() as fake:
         async with world(db, llm_url=fake.base_url, personal_wait_s=30) as w:
@@ -145,13 +177,7 @@ async def test_a_model_that_never_answers_does_not_hold_the_digest(
     db: sqlite_utils.Database,
 ) -> None:
     release = threading.Event()
-
-    def hang(payload: dict[str, Any]) -> Reply | str | None:
-        if PERSONAL in str(payload):
-            release.wait(60)  # answers only after the test is over
-        return None
-
-    with FakeLLM(hang) as fake:
+    with FakeLLM(held(release, 60)) as fake:  # answers only after the test is over
         try:
             async with world(db, llm_url=fake.base_url, personal_wait_s=0.3) as w:
                 w.user(1)
@@ -169,13 +195,7 @@ async def test_a_timeout_of_the_call_gives_the_mechanical_digest(
     db: sqlite_utils.Database,
 ) -> None:
     release = threading.Event()
-
-    def slow(payload: dict[str, Any]) -> Reply | str | None:
-        if PERSONAL in str(payload):
-            release.wait(5)
-        return None
-
-    with FakeLLM(slow) as fake:
+    with FakeLLM(held(release, 5)) as fake:
         try:
             quick = {"llm_timeout": 0.2}
             async with world(
@@ -307,7 +327,6 @@ def test_anything_ungrounded_is_refused(case: str) -> None:
 async def test_digest_command_in_telegram_is_personal_and_shared(
     db: sqlite_utils.Database,
 ) -> None:
-    from tests.telegram_harness import running_bot
 
     with FakeLLM() as fake:
         async with running_bot(db, openai_base_url=fake.base_url, expand_interests=False) as bot:
@@ -334,7 +353,6 @@ def test_naming_the_readers_interest_is_not_naming_another_paper() -> None:
 
 
 def test_old_notes_are_forgotten(db: sqlite_utils.Database) -> None:
-    from storage.personal_notes import cached_note, forget_old_notes, store_note
 
     for key in ("old", "new"):
         store_note(db, key, "{}", model="m", prompt_version="p", language="en")
@@ -350,31 +368,15 @@ async def test_a_digest_written_meanwhile_stands_and_the_sweep_goes_on(
 ) -> None:
     # Ada sends /digest while the sweep waits for the personal notes: hers stands, the
     # sweep skips her when it comes to write hers, and Ben still gets his.
-    import asyncio
-
-    from bot.assistant import Chat, Conversation
-    from bot.assistant.commands import digest
-    from bot.config import Settings
-    from bot.llm import LLMClient
-
     release = threading.Event()
-
-    def held(payload: dict[str, Any]) -> Reply | str | None:
-        if PERSONAL in str(payload):
-            release.wait(10)
-        return None
-
-    with FakeLLM(held) as fake:
+    with FakeLLM(held(release, 10)) as fake:
         async with world(db, llm_url=fake.base_url, personal_wait_s=30) as w:
             w.user(1)
             w.user(2, interest="routing tokens")
             sweep = asyncio.create_task(w.deliverer.sweep(at(f"{DAY}T09:00")))
             await asyncio.sleep(0.5)  # the sweep is waiting for its notes
-            settings = Settings(openai_base_url=fake.base_url, llm_personal=False)
-            conv_llm = LLMClient(settings, db)
-            conv = Conversation(db, settings, conv_llm, clock=lambda: at(f"{DAY}T09:00"))
-            on_demand = await digest(conv, Chat(1), "")
-            await conv_llm.aclose()
+            async with conversation(db, fake.base_url, llm_personal=False) as conv:
+                on_demand = await digest(conv, Chat(1), "")
             release.set()
             report = await sweep
     assert "Your papers for" in on_demand[0].html
@@ -387,32 +389,16 @@ async def test_a_digest_written_meanwhile_stands_and_the_sweep_goes_on(
 async def test_a_digest_command_overtaken_by_the_sweep_shows_the_sweeps_digest(
     db: sqlite_utils.Database,
 ) -> None:
-    import asyncio
-
-    from bot.assistant import Chat, Conversation
-    from bot.assistant.commands import digest
-    from bot.config import Settings
-    from bot.llm import LLMClient
-
     release = threading.Event()
-
-    def held(payload: dict[str, Any]) -> Reply | str | None:
-        if PERSONAL in str(payload):
-            release.wait(10)
-        return None
-
-    with FakeLLM(held) as fake:
+    with FakeLLM(held(release, 10)) as fake:
         async with world(db, llm_url=fake.base_url) as w:  # this sweep writes no notes
             w.user(1)
-            settings = Settings(openai_base_url=fake.base_url, expand_interests=False)
-            conv_llm = LLMClient(settings, db)
-            conv = Conversation(db, settings, conv_llm, clock=lambda: at(f"{DAY}T09:00"))
-            on_demand = asyncio.create_task(digest(conv, Chat(1), ""))
-            await asyncio.sleep(0.5)  # /digest is waiting for its personal note
-            report = await w.deliverer.sweep(at(f"{DAY}T09:00"))
-            release.set()
-            replies = await on_demand
-            await conv_llm.aclose()
+            async with conversation(db, fake.base_url, expand_interests=False) as conv:
+                on_demand = asyncio.create_task(digest(conv, Chat(1), ""))
+                await asyncio.sleep(0.5)  # /digest is waiting for its personal note
+                report = await w.deliverer.sweep(at(f"{DAY}T09:00"))
+                release.set()
+                replies = await on_demand
     assert report.sent == 1
     assert replies[0].html == "Here is today's digest again:"
     assert "💡" not in replies[1].html  # the sweep's digest, not a second one
