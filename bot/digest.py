@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import sqlite_utils
@@ -241,11 +241,3 @@ async def build_digest(
     finally:
         if writer is not None:
             await writer.aclose()
-
-
-def with_summaries(digest: Digest, summaries: dict[str, Summary]) -> Digest:
-    """The same digest with fresher summaries (e.g. written by the LLM after choosing)."""
-    items = tuple(
-        replace(item, summary=summaries.get(item.paper.id, item.summary)) for item in digest.items
-    )
-    return replace(digest, items=items)

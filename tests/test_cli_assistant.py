@@ -102,6 +102,7 @@ def test_digest_with_an_llm_is_written_for_the_reader(env: dict[str, str]) -> No
         )
     assert result.exit_code == 0, result.output
     assert "Today brings 5 papers for you" in result.output
+    assert result.output.count("This paper studies") == 5  # summaries of the 5 shown only
     assert result.output.count("Why it matters to you: For your interest in mixture of") == 5
     assert "Why it matters" not in off.output and "Why: your interest" in off.output
 

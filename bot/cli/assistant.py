@@ -13,7 +13,7 @@ from bot.cli.app import cli, database, interest_option, valid_date
 from bot.cli.library import cli_embedder, parse_interests
 from bot.config import Settings
 from bot.demo import run_demo
-from bot.digest import Digest, build_digest, with_summaries
+from bot.digest import Digest, build_digest
 from bot.digest_render import render_text
 from bot.ingest import store_day
 from bot.llm import LLMClient
@@ -21,7 +21,7 @@ from bot.qa import Answer, answer, answer_text
 from bot.ranking import Profile
 from bot.sources import SourceError, load_day
 from bot.sources.hf_json import split_version
-from bot.writing.summaries import summaries_for, summarize_papers
+from bot.writing.summaries import summarize_papers
 from storage import open_db
 from storage.papers import Paper, latest_day, papers_for_day
 
@@ -78,7 +78,8 @@ async def _digest(
     llm = LLMClient(settings, db)
     embedder = cli_embedder(settings, lexical_only, llm)
     try:
-        digest = await build_digest(
+        # build_digest writes the summaries of the papers it chose (and only those).
+        return await build_digest(
             db,
             day,
             profile,
@@ -89,12 +90,6 @@ async def _digest(
             expand=settings.expand_interests,
             personal_wait_s=settings.personal_wait_s,
         )
-        if not llm.enabled or not digest.items:
-            return digest
-        # Summarise only what is shown: the scheduled job summarises whole days.
-        shown = [i.paper for i in digest.items]
-        await summarize_papers(db, llm, shown, batch_size=settings.summary_batch)
-        return with_summaries(digest, summaries_for(db, shown, model=llm.model))
     finally:
         await llm.aclose()
 
