@@ -43,6 +43,31 @@ def test_only_the_interests_top_ten_can_be_kept_relatively() -> None:
     assert len(kept(scores)) == 10
 
 
+COMPANIONS = CutOff(
+    floor=0.3, clear=0.5, ratio=0.8, min_cosine=0.3, companion_cosine=0.4, companion_floor=0.15
+)
+
+
+@pytest.mark.parametrize(
+    ("scores", "cosines", "expected"),
+    [
+        # a plain match today: related papers close in meaning come along, others do not
+        ([0.6, 0.2, 0.25], [0.6, 0.5, 0.1], [0, 1]),
+        ([0.6, 0.2, 0.25], [0.6, 0.39, 0.45], [0, 2]),
+        ([0.6, 0.1], [0.6, 0.9], [0]),  # under the companions' own floor
+        # no plain match: close meaning alone never fills an interest's digest
+        ([0.28, 0.2], [0.6, 0.6], []),
+        ([0.6, 0.2], None, [0]),  # without embeddings there are no companions
+    ],
+)
+def test_companions_need_a_plain_match_and_agreeing_meaning(
+    scores: list[float], cosines: list[float] | None, expected: list[int]
+) -> None:
+    cos = None if cosines is None else np.array(cosines, dtype=np.float32)
+    mask = passes(np.array(scores, dtype=np.float32), COMPANIONS, cos)
+    assert [int(i) for i in np.nonzero(mask)[0]] == expected
+
+
 def test_fusion_without_embeddings_is_the_lexical_score() -> None:
     lexical = np.array([0.2, 0.8], dtype=np.float32)
     np.testing.assert_allclose(fuse(lexical, None), lexical)
