@@ -28,11 +28,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import sqlite_utils
 
 from bench.baselines import fts5_bm25, tfidf_cosine
 from bench.eval_ranking import CACHE, TOP, EvalSet, Query, _interest, load_days, ndcg
 from bot.ranking import build_ranker
-from bot.ranking.embedders import load_local_embedder
+from bot.ranking.embedders import Embedder, load_local_embedder
 from bot.ranking.engine import POPULARITY_WEIGHT
 from bot.ranking.scoring import COSINE_CEILING, HYBRID_CUTOFF, LEXICAL_WEIGHT, CutOff, passes
 from storage import open_db
@@ -67,10 +68,10 @@ def load_dev() -> list[DevSet]:
     return out
 
 
-def _score_set(s: EvalSet, embedder: object, db: object) -> DevSet:
+def _score_set(s: EvalSet, embedder: Embedder, db: sqlite_utils.Database) -> DevSet:
     topics = [q for q in s.queries if _interest(q.text).kind == "topic"]
     texts = [_interest(q.text).text for q in topics]
-    ranker = asyncio.run(build_ranker(s.papers, embedder=embedder, db=db, interests=texts))  # type: ignore[arg-type]
+    ranker = asyncio.run(build_ranker(s.papers, embedder=embedder, db=db, interests=texts))
     assert ranker.vectors is not None and ranker.paper_vectors is not None
     cosines = ranker.vectors.lookup(texts)
     assert cosines is not None
@@ -109,6 +110,12 @@ class CutResult:
     recall: float
     empty: int
     off_topic_papers: int
+
+    def __str__(self) -> str:
+        return (
+            f"precision {self.precision:.3f}, recall {self.recall:.3f}, empty {self.empty}, "
+            f"papers for off-topic interests {self.off_topic_papers}"
+        )
 
 
 def cut(sets: Sequence[DevSet], weight: float, ceiling: float, rule: CutOff) -> CutResult:
