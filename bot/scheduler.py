@@ -4,6 +4,7 @@ backup when configured."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.ingest import load_source, store_day
-from bot.llm import LLMClient
 from bot.sources import SourceError
 from storage.backup import BackupFailed, backup_database, prune_backups
 from storage.papers import utc_now
@@ -56,15 +56,17 @@ async def sweep_job(deliverer: Deliverer) -> None:
 BACKUP_HOUR_UTC = 3
 
 
-def backup_job(db: sqlite_utils.Database, folder: Path, keep: int) -> None:
-    """Today's checked copy of the database in `folder`, keeping the newest `keep`."""
+async def backup_job(db: sqlite_utils.Database, db_path: Path, folder: Path, keep: int) -> None:
+    """Today's checked copy of the database in `folder`, keeping the newest `keep`. The copy
+    and its check run in a worker thread on a connection of their own (the loop's
+    connection cannot cross threads, and a large copy must not hold up replies)."""
     name = f"paperboy-{datetime.now(UTC):%Y-%m-%d}.db"
     try:
-        made = backup_database(db, folder / name)
+        made = await asyncio.to_thread(backup_database, Path(db_path), folder / name)
     except BackupFailed as exc:
         log.error("daily backup failed: %s", exc)
         return
-    prune_backups(folder, "paperboy-*.db", keep)
+    await asyncio.to_thread(prune_backups, folder, "paperboy-*.db", keep)
     set_state(db, LAST_BACKUP, f"{made.path} ({made.size_bytes} bytes) at {utc_now()}")
     log.info("daily backup written: %s", made.path)
 
@@ -72,9 +74,9 @@ def backup_job(db: sqlite_utils.Database, folder: Path, keep: int) -> None:
 def build_scheduler(
     db: sqlite_utils.Database,
     settings: Settings,
-    llm: LLMClient,
     deliverer: Deliverer | None = None,
 ) -> AsyncIOScheduler:
+    """The service's jobs; coroutine jobs run on the loop that calls `start()`."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
         ingest_job,
@@ -102,7 +104,7 @@ def build_scheduler(
             backup_job,
             "cron",
             hour=BACKUP_HOUR_UTC,
-            args=[db, settings.backup_dir, settings.backup_keep],
+            args=[db, settings.db_path, settings.backup_dir, settings.backup_keep],
             id="backup",
             coalesce=True,
             misfire_grace_time=MISFIRE_GRACE_S,

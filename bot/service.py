@@ -26,9 +26,7 @@ from storage.db import exclusive_use
 log = logging.getLogger(__name__)
 
 
-async def _catch_up(
-    db: sqlite_utils.Database, settings: Settings, llm: LLMClient, deliverer: Deliverer
-) -> None:
+async def _catch_up(db: sqlite_utils.Database, settings: Settings, deliverer: Deliverer) -> None:
     await ingest_job(db, settings)
     await sweep_job(deliverer)
 
@@ -65,13 +63,13 @@ async def _run(settings: Settings) -> None:
             summary_batch=settings.summary_batch,
             day_contexts=conv.day_contexts,
         )
-        scheduler = build_scheduler(db, settings, llm, deliverer)
+        scheduler = build_scheduler(db, settings, deliverer)
         scheduler.start()
         if settings.health_port is not None:
             health = await serve_health(db, settings.health_host, settings.health_port)
         log.info("paperboy running as @%s; Ctrl-C to stop", app.bot.username)
         # Catch up at once: today's list, and digests left pending by a crash or downtime.
-        catch_up = asyncio.create_task(_catch_up(db, settings, llm, deliverer))
+        catch_up = asyncio.create_task(_catch_up(db, settings, deliverer))
         try:
             await stop.wait()
         finally:

@@ -19,15 +19,26 @@ class Backup:
     size_bytes: int
 
 
-def backup_database(db: sqlite_utils.Database, target: Path) -> Backup:
-    """Copy `db` to `target` with SQLite's online backup API (consistent even while the bot
-    writes), run `PRAGMA integrity_check` on the copy, and only then move it into place."""
+def backup_database(source: sqlite_utils.Database | Path, target: Path) -> Backup:
+    """Copy `source` to `target` with SQLite's online backup API (consistent even while the
+    bot writes), run `PRAGMA integrity_check` on the copy, and only then move it into place.
+
+    Given a path, the copy reads through a connection of its own, made in the calling
+    thread: that is the form to use from a worker thread (a connection may only be used in
+    the thread that made it)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
         with sqlite3.connect(partial) as copy:
-            db.conn.backup(copy)
+            if isinstance(source, Path):
+                reader = sqlite3.connect(source)
+                try:
+                    reader.backup(copy)
+                finally:
+                    reader.close()
+            else:
+                source.conn.backup(copy)
         with sqlite3.connect(partial) as copy:
             verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.Error as exc:

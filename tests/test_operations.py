@@ -3,6 +3,7 @@ one service per database, `paperboy status` and the health endpoint."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -66,7 +67,7 @@ def test_backup_command_and_daily_job(tmp_path: Path) -> None:
     folder.mkdir()
     for day in ("2025-01-01", "2025-01-02", "2025-01-03"):
         (folder / f"paperboy-{day}.db").write_bytes(b"old")
-    backup_job(db, folder, keep=2)
+    asyncio.run(backup_job(db, tmp_path / "p.db", folder, keep=2))
     kept = sorted(p.name for p in folder.glob("paperboy-*.db"))
     assert len(kept) == 2 and kept[0] == "paperboy-2025-01-03.db"
     assert f"paperboy-{datetime.now(UTC):%Y-%m-%d}.db" in (get_state(db, LAST_BACKUP) or "")

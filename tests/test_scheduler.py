@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import sqlite_utils
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.llm import LLMClient
 from bot.scheduler import build_scheduler, ingest_job
+from bot.telegram.app import make_bot
 from bot.telegram.throttle import Throttle
+from storage.interests import add_interest
+from storage.papers import Paper, upsert_papers
+from storage.service_state import LAST_BACKUP, get_state
+from storage.users import ensure_user, update_user
 from tests.fakes.http_server import FakeServer, Reply, scripted
 from tests.fakes.openai_server import FakeLLM
 from tests.fakes.papers_api import api_item, payload
@@ -47,13 +58,117 @@ def test_jobs_ingest_at_the_configured_hours_and_sweep_every_minute(
     settings = Settings(ingest_hours_utc=(5, 17))
     llm = LLMClient(settings, db)
     deliverer = Deliverer(db, llm, Bot(TOKEN), Throttle())
-    scheduler = build_scheduler(db, settings, llm, deliverer)
+    scheduler = build_scheduler(db, settings, deliverer)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert str(jobs["ingest"].trigger) == "cron[hour='5,17']"
     assert jobs["ingest"].coalesce and jobs["ingest"].misfire_grace_time == 3600
     sweep = jobs["delivery-sweep"]
     assert str(sweep.trigger) == "interval[0:01:00]"
     assert sweep.coalesce and sweep.max_instances == 1
+
+
+async def _fire(scheduler: AsyncIOScheduler, job_id: str, done: Callable[[], bool]) -> None:
+    """Run one job the way `paperboy run` does: the scheduler's own executor picks it up
+    at its next run time (moved to now), not a direct call on the test's thread."""
+    scheduler.start()
+    try:
+        job = scheduler.get_job(job_id)
+        assert job is not None
+        job.modify(next_run_time=datetime.now(UTC))
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if done():
+                return
+        raise AssertionError(f"job {job_id} had no effect within 10 s")
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_backup_job_through_the_scheduler_writes_a_checked_copy(
+    db: sqlite_utils.Database, db_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    upsert_papers(db, [Paper(id="2503.00001", title="One")], day="2025-03-03", source="hf")
+    folder = tmp_path / "backups"
+    settings = Settings(db_path=db_path, backup_dir=folder)
+    scheduler = build_scheduler(db, settings)
+    await _fire(scheduler, "backup", lambda: get_state(db, LAST_BACKUP) is not None)
+    assert "backup failed" not in caplog.text
+    (copy,) = folder.glob("paperboy-*.db")
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 1
+
+
+async def test_ingest_job_through_the_scheduler(db: sqlite_utils.Database) -> None:
+    body = payload(api_item("2503.00001", "One"))
+    with FakeServer(scripted(Reply(200, body))) as papers:
+        scheduler = build_scheduler(db, Settings(papers_url=papers.url))
+        await _fire(scheduler, "ingest", lambda: db.table("papers").count == 1)
+
+
+async def test_sweep_job_through_the_scheduler_sends_a_due_digest(
+    db: sqlite_utils.Database,
+) -> None:
+    upsert_papers(
+        db, [Paper(id="2503.00001", title="Mixture of experts inference")], day="d", source="hf"
+    )
+    ensure_user(db, 7)
+    update_user(db, 7, digest_time="00:00")
+    add_interest(db, 7, "topic", "mixture of experts")
+    with FakeTelegram() as tg:
+        settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=tg.api_url)
+        llm = LLMClient(settings, db)
+        async with make_bot(settings) as bot:
+            deliverer = Deliverer(db, llm, bot, Throttle())
+            scheduler = build_scheduler(db, settings, deliverer)
+            await _fire(scheduler, "delivery-sweep", lambda: bool(tg.messages_to(7)))
+        await llm.aclose()
+    assert "Mixture of experts inference" in tg.messages_to(7)[0].text
+
+
+LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
+
+
+@pytest.mark.skipif(LIBFAKETIME is None, reason="needs libfaketime (.ci/run installs it)")
+def test_run_writes_the_nightly_backup_at_three_utc(tmp_path: Path) -> None:
+    """From the outside: `paperboy run` under a clock set a few seconds before 03:00 UTC."""
+    script = Path(sys.executable).parent / "paperboy"
+    folder = tmp_path / "backups"
+    with FakeTelegram() as tg:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PAPERBOY_SOURCE": "sample",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": tg.api_url,
+            "PAPERBOY_DB_PATH": str(tmp_path / "run.db"),
+            "PAPERBOY_BACKUP_DIR": str(folder),
+            "LD_PRELOAD": str(LIBFAKETIME),
+            "FAKETIME": "@2026-12-04 02:59:50",  # starts there, then runs at normal speed
+            "TZ": "UTC",
+        }
+        proc = subprocess.Popen(
+            [str(script), "run"],
+            cwd=tmp_path,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines = []
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            lines.append(line)
+            if "daily backup" in line or not line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=30)[1]
+    log = "".join(lines) + rest
+    assert "daily backup written" in log, log
+    copy = folder / "paperboy-2026-12-04.db"
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 99
 
 
 def test_run_without_a_token_explains_what_to_do(tmp_path: Path) -> None:
