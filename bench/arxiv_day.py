@@ -30,16 +30,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from bench.data import SHARED, need
 from bench.rank_speed import make_interests
 from bot.config import Settings
-from bot.ingest import store_day
-from bot.interests import Interest, InterestError, parse_interest
 from bot.llm import LLMClient
 from bot.ranking import Profile, build_ranker
 from bot.ranking.embedders import load_local_embedder
+from bot.ranking.interests import Interest, InterestError, parse_interest
 from bot.ranking.semantic import VectorStore
 from bot.sources import load_day
 from bot.sources.arxiv import ArxivOptions
+from bot.sources.ingest import store_day
 from bot.writing.summaries import summarize_papers
 from storage import open_db
 from storage.llm_calls import usage_since
@@ -47,7 +48,7 @@ from storage.papers import Paper, papers_for_day, upsert_papers
 from tests.fakes.http_server import FakeServer, Reply
 from tests.fakes.openai_server import FakeLLM
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact" / "corpus.jsonl"
+CORPUS = SHARED / "scifact" / "corpus.jsonl"
 CATEGORIES = [
     ("cs.LG", 20), ("cs.CV", 15), ("cs.CL", 12), ("cs.AI", 10), ("stat.ML", 6), ("cs.RO", 6),
     ("cs.CR", 6), ("q-bio.NC", 5), ("cs.DC", 5), ("eess.SP", 5), ("math.OC", 5), ("cs.IR", 5),
@@ -58,7 +59,9 @@ CHUNK = 1000
 
 def feed(n: int, rng: random.Random) -> bytes:
     """An RSS announcement of `n` real abstracts in arXiv's format."""
-    docs = [json.loads(line) for line in CORPUS.read_text().splitlines()[:n]]
+    docs = [
+        json.loads(line) for line in need(CORPUS, "SciFact's corpus").read_text().splitlines()[:n]
+    ]
     names, weights = zip(*CATEGORIES, strict=True)
     items = []
     for i, doc in enumerate(docs):
@@ -98,7 +101,10 @@ def usable_topics(texts: list[str]) -> Iterator[Interest]:
 
 def field_papers(skip: int, n: int) -> list[Paper]:
     """Abstracts of the users' fields: SciFact papers that are not in the day."""
-    docs = [json.loads(line) for line in CORPUS.read_text().splitlines()[skip : skip + n]]
+    docs = [
+        json.loads(line)
+        for line in need(CORPUS, "SciFact's corpus").read_text().splitlines()[skip : skip + n]
+    ]
     return [Paper(id=d["_id"], title=d["title"], abstract=d["text"]) for d in docs]
 
 

@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
-from bot.delivery import Deliverer
-from bot.ingest import store_day
+from bot.digests.desk import DigestDesk
+from bot.digests.sweep import Deliverer
 from bot.llm import LLMClient
 from bot.sources import load_day
+from bot.sources.ingest import store_day
 from bot.telegram.app import make_bot
 from bot.telegram.throttle import Throttle
 from storage import open_db
@@ -51,7 +52,7 @@ async def run(users: int) -> None:
             settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=tg.api_url)
             llm = LLMClient(settings, db)
             async with make_bot(settings) as bot:
-                deliverer = Deliverer(db, llm, bot, Throttle())
+                deliverer = Deliverer(DigestDesk(db, settings, llm), bot, Throttle())
                 now = datetime.now(UTC)
                 started = time.perf_counter()
                 await deliverer.prepare_due(now, report := _report())
@@ -80,7 +81,7 @@ async def run(users: int) -> None:
 
 
 def _report():  # type: ignore[no-untyped-def]
-    from bot.delivery import SweepReport
+    from bot.digests.sweep import SweepReport
 
     return SweepReport()
 

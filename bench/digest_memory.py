@@ -45,10 +45,10 @@ def make_day(db_path: Path, n: int) -> None:
 
 def measure(db_path: Path) -> None:
     from bot.config import Settings
-    from bot.digest import DayContext, digest_for
-    from bot.interests import parse_interest
+    from bot.digests.choose import DayContext, digest_for
     from bot.llm import LLMClient
     from bot.ranking import Profile
+    from bot.ranking.interests import parse_interest
     from storage import open_db
 
     db = open_db(db_path)

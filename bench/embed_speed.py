@@ -11,18 +11,18 @@ import argparse
 import json
 import resource
 import time
-from pathlib import Path
 
+from bench.data import SHARED, need
 from bot.ranking.embedders import LocalMiniLM
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact" / "corpus.jsonl"
+CORPUS = SHARED / "scifact" / "corpus.jsonl"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=1000)
     args = parser.parse_args()
-    lines = CORPUS.read_text().splitlines()[: args.n]
+    lines = need(CORPUS, "SciFact's corpus").read_text().splitlines()[: args.n]
     texts = [f"{d['title']}. {d['text']}" for d in map(json.loads, lines)]
     started = time.perf_counter()
     model = LocalMiniLM()

@@ -33,9 +33,10 @@ from xml.etree import ElementTree
 import numpy as np
 
 from bench.baselines import Ranker, embeddings_alone, fts5_bm25, tfidf_cosine
-from bot.interests import Interest, parse_interest
+from bench.data import need, shared
 from bot.ranking import DayRanker, Profile, build_ranker, make_ranker
 from bot.ranking.embedders import load_local_embedder
+from bot.ranking.interests import Interest, parse_interest
 from bot.sources import sample_bytes
 from bot.sources.hf_json import parse_daily_papers
 from bot.sources.jsonl import parse_paper_lines
@@ -43,7 +44,6 @@ from storage import open_db
 from storage.papers import Paper
 
 HERE = Path(__file__).parent
-SHARED = HERE.parent.parent / "shared" / "data"
 CACHE = HERE / ".cache" / "vectors.db"
 TOP = 10
 
@@ -82,7 +82,7 @@ def load_days() -> list[EvalSet]:
         raw = (
             sample_bytes()
             if corpus == "bundled sample day"
-            else (HERE.parent / corpus).read_bytes()
+            else need(HERE.parent / corpus, f"the papers of {spec['day']}").read_bytes()
         )
         queries = [Query(i["interest"], i["relevant"]) for i in spec["interests"]]
         queries += [Query(t, {}) for t in spec["off_topic"]]
@@ -114,7 +114,7 @@ def atom_papers(raw: bytes) -> list[Paper]:
 
 
 def load_scifact() -> EvalSet:
-    folder = SHARED / "scifact"
+    folder = shared("scifact", "the SciFact benchmark (BEIR test split)")
     papers = parse_paper_lines((folder / "corpus.jsonl").read_bytes()).papers
     claims = {}
     for line in (folder / "queries.jsonl").read_text().splitlines():

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.ingest import store_day
 from bot.sources import load_day, sample_bytes
+from bot.sources.ingest import store_day
 from storage import open_db
 
 

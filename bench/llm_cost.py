@@ -21,9 +21,9 @@ import time
 
 from bench.rank_speed import make_interests, make_papers
 from bot.config import Settings
-from bot.interests import parse_interest
 from bot.llm import LLMClient
 from bot.ranking import Profile, make_ranker
+from bot.ranking.interests import parse_interest
 from bot.writing.grounding import Candidate
 from bot.writing.personal import MAX_CANDIDATES as PERSONAL_CANDIDATES
 from bot.writing.personal import NoteWriter, Reader, note_key

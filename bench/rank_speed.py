@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.interests import parse_interest
 from bot.ranking import Profile, build_ranker, make_ranker
 from bot.ranking.embedders import load_local_embedder
+from bot.ranking.interests import parse_interest
 from bot.sources import sample_bytes
 from bot.sources.hf_json import parse_daily_papers
 from bot.text import STOP_WORDS

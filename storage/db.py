@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,8 @@ import sqlite_utils
 from storage.migrations import migrations
 
 BUSY_TIMEOUT_MS = 5000
+# What a failing database raises, named here so callers outside storage need no sqlite3.
+DatabaseError = sqlite3.DatabaseError
 
 
 def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -9,6 +11,10 @@ import sqlite_utils
 
 from storage.papers import utc_now
 from storage.sql import write_transaction
+
+
+class DigestExists(RuntimeError):
+    """This chat already has its digest for that local day (another sender wrote it)."""
 
 
 @dataclass(frozen=True)
@@ -30,28 +36,52 @@ def create_delivery(
     status: str = "pending",
     listing_day: str | None = None,
     opening: str | None = None,
+    sources: Sequence[str] = (),
+    total_papers: int | None = None,
+    claimed_until_utc: str | None = None,
 ) -> int:
     """Write a digest to the outbox with its items in one transaction; returns its id.
-    The (chat, local day) pair is unique: a second digest for the same day is refused.
-    `listing_day` is the day of the papers it was chosen from; `opening`, the LLM's opening
-    line for this reader, if it wrote one."""
-    with write_transaction(db):
-        cursor = db.execute(
-            "INSERT INTO deliveries (chat_id, local_day, status, empty_reason, created_utc, "
-            "listing_day, opening) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [chat_id, local_day, status, empty_reason, utc_now(), listing_day, opening],
-        )
-        delivery_id = int(cursor.lastrowid or 0)
-        db.conn.executemany(
-            """INSERT INTO delivery_items
-               (delivery_id, position, paper_id, score, reason, message_index, why)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (delivery_id, n, i.paper_id, i.score, i.reason, i.message_index, i.why)
-                for n, i in enumerate(items, 1)
-            ],
-        )
-    return delivery_id
+    The (chat, local day) pair is unique: a second digest for the same day raises
+    DigestExists. `listing_day`, `sources` and `total_papers` describe the day it was chosen
+    from (what a re-render shows); `opening` is the LLM's opening line for this reader;
+    `claimed_until_utc` writes it already claimed by the sender that is about to send it."""
+    try:
+        with write_transaction(db):
+            cursor = db.execute(
+                "INSERT INTO deliveries (chat_id, local_day, status, empty_reason, created_utc, "
+                "listing_day, opening, sources, total_papers, claimed_until_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    chat_id,
+                    local_day,
+                    status,
+                    empty_reason,
+                    utc_now(),
+                    listing_day,
+                    opening,
+                    json.dumps(list(sources)),
+                    total_papers,
+                    claimed_until_utc,
+                ],
+            )
+            _insert_items(db, int(cursor.lastrowid or 0), items)
+    except sqlite3.IntegrityError as exc:
+        if "UNIQUE" not in str(exc):
+            raise
+        raise DigestExists(f"chat {chat_id} already has its digest for {local_day}") from None
+    return int(cursor.lastrowid or 0)
+
+
+def _insert_items(db: sqlite_utils.Database, delivery_id: int, items: Sequence[OutboxItem]) -> None:
+    db.conn.executemany(
+        """INSERT INTO delivery_items
+           (delivery_id, position, paper_id, score, reason, message_index, why)
+           VALUES (?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (delivery_id, n, i.paper_id, i.score, i.reason, i.message_index, i.why)
+            for n, i in enumerate(items, 1)
+        ],
+    )
 
 
 def mark_sent(db: sqlite_utils.Database, delivery_id: int, message_ids: Mapping[int, int]) -> None:
@@ -102,9 +132,33 @@ class Delivery:
     error: str | None
     empty_reason: str | None = None
     opening: str | None = None
+    listing_day: str | None = None  # the day its papers were listed (None: older rows)
+    sources: tuple[str, ...] | None = None  # that day's sources (None: older rows)
+    total_papers: int | None = None  # how many papers that day had (None: older rows)
+
+    @classmethod
+    def of_row(cls, row: Sequence[object]) -> Delivery:
+        # The columns' order, below.
+        id_, chat, day, status, attempts, error, empty, opening, listing, total, sources = row
+        return cls(
+            int(str(id_)),
+            int(str(chat)),
+            str(day),
+            str(status),
+            int(str(attempts)),
+            None if error is None else str(error),
+            None if empty is None else str(empty),
+            None if opening is None else str(opening),
+            None if listing is None else str(listing),
+            None if sources is None else tuple(json.loads(str(sources))),
+            None if total is None else int(str(total)),
+        )
 
 
-_DELIVERY_COLUMNS = "id, chat_id, local_day, status, attempts, error, empty_reason, opening"
+_DELIVERY_COLUMNS = (
+    "id, chat_id, local_day, status, attempts, error, empty_reason, opening, listing_day, "
+    "total_papers, sources"
+)
 
 
 @dataclass(frozen=True)
@@ -123,7 +177,7 @@ def delivery_for_day(db: sqlite_utils.Database, chat_id: int, local_day: str) ->
         f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE chat_id = ? AND local_day = ?",
         [chat_id, local_day],
     ).fetchone()
-    return Delivery(*row) if row else None
+    return Delivery.of_row(row) if row else None
 
 
 def last_listing_day(db: sqlite_utils.Database, chat_id: int) -> str | None:
@@ -137,13 +191,36 @@ def last_listing_day(db: sqlite_utils.Database, chat_id: int) -> str | None:
 
 
 def pending_deliveries(db: sqlite_utils.Database, now_utc: str) -> list[Delivery]:
-    """Digests waiting to go out (new, interrupted by a crash, or due for a retry)."""
+    """Digests waiting to go out (new, interrupted by a crash, or due for a retry) that no
+    sender holds a claim on."""
     rows = db.execute(
         f"""SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE status = 'pending'
-            AND (next_attempt_utc IS NULL OR next_attempt_utc <= ?) ORDER BY id""",
-        [now_utc],
+            AND (next_attempt_utc IS NULL OR next_attempt_utc <= ?)
+            AND (claimed_until_utc IS NULL OR claimed_until_utc <= ?) ORDER BY id""",
+        [now_utc, now_utc],
     )
-    return [Delivery(*row) for row in rows]
+    return [Delivery.of_row(row) for row in rows]
+
+
+def claim_delivery(
+    db: sqlite_utils.Database, delivery_id: int, now_utc: str, until_utc: str
+) -> bool:
+    """Take the right to send a pending digest until `until_utc`; False when another sender
+    holds it (or it is no longer pending). One UPDATE, so two senders cannot both win."""
+    cursor = db.execute(
+        """UPDATE deliveries SET claimed_until_utc = ? WHERE id = ? AND status = 'pending'
+           AND (claimed_until_utc IS NULL OR claimed_until_utc <= ?)""",
+        [until_utc, delivery_id, now_utc],
+    )
+    return cursor.rowcount == 1
+
+
+def release_claims(db: sqlite_utils.Database) -> int:
+    """Free every claim: at service start, whoever held one died with the last process
+    (one service per database), and its unsent messages should go out now."""
+    return db.execute(
+        "UPDATE deliveries SET claimed_until_utc = NULL WHERE claimed_until_utc IS NOT NULL"
+    ).rowcount
 
 
 def record_failure(
@@ -152,6 +229,7 @@ def record_failure(
     """Count a failed attempt: retry at `retry_at_utc`, or give up (status failed) if None."""
     db.execute(
         """UPDATE deliveries SET attempts = attempts + 1, error = ?, next_attempt_utc = ?,
+               claimed_until_utc = NULL,
                status = CASE WHEN ? IS NULL THEN 'failed' ELSE status END WHERE id = ?""",
         [error, retry_at_utc, retry_at_utc, delivery_id],
     )
@@ -190,7 +268,7 @@ def list_deliveries(
             FROM deliveries d {clause} ORDER BY d.id DESC LIMIT ?""",
         [*params, limit],
     )
-    return [(Delivery(*row[:-1]), row[-1]) for row in rows]
+    return [(Delivery.of_row(row[:-1]), row[-1]) for row in rows]
 
 
 def delivery_items(db: sqlite_utils.Database, delivery_id: int) -> list[StoredItem]:
@@ -220,8 +298,8 @@ def set_status(
 ) -> None:
     sent = utc_now() if status == "sent" else None
     db.execute(
-        "UPDATE deliveries SET status = ?, error = ?, sent_utc = coalesce(?, sent_utc) "
-        "WHERE id = ?",
+        "UPDATE deliveries SET status = ?, error = ?, sent_utc = coalesce(?, sent_utc), "
+        "claimed_until_utc = NULL WHERE id = ?",
         [status, error, sent, delivery_id],
     )
 

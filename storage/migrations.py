@@ -290,3 +290,14 @@ def m012_personal_notes(db: sqlite_utils.Database) -> None:
             created_utc TEXT NOT NULL
         )"""
     )
+
+
+@migrations()
+def m013_outbox_snapshot_and_claim(db: sqlite_utils.Database) -> None:
+    # What a faithful re-render of a digest needs, kept with it: a digest re-sent after the
+    # next ingest shows its own day's sources and count, not the newer day's.
+    db.execute("ALTER TABLE deliveries ADD COLUMN sources TEXT")  # JSON list of source names
+    db.execute("ALTER TABLE deliveries ADD COLUMN total_papers INTEGER")
+    # A sender claims a pending digest before sending it, until this time: /digest and the
+    # sweep never both send one; a sender that died frees it when the claim runs out.
+    db.execute("ALTER TABLE deliveries ADD COLUMN claimed_until_utc TEXT")

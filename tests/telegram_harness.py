@@ -12,9 +12,9 @@ import sqlite_utils
 
 from bot.assistant import Conversation
 from bot.config import Settings
-from bot.ingest import store_day
 from bot.llm import LLMClient
 from bot.sources import load_day
+from bot.sources.ingest import store_day
 from bot.telegram.app import build_application, start, stop
 from bot.telegram.throttle import Throttle
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Sent

@@ -294,7 +294,7 @@ def test_one_failing_source_does_not_stop_the_others(run) -> None:  # type: igno
 
 async def test_the_scheduled_ingest_reads_every_configured_source(db) -> None:  # type: ignore[no-untyped-def]
     from bot.config import Settings
-    from bot.scheduler import ingest_job
+    from bot.service.scheduler import ingest_job
 
     hf = payload(api_item("2609.26811", "The Drift Contract", upvotes=5))
     with FakeServer(scripted(Reply(200, hf))) as papers, FakeArxiv() as arxiv:

@@ -9,8 +9,8 @@ import re
 import pytest
 import sqlite_utils
 
-from bot.interests import Interest, InterestError, parse_interest
 from bot.ranking import DayRanker, Profile
+from bot.ranking.interests import Interest, InterestError, parse_interest
 from storage.interests import add_interest
 from storage.papers import Paper, upsert_papers
 from storage.users import ensure_user

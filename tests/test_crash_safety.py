@@ -11,8 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.ingest import store_day
 from bot.sources import load_day
+from bot.sources.ingest import store_day
 from storage import open_db
 from storage.interests import add_interest
 from storage.users import ensure_user, update_user

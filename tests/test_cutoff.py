@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.interests import parse_interest
 from bot.ranking import Profile, make_ranker
 from bot.ranking.embedders import load_local_embedder
+from bot.ranking.interests import parse_interest
 from bot.ranking.scoring import HYBRID_CUTOFF, LEXICAL_CUTOFF, CutOff, fuse, passes
 from bot.sources import sample_bytes
 from bot.sources.hf_json import parse_daily_papers

@@ -11,7 +11,8 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
-from bot.delivery import MAX_ATTEMPTS, Deliverer
+from bot.digests.desk import DigestDesk
+from bot.digests.sweep import MAX_ATTEMPTS, Deliverer
 from bot.llm import LLMClient
 from bot.telegram.app import make_bot
 from bot.telegram.throttle import Throttle
@@ -79,19 +80,26 @@ async def world(
     **kw: Any,
 ) -> AsyncIterator[World]:
     upsert_papers(db, PAPERS, day=DAY, source="hf")
+    wait = kw.pop("personal_wait_s", None)
     with FakeTelegram(enforce_limits=kw.pop("enforce_limits", False)) as tg:
         settings = Settings(
             telegram_bot_token=TOKEN,
             telegram_api_url=tg.api_url,
             openai_base_url=llm_url,
-            **{"llm_attempts": 2, **(llm_settings or {})},
+            # Personal notes and expansions only where a test asks for them.
+            llm_personal=wait is not None,
+            llm_personal_wait=wait or 60.0,
+            llm_rerank=kw.pop("use_rerank", False),
+            expand_interests=False,
+            **{"llm_attempts": 2, **kw, **(llm_settings or {})},
         )
         llm = LLMClient(settings, db, backoff_s=0.01)
         sleeps = Sleeps()
         bot = make_bot(settings)
         async with bot:
             throttle = throttle or Throttle(per_second=1000, per_chat_interval_s=0.001)
-            deliverer = Deliverer(db, llm, bot, throttle, sleep=sleeps, **kw)
+            desk = DigestDesk(db, settings, llm)
+            deliverer = Deliverer(desk, bot, throttle, sleep=sleeps)
             yield World(db, tg, deliverer, sleeps)
         await llm.aclose()
 

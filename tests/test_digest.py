@@ -6,14 +6,15 @@ import re
 import pytest
 import sqlite_utils
 
-from bot.callbacks import CALLBACK_LIMIT, decode, encode
 from bot.config import Settings
-from bot.digest import Digest, DigestItem, build_digest
-from bot.digest_render import render_html, render_text
-from bot.interests import parse_interest
+from bot.digests.choose import Digest, DigestItem
+from bot.digests.desk import DigestDesk
+from bot.digests.render import render_html, render_text
 from bot.llm import LLMClient
+from bot.messages.callbacks import CALLBACK_LIMIT, decode, encode
+from bot.messages.html import TELEGRAM_LIMIT, telegram_length
 from bot.ranking import Match, Profile
-from bot.telegram_html import TELEGRAM_LIMIT, telegram_length
+from bot.ranking.interests import parse_interest
 from bot.writing.summaries import Summary
 from storage.papers import Links, Paper, upsert_papers
 
@@ -136,7 +137,7 @@ def test_no_papers_and_nothing_matched_say_so() -> None:
     assert "Nothing strongly matched" in text and "‘a<b’: paper (title)" in text
 
 
-async def test_build_digest_excludes_already_sent_and_handles_nothing(
+async def test_preview_excludes_already_sent_and_handles_nothing(
     db: sqlite_utils.Database,
 ) -> None:
     papers = [
@@ -145,23 +146,22 @@ async def test_build_digest_excludes_already_sent_and_handles_nothing(
     ]
     upsert_papers(db, papers, day="2025-03-03", source="hf")
     llm = LLMClient(Settings(), db)
+    desk = DigestDesk(db, Settings(), llm)
     profile = Profile((parse_interest("sparse experts"),))
-    full = await build_digest(db, "2025-03-03", profile, llm)
+    full = await desk.preview("2025-03-03", profile)
     assert full.status == "ok" and len(full.items) == 3
     assert {i.summary.kind for i in full.items} == {"extractive"}
-    rest = await build_digest(db, "2025-03-03", profile, llm, exclude_ids={"2503.00001"})
+    rest = await desk.preview("2025-03-03", profile, exclude_ids={"2503.00001"})
     assert "2503.00001" not in [i.paper.id for i in rest.items]
-    nothing = await build_digest(
-        db, "2025-03-03", Profile((parse_interest("protein experts"),)), llm
-    )
+    nothing = await desk.preview("2025-03-03", Profile((parse_interest("protein experts"),)))
     assert nothing.status == "nothing_matched" and nothing.closest
     assert {m.paper.id for m in nothing.closest} <= {p.id for p in papers}
-    empty = await build_digest(db, "2025-03-08", profile, llm)
+    empty = await desk.preview("2025-03-08", profile)
     assert empty.status == "no_papers"
 
 
 async def test_the_day_is_indexed_once_until_its_listings_change(db: sqlite_utils.Database) -> None:
-    from bot.digest import DayContexts
+    from bot.digests.choose import DayContexts
     from tests.fakes.embedder import HashingEmbedder
 
     embedder = HashingEmbedder()

@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import sqlite_utils
 
 from bot.config import Settings
-from bot.digest import build_digest
-from bot.interests import parse_interest
+from bot.digests.desk import DigestDesk
 from bot.llm import LLMClient
 from bot.ranking import Profile, build_ranker
 from bot.ranking.embedders import API_BATCH, ApiEmbedder, LocalMiniLM, make_embedder
+from bot.ranking.interests import parse_interest
 from bot.ranking.semantic import VectorStore
 from storage.papers import Paper, upsert_papers
 from tests.fakes.openai_server import FakeLLM, error
@@ -141,7 +142,8 @@ async def test_an_endpoint_failure_means_lexical_ranking_and_a_digest_all_the_sa
         profile = Profile((parse_interest("mixture of experts inference"),))
         ranker = await build_ranker(PAPERS, embedder=embedder, db=db, interests=["x"])
         assert not ranker.uses_embeddings
-        digest = await build_digest(db, DAY, profile, llm, embedder=embedder)
+        plain = replace(settings_for(fake), llm_personal=False, expand_interests=False)
+        digest = await DigestDesk(db, plain, llm, embedder).preview(DAY, profile)
         await llm.aclose()
     assert digest.status == "ok" and digest.items[0].paper.id == "moe"
     assert len(fake.embedding_requests) >= 2  # retried, then gave up for this run

@@ -8,11 +8,12 @@ import json
 import sqlite_utils
 
 from bot.config import Settings
-from bot.digest import DayContext, build_digest
-from bot.interests import parse_interest
+from bot.digests.choose import DayContext
+from bot.digests.desk import DigestDesk
 from bot.llm import LLMClient
 from bot.ranking import Profile
 from bot.ranking.expansion import validate_expansions
+from bot.ranking.interests import parse_interest
 from storage.papers import Paper, upsert_papers
 from tests.fakes.openai_server import FakeLLM, error
 
@@ -61,7 +62,9 @@ async def test_a_down_llm_never_holds_up_a_digest(db: sqlite_utils.Database) -> 
     upsert_papers(db, PAPERS, day=DAY, source="hf")
     with FakeLLM(script=lambda _p: error(503)) as fake:
         llm = llm_for(db, fake)
-        digest = await build_digest(db, DAY, Profile((parse_interest("video"),)), llm, expand=True)
+        settings = Settings(openai_base_url=fake.base_url, openai_api_key="k", llm_personal=False)
+        desk = DigestDesk(db, settings, llm)
+        digest = await desk.preview(DAY, Profile((parse_interest("video"),)))
         await llm.aclose()
     assert digest.status == "ok" and digest.items[0].paper.id == "video"
     assert db.execute("SELECT count(*) FROM interest_expansions").fetchone()[0] == 0

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from bot.sources.hf_json import MalformedResponse, parse_daily_papers, split_version
+from bot.sources.arxiv_ids import split_version
+from bot.sources.hf_json import MalformedResponse, parse_daily_papers
 from tests.fakes.papers_api import api_item, payload
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import sqlite_utils
 
-from bot.ingest import store_day
 from bot.sources import SourceDay, sample_bytes
 from bot.sources.hf_json import parse_daily_papers
+from bot.sources.ingest import store_day
 from storage import open_db
 from storage.inbox import store_update
 from storage.users import get_user

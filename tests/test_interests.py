@@ -1,7 +1,13 @@
 import pytest
 import sqlite_utils
 
-from bot.interests import MAX_LENGTH, Interest, InterestError, parse_interest, split_interests
+from bot.ranking.interests import (
+    MAX_LENGTH,
+    Interest,
+    InterestError,
+    parse_interest,
+    split_interests,
+)
 from storage.interests import add_interest, list_interests, remove_interest
 from storage.users import ensure_user
 

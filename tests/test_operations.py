@@ -19,8 +19,8 @@ import pytest
 import sqlite_utils
 
 from bot.config import Settings
-from bot.scheduler import backup_job
-from bot.status import serve_health
+from bot.service.scheduler import backup_job
+from bot.service.status import serve_health
 from storage import open_db
 from storage.backup import backup_database
 from storage.db import DatabaseInUse, exclusive_use
@@ -156,11 +156,11 @@ def test_json_log_lines_for_collectors() -> None:
     from bot.cli.app import JsonLines
 
     record = logging.LogRecord(
-        "bot.delivery", logging.WARNING, "x", 1, "chat %d: %s", (7, "x"), None
+        "bot.digests.sweep", logging.WARNING, "x", 1, "chat %d: %s", (7, "x"), None
     )
     entry = json.loads(JsonLines().format(record))
     assert entry["level"] == "WARNING" and entry["message"] == "chat 7: x"
-    assert entry["logger"] == "bot.delivery" and "time" in entry
+    assert entry["logger"] == "bot.digests.sweep" and "time" in entry
     assert Settings.from_env({"PAPERBOY_LOG_FORMAT": "json"}).log_format == "json"
 
 

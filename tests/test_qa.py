@@ -7,9 +7,9 @@ import json
 import pytest
 import sqlite_utils
 
+from bot.answers import answer, answer_html, answer_text
 from bot.config import Settings
 from bot.llm import LLMClient
-from bot.qa import answer, answer_html, answer_text
 from storage.deliveries import OutboxItem, create_delivery, mark_sent
 from storage.messages import recent_turns
 from storage.papers import Links, Paper, upsert_papers

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import sqlite_utils
 
-from bot.interests import parse_interest
 from bot.ranking import DayRanker, Profile, make_ranker
+from bot.ranking.interests import parse_interest
 from bot.ranking.semantic import VectorStore
 from bot.sources import sample_bytes
 from bot.sources.hf_json import parse_daily_papers

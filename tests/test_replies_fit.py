@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlite_utils
 
-from bot.assistant.replies import Reply, fitted
-from bot.telegram_html import echo, telegram_length
+from bot.messages.html import echo, telegram_length
+from bot.messages.replies import Reply, fitted
 from tests.telegram_harness import running_bot
 
 LONG_INPUTS = [
@@ -43,7 +43,7 @@ async def test_a_long_query_is_echoed_clipped(db: sqlite_utils.Database) -> None
 
 def test_fitted_splits_and_keeps_buttons_papers_and_turn_where_they_belong() -> None:
     long = "\n".join(f"line {i} " + "x" * 90 for i in range(120))  # ~12k characters
-    from bot.digest_render import Button
+    from bot.messages.replies import Button
 
     buttons = ((Button("👍", "up|1"),),)
     parts = fitted([Reply(long, buttons, paper_ids=("p",), turn_id=9), Reply("short")])

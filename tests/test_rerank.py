@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite_utils
 
 from bot.config import Settings
-from bot.interests import parse_interest
 from bot.llm import LLMClient
 from bot.ranking import Match
+from bot.ranking.interests import parse_interest
 from bot.writing.rerank import MAX_CANDIDATES, rerank
 from storage.papers import Paper
 from tests.fakes.openai_server import FakeLLM, error

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.bibtex import to_bibtex
+from bot.assistant.bibtex import to_bibtex
 from bot.cli import cli
 from storage.papers import Links, Paper
 

@@ -9,11 +9,11 @@ import sys
 import pytest
 import sqlite_utils
 
+from bot.answers import papers_for_reply
 from bot.cli.app import configure_logging
 from bot.config import Settings
-from bot.profiles import load_profile
-from bot.qa import papers_for_reply
 from bot.ranking import make_ranker
+from bot.ranking.profiles import load_profile
 from storage.deliveries import delivery_items
 from storage.papers import papers_for_day
 from storage.users import get_user

@@ -3,7 +3,8 @@
 from bot.assistant.buttons import press
 from bot.assistant.commands import COMMANDS, MENU
 from bot.assistant.core import Conversation
-from bot.assistant.replies import ButtonOutcome, Chat, Document, Reply
+from bot.assistant.replies import ButtonOutcome, Chat
+from bot.messages.replies import Document, Reply
 
 __all__ = [
     "COMMANDS",

@@ -8,10 +8,10 @@ from html import escape
 
 from bot.assistant.commands import digest, interests_reply
 from bot.assistant.core import Conversation
-from bot.assistant.replies import ButtonOutcome, Chat, Keyboard, Reply
-from bot.callbacks import decode, encode
-from bot.digest_render import Button
-from bot.interests import Interest
+from bot.assistant.replies import ButtonOutcome, Chat
+from bot.messages.callbacks import decode, encode
+from bot.messages.replies import Button, Keyboard, Reply
+from bot.ranking.interests import Interest
 from storage.feedback import record_feedback, save_paper
 from storage.interests import list_interests, remove_interest
 from storage.messages import add_turn

@@ -6,32 +6,42 @@ The registry at the bottom is the one ordered list that /help, Telegram's comman
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
-from bot.assistant.core import Command, Conversation
-from bot.assistant.digests import unsent_replies, write_digest
-from bot.assistant.replies import Chat, Document, Reply
-from bot.bibtex import to_bibtex
-from bot.callbacks import encode
-from bot.digest_render import Button, render_html
+from bot.assistant.bibtex import to_bibtex
+from bot.assistant.replies import Chat
+from bot.digests.schedule import PreferenceError, local_day, parse_time, parse_timezone
 from bot.llm import start_of_utc_day
-from bot.telegram_html import echo
-from bot.timeprefs import PreferenceError, local_day, parse_time, parse_timezone
-from bot.writing.personal import NoteWriter
-from storage.deliveries import delivery_for_day, recent_errors, status_counts
+from bot.messages.callbacks import encode
+from bot.messages.html import echo
+from bot.messages.replies import Button, Document, Reply
+from storage.deliveries import recent_errors, status_counts
 from storage.feedback import saved_paper_ids
 from storage.interests import list_interests, remove_interest
 from storage.llm_calls import usage_since
-from storage.papers import all_papers, count_papers, latest_day, search_papers
+from storage.papers import all_papers, count_papers, search_papers
 from storage.users import update_user, user_counts
 
+if TYPE_CHECKING:
+    from bot.assistant.core import Conversation
+
+Handler = Callable[["Conversation", Chat, str], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    summary: str  # shown by Telegram's command menu and /help
+    usage: str = ""
+    admin_only: bool = False
+
+
+# Languages typed as a code or in English; any other name is passed to the LLM as written.
 LANGUAGES = {"en": "en", "english": "en"}
-# An empty digest asked for on demand is shown, not recorded: the user may change interests.
-ON_DEMAND_EMPTY: dict[str, str | None] = {
-    "nothing_matched": None,
-    "no_papers": None,
-}  # anything else is passed to the LLM as written
 
 
 async def start(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
@@ -157,40 +167,8 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
                 "<code>/add mixture of experts</code>."
             )
         ]
-    today = local_day(user.timezone, conv.clock())
-    language = user.language or "en"
-    existing = delivery_for_day(conv.db, chat.id, today)
-    if existing is not None:
-        again = existing.status in ("sent", "failed", "skipped")
-        replies = unsent_replies(conv.db, existing, conv.llm.model, language, all_=again)
-        return [Reply("Here is today's digest again:"), *replies] if again else replies
-    day = latest_day(conv.db)
-    texts = [i.text for i in list_interests(conv.db, chat.id) if i.kind == "topic"]
-    ctx = await conv.day_contexts.get(conv.db, day, texts) if day else None
-    wait = conv.settings.personal_wait_s
-    writer = NoteWriter(conv.db, conv.llm, wait_s=wait) if wait is not None else None
-    try:
-        delivery_id, chosen = await write_digest(
-            conv.db,
-            conv.llm,
-            ctx,
-            user,
-            today,
-            use_rerank=conv.settings.llm_rerank,
-            empty_status=ON_DEMAND_EMPTY,
-            writer=writer,
-        )
-    except sqlite3.IntegrityError:
-        # The daily sweep wrote today's digest while this one waited for the LLM: show that.
-        return await digest(conv, chat, args)
-    finally:
-        if writer is not None:
-            await writer.aclose()
-    if delivery_id is None:
-        return [Reply(m.text) for m in render_html(chosen)]
-    written = delivery_for_day(conv.db, chat.id, today)
-    assert written is not None
-    return unsent_replies(conv.db, written, conv.llm.model, language)
+    now = conv.clock()
+    return await conv.desk.on_demand(user, local_day(user.timezone, now), now)
 
 
 async def pause(conv: Conversation, chat: Chat, args: str) -> list[Reply]:

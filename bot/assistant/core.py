@@ -5,39 +5,27 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from bot.assistant.replies import Chat, Reply
-from bot.callbacks import encode
+from bot.answers import answer, answer_html
+from bot.assistant.commands import COMMANDS, Command
+from bot.assistant.replies import Chat
 from bot.config import Settings
-from bot.digest import DayContexts
-from bot.digest_render import Button
-from bot.interests import MAX_INTERESTS, InterestError, parse_interest, split_interests
+from bot.digests.desk import DigestDesk
 from bot.llm import LLMClient
-from bot.qa import answer, answer_html
+from bot.messages.callbacks import encode
+from bot.messages.html import echo, split_html
+from bot.messages.replies import Button, Reply
 from bot.ranking.embedders import Embedder
-from bot.telegram_html import echo, split_html
-from storage.deliveries import set_message_id, set_status
+from bot.ranking.interests import MAX_INTERESTS, InterestError, parse_interest, split_interests
 from storage.interests import add_interest, list_interests
 from storage.messages import answered, questions_since, set_turn_message_id
 from storage.users import User, ensure_user, update_user
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[["Conversation", Chat, str], Awaitable[list[Reply]]]
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    handler: Handler
-    summary: str  # shown by Telegram's command menu and /help
-    usage: str = ""
-    admin_only: bool = False
 
 
 class Conversation:
@@ -48,17 +36,17 @@ class Conversation:
         llm: LLMClient,
         *,
         embedder: Embedder | None = None,
+        desk: DigestDesk | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
         self.settings = settings
         self.llm = llm
-        self.embedder = embedder
+        # The service passes its one desk (shared with the sweep); alone, e.g. in `paperboy
+        # chat`, the conversation builds its own.
+        self.desk = desk or DigestDesk(db, settings, llm, embedder)
+        self.embedder = self.desk.embedder
         self.clock = clock
-        expand_with = llm if settings.expand_interests else None
-        self.day_contexts = DayContexts(embedder, expand_with)
-        from bot.assistant.commands import COMMANDS  # the registry imports this module
-
         self.commands: dict[str, Command] = COMMANDS
         # Chats onboarding since /start: plain messages that look like topics are added
         # until Done, a command or a question. In memory on purpose: after a restart such a
@@ -209,13 +197,12 @@ class Conversation:
 
     def sent(self, chat: Chat, reply: Reply, message_id: int) -> None:
         """The front end sent `reply` as Telegram message `message_id`: remember it."""
-        if reply.delivery_id is not None and reply.paper_ids:
-            set_message_id(self.db, reply.delivery_id, reply.paper_ids, message_id)
+        self.desk.message_sent(reply, message_id)
         if reply.turn_id is not None:
             set_turn_message_id(self.db, reply.turn_id, message_id)
 
     def digest_sent(self, delivery_id: int) -> None:
-        set_status(self.db, delivery_id, "sent")
+        self.desk.finished(delivery_id)
 
 
 GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "thanks", "thank you", "ok", "cool"})

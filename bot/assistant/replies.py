@@ -1,63 +1,17 @@
-"""What the assistant hands back to a front end (Telegram or the terminal chat)."""
+"""What only the assistant's front ends exchange with it: who is writing, and what a button
+press does. The message types themselves are bot/messages/replies.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from bot.digest_render import Button
-from bot.telegram_html import TELEGRAM_LIMIT, split_html, telegram_length
-
-Keyboard = tuple[tuple[Button, ...], ...]
+from bot.messages.replies import Keyboard, Reply
 
 
 @dataclass(frozen=True)
 class Chat:
     id: int
     first_name: str | None = None
-
-
-@dataclass(frozen=True)
-class Document:
-    filename: str
-    content: bytes
-    caption: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One message to send. After sending, the front end reports the Telegram message id
-    back (Conversation.sent) so replies to it can be resolved to papers."""
-
-    html: str
-    buttons: Keyboard = ()
-    document: Document | None = None
-    delivery_id: int | None = None  # part of a digest: which one …
-    paper_ids: tuple[str, ...] = ()  # … and which of its papers this message carries
-    turn_id: int | None = None  # an answer or ❓ prompt stored in the chat history
-
-
-def fitted(replies: Sequence[Reply]) -> list[Reply]:
-    """Every reply within Telegram's 4,096 characters: the one place long text is split
-    (on lines, HTML-safe). The first part keeps the turn, the last the buttons and papers."""
-    out: list[Reply] = []
-    for reply in replies:
-        if reply.document is not None or telegram_length(reply.html) <= TELEGRAM_LIMIT:
-            out.append(reply)
-            continue
-        parts = split_html(reply.html)
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            out.append(
-                replace(
-                    reply,
-                    html=part,
-                    buttons=reply.buttons if last else (),
-                    paper_ids=reply.paper_ids if last else (),
-                    turn_id=reply.turn_id if i == 0 else None,
-                )
-            )
-    return out
 
 
 @dataclass(frozen=True)

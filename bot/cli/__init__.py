@@ -1,6 +1,5 @@
 """The `paperboy` command line: thin wrappers that parse options and call plain functions."""
 
-import sqlite3
 import sys
 
 import click
@@ -8,6 +7,7 @@ import click
 from bot import logsafety
 from bot.cli import assistant, chat, fulltext, library, service  # noqa: F401  (registers commands)
 from bot.cli.app import cli, debugging
+from storage.db import DatabaseError
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
 
 
 def describe(exc: BaseException) -> str:
-    if isinstance(exc, sqlite3.DatabaseError):
+    if isinstance(exc, DatabaseError):
         return f"the database failed ({exc}); check PAPERBOY_DB_PATH points at a writable file"
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""

@@ -9,18 +9,19 @@ from pathlib import Path
 import click
 import sqlite_utils
 
+from bot.answers import Answer, answer, answer_text
 from bot.cli.app import cli, database, interest_option, valid_date
+from bot.cli.demo import run_demo
 from bot.cli.library import cli_embedder, parse_interests
 from bot.config import Settings
-from bot.demo import run_demo
-from bot.digest import Digest, build_digest
-from bot.digest_render import render_text
-from bot.ingest import store_day
+from bot.digests.choose import Digest
+from bot.digests.desk import DigestDesk
+from bot.digests.render import render_text
 from bot.llm import LLMClient
-from bot.qa import Answer, answer, answer_text
 from bot.ranking import Profile
 from bot.sources import SourceError, load_day
-from bot.sources.hf_json import split_version
+from bot.sources.arxiv_ids import split_version
+from bot.sources.ingest import store_day
 from bot.writing.summaries import summarize_papers
 from storage import open_db
 from storage.papers import Paper, latest_day, papers_for_day
@@ -76,20 +77,10 @@ async def _digest(
     lexical_only: bool,
 ) -> Digest:
     llm = LLMClient(settings, db)
-    embedder = cli_embedder(settings, lexical_only, llm)
+    desk = DigestDesk(db, settings, llm, cli_embedder(settings, lexical_only, llm))
     try:
-        # build_digest writes the summaries of the papers it chose (and only those).
-        return await build_digest(
-            db,
-            day,
-            profile,
-            llm,
-            limit=limit,
-            embedder=embedder,
-            use_rerank=settings.llm_rerank,
-            expand=settings.expand_interests,
-            personal_wait_s=settings.personal_wait_s,
-        )
+        # The same choice as a delivered digest; summaries only for the papers chosen.
+        return await desk.preview(day, profile, limit=limit)
     finally:
         await llm.aclose()
 

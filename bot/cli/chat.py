@@ -17,15 +17,14 @@ from typing import IO
 import click
 
 from bot.assistant import ButtonOutcome, Chat, Conversation, Reply, press
-from bot.assistant.replies import fitted
 from bot.cli.app import cli
 from bot.cli.library import cli_embedder
 from bot.config import Settings
-from bot.digest_render import Button
-from bot.ingest import store_day
 from bot.llm import LLMClient
+from bot.messages.html import to_plain
+from bot.messages.replies import Button, fitted
 from bot.sources import load_day
-from bot.telegram_html import to_plain
+from bot.sources.ingest import store_day
 from storage import open_db
 
 TERMINAL_CHAT = Chat(1, "you")

@@ -14,12 +14,12 @@ import sqlite_utils
 
 from bot.cli.app import cli, database, finite, valid_date
 from bot.config import Settings
-from bot.ingest import IngestReport, load_source, store_day
-from bot.interests import MAX_LENGTH, InterestError, parse_interest
 from bot.llm import LLMClient
 from bot.ranking import DayRanker, Match, Profile, build_ranker
 from bot.ranking.embedders import Embedder, make_embedder
+from bot.ranking.interests import MAX_LENGTH, InterestError, parse_interest
 from bot.sources import SourceError, load_day, split_sources
+from bot.sources.ingest import IngestReport, load_source, store_day
 from storage import open_db
 from storage.backup import BackupFailed, backup_database
 from storage.db import schema_version

@@ -16,7 +16,7 @@ from storage.deliveries import list_deliveries, status_counts
 @click.pass_obj
 def run(settings: Settings) -> None:
     """Run the Telegram bot with scheduled ingest and summaries (needs TELEGRAM_BOT_TOKEN)."""
-    from bot.service import run_forever
+    from bot.service.run import run_forever
     from bot.telegram.app import StartFailed, TokenMissing
 
     try:
@@ -29,7 +29,7 @@ def run(settings: Settings) -> None:
 @click.pass_obj
 def send_due(settings: Settings) -> None:
     """One delivery sweep now: digests for everyone due, and anything pending (for cron)."""
-    from bot.service import sweep_once
+    from bot.service.run import sweep_once
     from bot.telegram.app import TokenMissing
 
     try:
@@ -71,7 +71,7 @@ def status(settings: Settings, as_json: bool) -> None:
     LLM use today, last backup, database size. Exit code 1 when unhealthy."""
     from datetime import UTC, datetime
 
-    from bot.status import collect_status, render_status, status_json
+    from bot.service.status import collect_status, render_status, status_json
 
     with database(settings) as db:
         report = collect_status(db, settings, datetime.now(UTC))

@@ -4,8 +4,9 @@ every user. A paper that cannot be read is remembered as such for a day."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -14,12 +15,12 @@ import httpx
 import sqlite_utils
 
 from bot.fulltext.fetch import Unreadable, fetch_capped
-from bot.fulltext.html_text import NotAPaperPage, parse_arxiv_html
+from bot.fulltext.html_text import Block, NotAPaperPage, parse_arxiv_html
 from bot.fulltext.passages import to_passages
 from bot.fulltext.pdf_text import NotAPdf, parse_pdf
-from bot.sources.hf_json import is_arxiv_id
+from bot.sources.arxiv_ids import is_arxiv_id
 from storage.papers import Paper
-from storage.passages import FullText, full_text_status, reads_since, store_full_text
+from storage.passages import FullText, Passage, full_text_status, reads_since, store_full_text
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,8 @@ async def read_paper(
             body = await fetch_capped(
                 client, url, allowed_hosts=options.hosts, max_bytes=limit, content_types=types
             )
-            passages = to_passages(paper.id, parse(body))
+            # Parsing is CPU work (0.4-0.7 s for a PDF): off the loop that answers users.
+            passages = await asyncio.to_thread(_passages_of, paper.id, parse, body)
         except (Unreadable, NotAPaperPage, NotAPdf) as exc:
             problems.append(f"{source}: {exc}")
             continue
@@ -112,3 +114,9 @@ async def read_paper(
     error = "; ".join(problems)
     log.warning("could not read %s: %s", paper.id, error)
     store_full_text(db, paper.id, "none", [], error=error, read_by=read_by)
+
+
+def _passages_of(
+    paper_id: str, parse: Callable[[bytes], list[Block]], body: bytes
+) -> list[Passage]:
+    return to_passages(paper_id, parse(body))

@@ -7,10 +7,9 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from bot.retrying import WaitAsAsked, parse_retry_after
-from bot.sources.http import RetryableStatus, asked_wait, is_transient
+from bot.retrying import parse_retry_after
+from bot.sources.http import RetryableStatus, http_retrying
 
 MAX_REDIRECTS = 3
 
@@ -33,12 +32,7 @@ async def fetch_capped(
     attempts: int = 3,
     backoff_s: float = 1.0,
 ) -> bytes:
-    retrying = AsyncRetrying(
-        retry=retry_if_exception(is_transient),
-        stop=stop_after_attempt(attempts),
-        wait=WaitAsAsked(asked_wait, backoff_s=backoff_s),
-        reraise=True,
-    )
+    retrying = http_retrying(attempts, backoff_s, what="full text")
     try:
         async for attempt in retrying:
             with attempt:

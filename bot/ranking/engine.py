@@ -25,11 +25,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bot.interests import Interest
+from bot.ranking.interests import Interest
 from bot.ranking.lexical import LexicalIndex, matched_phrases
 from bot.ranking.scoring import HYBRID_CUTOFF, LEXICAL_CUTOFF, CutOff, fuse, passes
 from bot.ranking.semantic import VectorStore
-from bot.text import clean_text, fold
+from bot.text import clean_text, clip, fold
 from storage.papers import Paper
 
 SECOND_INTEREST_WEIGHT = 0.10
@@ -317,8 +317,7 @@ class DayRanker:
 
 
 def _quote(text: str, limit: int = 40) -> str:
-    short = text if len(text) <= limit else text[: limit - 1] + "…"
-    return f"‘{short}’"
+    return f"‘{clip(text, limit)[0]}’"
 
 
 def _name_key(name: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -39,6 +40,12 @@ class VectorStore:
         self.embedder = embedder
         self.db = db
         self._memo: dict[str, np.ndarray] = {}
+        # The database connection belongs to the thread that made this store; ranking runs
+        # in a worker thread and then uses only the memo (and the local model).
+        self._owner = threading.get_ident()
+
+    def _db_here(self) -> sqlite_utils.Database | None:
+        return self.db if threading.get_ident() == self._owner else None
 
     @property
     def model(self) -> str:
@@ -79,8 +86,9 @@ class VectorStore:
     def _load(self, texts: Sequence[str]) -> list[str]:
         """Fill the memo from the database; returns the distinct texts still missing."""
         todo = {text_key(t): t for t in texts if text_key(t) not in self._memo}
-        if todo and self.db is not None:
-            self._memo.update(get_vectors(self.db, self.model, KIND, list(todo)))
+        db = self._db_here()
+        if todo and db is not None:
+            self._memo.update(get_vectors(db, self.model, KIND, list(todo)))
         return [t for k, t in todo.items() if k not in self._memo]
 
     def _keep(self, texts: list[str], vectors: np.ndarray) -> None:
@@ -92,6 +100,7 @@ class VectorStore:
             text_key(t): np.asarray(v, dtype=np.float32)
             for t, v in zip(texts, vectors, strict=True)
         }
-        if self.db is not None:
-            put_vectors(self.db, self.model, KIND, new)
+        db = self._db_here()
+        if db is not None:
+            put_vectors(db, self.model, KIND, new)
         self._memo.update(new)

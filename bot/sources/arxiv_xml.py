@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
-from bot.sources.hf_json import ARXIV_ID, MalformedResponse, clip_paper
+from bot.sources.arxiv_ids import ARXIV_ID
+from bot.sources.hf_json import MalformedResponse, clip_paper
 from bot.text import clean_text
 from storage.papers import Links, Paper
 

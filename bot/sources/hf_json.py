@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote_plus
 
+from bot.sources.arxiv_ids import is_arxiv_id, split_version
 from bot.text import clean_text, clip
 from storage.papers import Links, Paper, version_number
 
 log = logging.getLogger(__name__)
 
 # New-style (2401.01234v2) and old-style (cs/0101001v1) arXiv identifiers.
-ARXIV_ID = re.compile(r"^(?P<id>\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?P<version>v\d+)?$")
 HF_PAPERS = "https://huggingface.co/papers"
 
 
@@ -110,18 +109,6 @@ def _parse_item(item: Any) -> tuple[Paper | None, str]:
         ),
         "",
     )
-
-
-def split_version(raw_id: str) -> tuple[str, str | None]:
-    """'2401.01234v2' -> ('2401.01234', 'v2'); ids that are not arXiv's are kept whole."""
-    match = ARXIV_ID.match(raw_id)
-    if match is None:
-        return raw_id, None
-    return match["id"], match["version"]
-
-
-def is_arxiv_id(paper_id: str) -> bool:
-    return ARXIV_ID.match(paper_id) is not None
 
 
 def make_links(paper_id: str, title: str, code: str | None) -> Links:

@@ -36,6 +36,30 @@ def asked_wait(exc: BaseException) -> float | None:
     return exc.retry_after if isinstance(exc, RetryableStatus) else None
 
 
+def http_retrying(
+    attempts: int,
+    backoff_s: float,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    what: str = "papers source",
+) -> AsyncRetrying:
+    """The one retry loop for plain HTTP GETs (sources and full text): transient errors
+    only, the server's Retry-After when it gives one, else capped exponential backoff."""
+    return AsyncRetrying(
+        retry=retry_if_exception(is_transient),
+        stop=stop_after_attempt(attempts),
+        wait=WaitAsAsked(asked_wait, backoff_s=backoff_s),
+        sleep=sleep,
+        reraise=True,
+        before_sleep=lambda s: log.warning(
+            "%s: attempt %d failed (%s); retrying",
+            what,
+            s.attempt_number,
+            s.outcome.exception() if s.outcome else "?",
+        ),
+    )
+
+
 async def get_with_retries(
     client: httpx.AsyncClient,
     url: str,
@@ -50,18 +74,7 @@ async def get_with_retries(
     """GET `url?params` and return the body; raise FetchError naming `setting` (the
     environment variable holding the URL) when it cannot be had. `before_each` runs before
     every attempt (e.g. a politeness limiter)."""
-    retrying = AsyncRetrying(
-        retry=retry_if_exception(is_transient),
-        stop=stop_after_attempt(attempts),
-        wait=WaitAsAsked(asked_wait, backoff_s=backoff_s),
-        sleep=sleep,
-        reraise=True,
-        before_sleep=lambda s: log.warning(
-            "papers source: attempt %d failed (%s); retrying",
-            s.attempt_number,
-            s.outcome.exception() if s.outcome else "?",
-        ),
-    )
+    retrying = http_retrying(attempts, backoff_s, sleep=sleep)
     try:
         async for attempt in retrying:
             with attempt:

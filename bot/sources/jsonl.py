@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from bot.sources.hf_json import MalformedResponse, ParsedDay, clip_paper, split_version
+from bot.sources.arxiv_ids import split_version
+from bot.sources.hf_json import MalformedResponse, ParsedDay, clip_paper
 from bot.text import clean_text
 from storage.papers import Paper
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, Update
 from telegram.constants import ChatAction, ChatMemberStatus
-from telegram.error import BadRequest, InvalidToken, NetworkError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,12 +28,11 @@ from tenacity import (
 )
 
 from bot.assistant import MENU, Chat, Conversation, Reply, press
-from bot.assistant.replies import Keyboard
 from bot.config import Settings
-from bot.digest_render import Button
+from bot.messages.replies import Button, Keyboard, fitted
 from bot.telegram import inbox
 from bot.telegram.inbox import PersistentQueue
-from bot.telegram.sender import markup, send_replies
+from bot.telegram.sender import markup, send_reply
 from bot.telegram.throttle import Throttle
 from storage.users import update_user
 
@@ -270,3 +269,23 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
         except Exception:  # the error may be that Telegram is unreachable: nothing to tell
             log.warning("could not tell chat %s about the error", chat_id)
+
+
+async def send_replies(
+    bot: Bot, throttle: Throttle, conv: Conversation, chat: Chat, replies: list[Reply]
+) -> None:
+    """Send `replies` in order, telling the conversation each message id; a digest is
+    marked sent once all its messages are out. A 403 marks the user blocked."""
+    deliveries: set[int] = set()
+    try:
+        for reply in fitted(replies):
+            message_id = await send_reply(bot, throttle, chat.id, reply)
+            conv.sent(chat, reply, message_id)
+            if reply.delivery_id is not None:
+                deliveries.add(reply.delivery_id)
+    except Forbidden:
+        log.info("chat %s blocked the bot; marking it blocked", chat.id)
+        update_user(conv.db, chat.id, blocked=1)
+        return
+    for delivery_id in deliveries:
+        conv.digest_sent(delivery_id)

@@ -12,19 +12,17 @@ from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
     stop_after_attempt,
 )
 
-from bot.assistant import Chat, Conversation, Reply
-from bot.assistant.replies import Keyboard, fitted
+from bot.messages.html import to_plain
+from bot.messages.replies import Keyboard, Reply
 from bot.retrying import WaitAsAsked
 from bot.telegram.throttle import Throttle
-from bot.telegram_html import to_plain
-from storage.users import update_user
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -107,23 +105,3 @@ async def _send_once(bot: Bot, chat_id: int, reply: Reply) -> int:
             link_preview_options=NO_PREVIEW,
         )
     return message.message_id
-
-
-async def send_replies(
-    bot: Bot, throttle: Throttle, conv: Conversation, chat: Chat, replies: list[Reply]
-) -> None:
-    """Send `replies` in order, telling the conversation each message id; a digest is
-    marked sent once all its messages are out. A 403 marks the user blocked."""
-    deliveries: set[int] = set()
-    try:
-        for reply in fitted(replies):
-            message_id = await send_reply(bot, throttle, chat.id, reply)
-            conv.sent(chat, reply, message_id)
-            if reply.delivery_id is not None:
-                deliveries.add(reply.delivery_id)
-    except Forbidden:
-        log.info("chat %s blocked the bot; marking it blocked", chat.id)
-        update_user(conv.db, chat.id, blocked=1)
-        return
-    for delivery_id in deliveries:
-        conv.digest_sent(delivery_id)

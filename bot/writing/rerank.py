@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot.interests import Interest
 from bot.llm import LLMClient, LLMUnavailable, parse_json_reply
 from bot.ranking import Match
+from bot.ranking.interests import Interest
 from bot.writing.summaries import papers_block
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -64,18 +64,6 @@ def local_now(zone: str, now_utc: datetime) -> datetime:
 
 def local_day(zone: str, now_utc: datetime) -> str:
     return local_now(zone, now_utc).date().isoformat()
-
-
-def next_delivery(zone: str, digest_time: str, now_utc: datetime) -> datetime:
-    """The next local moment at `digest_time` in `zone` (today if still ahead, else tomorrow)."""
-    local = local_now(zone, now_utc)
-    hour, minute = (int(x) for x in digest_time.split(":"))
-    candidate = datetime.combine(local.date(), time(hour, minute), tzinfo=local.tzinfo)
-    if candidate <= local:
-        candidate = datetime.combine(
-            local.date() + timedelta(days=1), time(hour, minute), tzinfo=local.tzinfo
-        )
-    return candidate
 
 
 def is_due(zone: str, digest_time: str, now_utc: datetime) -> tuple[bool, date]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from bot.interests import Interest
 from bot.ranking import Profile
+from bot.ranking.interests import Interest
 from storage.feedback import signals
 from storage.interests import list_interests
 from storage.papers import all_papers

@@ -8,9 +8,11 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.callbacks import encode
-from bot.digest import Digest, DigestItem
-from bot.telegram_html import TELEGRAM_LIMIT, split_html, telegram_length
+from bot.digests.choose import Digest, DigestItem
+from bot.messages.callbacks import encode
+from bot.messages.html import TELEGRAM_LIMIT, split_html, telegram_length
+from bot.messages.replies import Button
+from bot.text import clip
 from storage.papers import Paper
 
 MAX_ITEM = 3300
@@ -20,12 +22,6 @@ SUMMARY_NOTE = {
     "source": " <i>(summary by Hugging Face)</i>",
     "extractive": " <i>(extract from the abstract; no LLM summary)</i>",
 }
-
-
-@dataclass(frozen=True)
-class Button:
-    text: str
-    data: str
 
 
 @dataclass(frozen=True)
@@ -201,4 +197,4 @@ def _source_name(source: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return clip(text, limit)[0]

@@ -12,35 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
 from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
-from bot.assistant.digests import unsent_replies, write_digest
-from bot.assistant.replies import fitted
-from bot.digest import DayContexts
-from bot.llm import LLMClient
-from bot.ranking.embedders import Embedder
+from bot.digests.desk import DigestDesk
+from bot.digests.schedule import is_due
+from bot.messages.replies import fitted
 from bot.telegram.sender import send_reply
 from bot.telegram.throttle import Throttle
-from bot.timeprefs import is_due
-from bot.writing.personal import NoteWriter
 from bot.writing.summaries import summarize_papers
 from storage.deliveries import (
     Delivery,
+    DigestExists,
     chats_with_delivery,
     pending_deliveries,
     record_failure,
-    set_message_id,
-    set_status,
 )
-from storage.papers import Paper, latest_day
+from storage.papers import Paper
 from storage.service_state import LAST_SWEEP, set_state
 from storage.users import User, active_users, get_user, update_user
 
@@ -49,7 +42,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 RETRY_BASE_S = 60  # then 2, 4, 8 … minutes
 SEND_CONCURRENCY = 64  # chats served at once; the throttle keeps the overall rate
-EMPTY_DIGEST_MODES = ("closest", "skip")
+# Readers prepared at once. Each does a few milliseconds of database work between awaits;
+# thousands started together would hold the loop (and every user's reply) for seconds.
+PREPARE_CONCURRENCY = 64
 
 
 @dataclass
@@ -75,30 +70,18 @@ class SweepReport:
 
 
 class Deliverer:
+    """The delivery sweep: digests for every reader now due, then everything pending."""
+
     def __init__(
         self,
-        db: sqlite_utils.Database,
-        llm: LLMClient,
+        desk: DigestDesk,
         bot: Bot,
         throttle: Throttle,
         *,
-        embedder: Embedder | None = None,
-        empty_digest: str = "closest",
-        use_rerank: bool = False,
-        personal_wait_s: float | None = None,
-        expand_interests: bool = False,
-        summary_batch: int = 8,
-        day_contexts: DayContexts | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.db, self.llm, self.bot, self.throttle = db, llm, bot, throttle
-        self.empty_digest = empty_digest
-        self.use_rerank = use_rerank
-        self.personal_wait_s = personal_wait_s
-        self.summary_batch = summary_batch
+        self.desk, self.db, self.bot, self.throttle = desk, desk.db, bot, throttle
         self.sleep = sleep
-        # Shared with the bot's /digest when given, so one day is indexed once.
-        self.day_contexts = day_contexts or DayContexts(embedder, llm if expand_interests else None)
 
     async def sweep(self, now_utc: datetime | None = None) -> SweepReport:
         """Prepare digests for every user now due, then send everything pending."""
@@ -127,26 +110,22 @@ class Deliverer:
         due = self.due_users(now)
         if not due:
             return
-        day = latest_day(self.db)
-        ctx = await self.day_contexts.get(self.db, day) if day else None
-        empty = {"nothing_matched": "skipped" if self.empty_digest == "skip" else "pending"}
+        ctx = await self.desk.today()
         to_summarize: dict[str, dict[str, Paper]] = defaultdict(dict)  # language -> papers
-        writer = self._note_writer()
+        writer = self.desk.note_writer()
+
+        slots = asyncio.Semaphore(PREPARE_CONCURRENCY)
 
         async def prepare(user: User, local_day: str) -> None:
+            async with slots:
+                await prepare_one(user, local_day)
+
+        async def prepare_one(user: User, local_day: str) -> None:
             try:
-                _, digest = await write_digest(
-                    self.db,
-                    self.llm,
-                    ctx,
-                    user,
-                    local_day,
-                    use_rerank=self.use_rerank,
-                    empty_status=empty,
-                    summarize=False,
-                    writer=writer,
+                _, digest = await self.desk.write(
+                    ctx, user, local_day, writer=writer, on_demand=False, summarize=False
                 )
-            except sqlite3.IntegrityError:
+            except DigestExists:
                 # Their digest for the day was written meanwhile (a /digest while this
                 # sweep waited for personal notes): that one stands.
                 log.info("chat %d already has its digest for %s", user.chat_id, local_day)
@@ -155,7 +134,7 @@ class Deliverer:
                 log.exception("preparing the digest of chat %d failed", user.chat_id)
                 report.errors.append(f"chat {user.chat_id}: {type(exc).__name__}")
                 return
-            if digest.status == "nothing_matched" and self.empty_digest == "skip":
+            if digest.status == "nothing_matched" and self.desk.settings.empty_digest == "skip":
                 report.skipped += 1
             else:
                 report.prepared += 1
@@ -164,20 +143,14 @@ class Deliverer:
 
         try:
             # Concurrently, so that the personal LLM calls of many readers overlap (the
-            # client bounds how many run at once); ranking itself runs one user at a time.
+            # client bounds how many run at once); ranking runs in its own thread, one
+            # reader at a time.
             await asyncio.gather(*(prepare(user, local_day) for user, local_day in due))
         finally:
             if writer is not None:
                 report.personal_notes, report.personal_fallbacks = writer.served, writer.fallbacks
                 await writer.aclose()
         await self._summarize(to_summarize, report)
-
-    def _note_writer(self) -> NoteWriter | None:
-        """One writer per sweep: readers with the same inputs share a call, and no digest
-        waits for its personal note longer than `personal_wait_s` from the sweep's start."""
-        if self.personal_wait_s is None or not self.llm.enabled:
-            return None
-        return NoteWriter(self.db, self.llm, wait_s=self.personal_wait_s)
 
     async def _summarize(self, wanted: dict[str, dict[str, Paper]], report: SweepReport) -> None:
         """Summaries for the papers this sweep's digests carry, once per paper and language,
@@ -186,10 +159,10 @@ class Deliverer:
         for language, papers in wanted.items():
             report.summarized += await summarize_papers(
                 self.db,
-                self.llm,
+                self.desk.llm,
                 list(papers.values()),
                 language=language,
-                batch_size=self.summary_batch,
+                batch_size=self.desk.settings.summary_batch,
             )
 
     async def send_pending(self, now: datetime, report: SweepReport) -> None:
@@ -206,14 +179,15 @@ class Deliverer:
         user = get_user(self.db, delivery.chat_id)
         if user is None:  # they used /forget meanwhile: the row is gone with them
             return
-        replies = unsent_replies(self.db, delivery, self.llm.model, user.language or "en")
+        if not self.desk.claim(delivery, now):  # /digest is sending it right now
+            return
+        replies = self.desk.replies(delivery, user.language or "en")
         try:
             for reply in fitted(replies):
                 message_id = await send_reply(
                     self.bot, self.throttle, user.chat_id, reply, sleep=self.sleep
                 )
-                if reply.paper_ids:
-                    set_message_id(self.db, delivery.id, reply.paper_ids, message_id)
+                self.desk.message_sent(reply, message_id)
                 report.messages += 1
         except Forbidden:
             update_user(self.db, user.chat_id, blocked=1)
@@ -223,7 +197,7 @@ class Deliverer:
         except TelegramError as exc:
             self._failed(delivery, now, f"{type(exc).__name__}: {exc}", report)
             return
-        set_status(self.db, delivery.id, "sent")
+        self.desk.finished(delivery.id)
         report.sent += 1
 
     def _failed(self, delivery: Delivery, now: datetime, error: str, report: SweepReport) -> None:

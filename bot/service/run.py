@@ -11,11 +11,12 @@ import sqlite_utils
 
 from bot.assistant import Conversation
 from bot.config import Settings
-from bot.delivery import Deliverer, SweepReport
+from bot.digests.desk import DigestDesk
+from bot.digests.sweep import Deliverer, SweepReport
 from bot.llm import LLMClient
 from bot.ranking.embedders import make_embedder
-from bot.scheduler import build_scheduler, ingest_job, sweep_job
-from bot.status import serve_health
+from bot.service.scheduler import build_scheduler, ingest_job, sweep_job
+from bot.service.status import serve_health
 from bot.telegram.app import TokenMissing, build_application, make_bot
 from bot.telegram.app import start as start_bot
 from bot.telegram.app import stop as stop_bot
@@ -42,7 +43,9 @@ async def _run(settings: Settings) -> None:
     health = None
     try:
         embedder = make_embedder(settings.embeddings, llm, settings.embeddings_model)
-        conv = Conversation(db, settings, llm, embedder=embedder)
+        desk = DigestDesk(db, settings, llm, embedder)  # the one owner of digests
+        desk.resume()
+        conv = Conversation(db, settings, llm, desk=desk)
         throttle = Throttle()  # one budget for replies and digests alike
         app = build_application(settings, conv, throttle)
         stop = asyncio.Event()
@@ -50,19 +53,7 @@ async def _run(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await start_bot(app)
-        deliverer = Deliverer(
-            db,
-            llm,
-            app.bot,
-            throttle,
-            embedder=embedder,
-            empty_digest=settings.empty_digest,
-            use_rerank=settings.llm_rerank,
-            personal_wait_s=settings.personal_wait_s,
-            expand_interests=settings.expand_interests,
-            summary_batch=settings.summary_batch,
-            day_contexts=conv.day_contexts,
-        )
+        deliverer = Deliverer(desk, app.bot, throttle)
         scheduler = build_scheduler(db, settings, deliverer)
         scheduler.start()
         if settings.health_port is not None:
@@ -98,18 +89,10 @@ async def _sweep_once(settings: Settings) -> SweepReport:
     bot = make_bot(settings)
     try:
         async with bot:
-            deliverer = Deliverer(
-                db,
-                llm,
-                bot,
-                Throttle(),
-                embedder=make_embedder(settings.embeddings, llm, settings.embeddings_model),
-                empty_digest=settings.empty_digest,
-                use_rerank=settings.llm_rerank,
-                personal_wait_s=settings.personal_wait_s,
-                expand_interests=settings.expand_interests,
-                summary_batch=settings.summary_batch,
-            )
+            embedder = make_embedder(settings.embeddings, llm, settings.embeddings_model)
+            desk = DigestDesk(db, settings, llm, embedder)
+            desk.resume()
+            deliverer = Deliverer(desk, bot, Throttle())
             return await deliverer.sweep()
     finally:
         await llm.aclose()

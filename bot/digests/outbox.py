@@ -1,5 +1,5 @@
-"""One user's digest in the outbox: write it (ranked, pending), and render the messages of
-it that have not gone out yet. Shared by /digest and the scheduled delivery sweep."""
+"""One user's digest in the outbox: write it (ranked, pending) with everything a faithful
+re-render needs, and render the messages of it that have not gone out yet."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections.abc import Mapping
 
 import sqlite_utils
 
-from bot.assistant.replies import Reply
-from bot.digest import DayContext, Digest, DigestItem, digest_for
-from bot.digest_render import render_html
+from bot.digests.choose import DayContext, Digest, DigestItem, digest_for
+from bot.digests.render import render_html
 from bot.llm import LLMClient
-from bot.profiles import load_profile
+from bot.messages.replies import Reply
 from bot.ranking import Match
+from bot.ranking.profiles import load_profile
 from bot.writing.personal import NoteWriter
 from bot.writing.summaries import summaries_for
 from storage.deliveries import (
@@ -38,12 +38,14 @@ async def write_digest(
     empty_status: Mapping[str, str | None] | None = None,
     summarize: bool = True,
     writer: NoteWriter | None = None,
+    claimed_until_utc: str | None = None,
 ) -> tuple[int | None, Digest]:
     """Rank the day's unsent papers for `user` and write the digest to the outbox (pending)
     in one transaction. An empty digest ("nothing_matched", "no_papers") is recorded with
     the status `empty_status` gives it (default pending, so its message is sent; None: not
     recorded, e.g. on demand, so the user can adjust and try again). With a `writer`, the
-    LLM's personal note (order, why-lines, opening) is used when it passes the checks."""
+    LLM's personal note (order, why-lines, opening) is used when it passes the checks.
+    Raises DigestExists when another sender wrote this reader's digest for `local_day`."""
     if ctx is None:
         digest = Digest(local_day, (), 0, (), "no_papers")
     else:
@@ -65,7 +67,12 @@ async def write_digest(
             # holidays) and nothing is left of that list for them: say so, rather than
             # "nothing matched among N new papers" about papers that are not new.
             digest = Digest(local_day, ctx.sources, 0, (), "no_papers", listing_day=ctx.day)
-    ctx_day = ctx.day if ctx is not None else None
+    day_facts = {
+        "listing_day": ctx.day if ctx is not None else None,
+        "sources": digest.sources,
+        "total_papers": digest.total_papers,
+        "claimed_until_utc": claimed_until_utc,
+    }
     if digest.status == "ok":
         items = [OutboxItem(i.paper.id, i.score, i.reason, why=i.why or None) for i in digest.items]
         delivery_id = create_delivery(
@@ -73,8 +80,8 @@ async def write_digest(
             user.chat_id,
             local_day,
             items,
-            listing_day=ctx_day,
             opening=digest.opening or None,
+            **day_facts,  # type: ignore[arg-type]
         )
         return delivery_id, digest
     # The closest papers are kept with an empty digest, so a re-send shows the same ones.
@@ -89,7 +96,7 @@ async def write_digest(
         closest,
         status=status,
         empty_reason=digest.status,
-        listing_day=ctx_day,
+        **day_facts,  # type: ignore[arg-type]
     )
     return delivery_id, digest
 
@@ -110,12 +117,11 @@ def unsent_replies(
         DigestItem(n, papers[i.paper_id], summaries[i.paper_id], i.reason, i.score, i.why or "")
         for n, i in enumerate(present, 1)
     )
-    day = latest_day(db) or delivery.local_day
-    total = max(len(items), len(papers_for_day(db, day)))
+    day, sources, total = _day_facts(db, delivery)
     digest = Digest(
         delivery.local_day,
-        tuple(sources_for_day(db, day)),
-        total,
+        sources,
+        max(len(items), total),
         items,
         "ok",
         listing_day=day,
@@ -132,13 +138,25 @@ def unsent_replies(
 def empty_digest(db: sqlite_utils.Database, delivery: Delivery) -> Digest:
     """What an empty digest says: nothing matched (with each interest's closest papers, as
     stored with it), or no new papers."""
-    day = latest_day(db)
-    if delivery.empty_reason != "nothing_matched" or day is None:
+    day, _, total = _day_facts(db, delivery)
+    if delivery.empty_reason != "nothing_matched" or not day:
         return Digest(delivery.local_day, (), 0, (), "no_papers")
     stored = delivery_items(db, delivery.id)
     papers = {p.id: p for p in all_papers(db, [i.paper_id for i in stored])}
     closest = tuple(
         Match(papers[i.paper_id], i.score, i.reason) for i in stored if i.paper_id in papers
     )
-    total = len(papers_for_day(db, day))
     return Digest(delivery.local_day, (), total, (), "nothing_matched", closest=closest)
+
+
+def _day_facts(db: sqlite_utils.Database, delivery: Delivery) -> tuple[str, tuple[str, ...], int]:
+    """The listing day, its sources and its paper count as the digest was written. Rows
+    from before these were kept (m013) fall back to their listing day, else the latest."""
+    day = delivery.listing_day or latest_day(db) or delivery.local_day
+    sources = delivery.sources
+    if sources is None:
+        sources = tuple(sources_for_day(db, day))
+    total = delivery.total_papers
+    if total is None:
+        total = len(papers_for_day(db, day))
+    return day, sources, total

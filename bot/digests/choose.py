@@ -1,12 +1,15 @@
 """One user's digest: choose the papers (ranking, the personal note, summaries) from a day
-whose index is built once and shared. Rendering is bot/digest_render.py."""
+whose index is built once and shared. Rendering is render.py; the outbox,
+outbox.py; the one entry point, desk.py."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import sqlite_utils
 
@@ -25,6 +28,7 @@ from storage.papers import Paper, day_stamp, papers_for_day, sources_for_day
 log = logging.getLogger(__name__)
 
 Status = Literal["ok", "nothing_matched", "no_papers"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,21 @@ def choose(
         opening = note.opening if note is not None else ""
         return Digest(day, tuple(sources), len(papers), items, "ok", opening=opening)
     return Digest(day, tuple(sources), len(papers), (), "nothing_matched", closest=tuple(closest))
+
+
+# One thread ranks: the sweep's and /digest's ranking leaves the loop that answers users,
+# and a ranker's caches are only ever touched by one thread at a time.
+_RANKING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ranking")
+
+
+async def off_loop(ranker: DayRanker, profile: Profile, work: Callable[[], T]) -> T:
+    """Run `work` (ranking `profile` with `ranker`) in the ranking thread. The vectors of
+    the reader's rated papers are loaded first, here on the loop, from the database (whose
+    connection stays on this thread); interests were embedded when the day was loaded."""
+    rated = [*profile.liked, *profile.disliked]
+    if ranker.vectors is not None and rated:
+        ranker.vectors.papers(rated)
+    return await asyncio.get_running_loop().run_in_executor(_RANKING, work)
 
 
 @dataclass(frozen=True)
@@ -166,7 +185,8 @@ async def digest_for(
     personal = writer is not None and llm.enabled
     pool = PERSONAL_CANDIDATES if personal else MAX_CANDIDATES if use_rerank else limit
     wanted = max(pool, limit) + len(ctx.papers) - len(papers)
-    matches = [m for m in ctx.ranker.rank(profile, top_k=wanted) if m.paper.id not in excluded]
+    ranked = await off_loop(ctx.ranker, profile, lambda: ctx.ranker.rank(profile, top_k=wanted))
+    matches = [m for m in ranked if m.paper.id not in excluded]
     note = None
     if personal and matches:
         assert writer is not None
@@ -178,7 +198,8 @@ async def digest_for(
         matches = [m for m in matches if m.paper.id in chosen_ids]
     matches = matches[:limit]
     if not matches:
-        closest = [m for _, m in ctx.ranker.closest(profile) if m.paper.id not in excluded]
+        near = await off_loop(ctx.ranker, profile, lambda: ctx.ranker.closest(profile))
+        closest = [m for _, m in near if m.paper.id not in excluded]
         return choose(ctx.day, ctx.sources, papers, [], {}, closest=closest)
     chosen = [m.paper for m in matches]
     if summarize:
@@ -204,40 +225,3 @@ async def _personal_note(
     summaries = summaries_for(db, [m.paper for m in head], model=llm.model, language=language)
     candidates = [Candidate(m.paper, summaries[m.paper.id].text, m.reason) for m in head]
     return await writer.note_for(Reader.of(profile, limit, language), candidates)
-
-
-async def build_digest(
-    db: sqlite_utils.Database,
-    day: str,
-    profile: Profile,
-    llm: LLMClient,
-    *,
-    limit: int = 5,
-    embedder: Embedder | None = None,
-    language: str = "en",
-    exclude_ids: Collection[str] = (),
-    use_rerank: bool = False,
-    expand: bool = False,
-    personal_wait_s: float | None = None,
-) -> Digest:
-    """One user's digest for `day` (builds the day's ranker: for many users, load a
-    DayContext once and call digest_for). With `personal_wait_s`, the LLM writes the
-    reader's note if it answers within that many seconds."""
-    topics = [i.text for i in profile.interests if i.kind == "topic"]
-    ctx = await DayContext.load(db, day, embedder, topics, llm if expand else None)
-    writer = None if personal_wait_s is None else NoteWriter(db, llm, wait_s=personal_wait_s)
-    try:
-        return await digest_for(
-            ctx,
-            db,
-            profile,
-            llm,
-            limit=limit,
-            language=language,
-            exclude_ids=exclude_ids,
-            use_rerank=use_rerank,
-            writer=writer,
-        )
-    finally:
-        if writer is not None:
-            await writer.aclose()

@@ -13,9 +13,9 @@ import sqlite_utils
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Settings
-from bot.delivery import Deliverer
-from bot.ingest import load_source, store_day
+from bot.digests.sweep import Deliverer
 from bot.sources import SourceError
+from bot.sources.ingest import load_source, store_day
 from storage.backup import BackupFailed, backup_database, prune_backups
 from storage.papers import utc_now
 from storage.personal_notes import forget_old_notes
@@ -32,7 +32,7 @@ async def ingest_job(db: sqlite_utils.Database, settings: Settings) -> None:
     """One scheduled ingest of today's list from each configured source. Failures are
     logged and retried at the next run; one failing source does not stop the others.
     Summaries are not written here: only for papers someone receives, when digests are
-    prepared (bot/delivery.py), so LLM cost follows what is read, not what is published."""
+    prepared (bot/digests/sweep.py), so LLM cost follows what is read, not what is published."""
     for spec in settings.sources:
         try:
             loaded = await load_source(settings, spec, None)

@@ -1,0 +1,67 @@
+"""Follow-up answers: retrieve the papers a question is about, answer from them, cite them.
+
+Retrieval order: the papers of the digest message being replied to, then papers this chat
+was sent, then the whole library. Only this chat's history and deliveries are ever read.
+With full-text reading on, the top papers are read (once, for everyone) and their passages
+that best match the question go to the model beside the abstracts, cited with the section
+or page they come from: [1 §4.2 Datasets], [2 p. 7].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import sqlite_utils
+
+from bot.answers.cited import Answer
+from bot.answers.compose import compose
+from bot.answers.context import full_text_context
+from bot.answers.render import answer_html, answer_text
+from bot.answers.retrieve import papers_for_reply, retrieve
+from bot.fulltext import ReadOptions
+from bot.llm import LLMClient
+from bot.ranking.embedders import Embedder
+from bot.ranking.semantic import VectorStore
+from storage.messages import add_turn, recent_turns
+from storage.users import ensure_user
+
+__all__ = ["Answer", "answer", "answer_html", "answer_text", "papers_for_reply"]
+
+HISTORY_TURNS = 6
+
+
+async def answer(
+    db: sqlite_utils.Database,
+    llm: LLMClient,
+    chat_id: int,
+    question: str,
+    *,
+    reply_to_message_id: int | None = None,
+    focus_ids: Sequence[str] = (),
+    question_message_id: int | None = None,
+    read: ReadOptions | None = None,
+    embedder: Embedder | None = None,
+) -> Answer:
+    """Answer `question` for `chat_id`, store both turns, and return the cited answer.
+    With `read`, the papers it is most about are read in full first (see module doc)."""
+    ensure_user(db, chat_id)
+    focus = list(focus_ids)
+    if reply_to_message_id is not None:
+        focus = papers_for_reply(db, chat_id, reply_to_message_id) + focus
+    history = recent_turns(db, chat_id, HISTORY_TURNS)
+    sources = retrieve(db, chat_id, question, focus)
+    vectors = VectorStore(embedder, db) if embedder is not None else None
+    context = await full_text_context(db, question, sources, read, chat_id, vectors)
+    result = await compose(db, llm, question, sources, history, context)
+    add_turn(
+        db,
+        chat_id,
+        "user",
+        question,
+        reply_to_message_id=reply_to_message_id,
+        telegram_message_id=question_message_id,
+    )
+    cited = [p.id for _, p in result.cited()]
+    turn_id = add_turn(db, chat_id, "assistant", result.text, cited=cited)
+    return replace(result, turn_id=turn_id)

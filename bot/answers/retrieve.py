@@ -1,0 +1,86 @@
+"""Which papers a question is about: the replied-to message's papers, the paper named by
+number, then the best matches among papers this chat was sent and the whole library."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import sqlite_utils
+
+from bot.ranking.lexical import LexicalIndex
+from bot.text import content_stems
+from storage.deliveries import papers_in_message, sent_paper_ids
+from storage.messages import papers_cited_by_message
+from storage.papers import Paper, all_papers, search_papers
+
+MAX_SOURCES = 5
+SENT_BONUS = 0.15  # papers the user was sent are likelier to be what they ask about
+MIN_RELEVANCE = 0.15  # below this a paper is noise in the context, not a source
+_ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_ORDINAL = re.compile(
+    r"\b(?:paper|#|no\.?|number)\s*(\d{1,2})\b|#(\d{1,2})\b|\b(" + "|".join(_ORDINALS) + r")\b",
+    re.IGNORECASE,
+)
+_ORDINAL = re.compile(
+    r"\b(?:paper|#|no\.?|number)\s*(\d{1,2})\b|#(\d{1,2})\b|\b(" + "|".join(_ORDINALS) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def papers_for_reply(db: sqlite_utils.Database, chat_id: int, message_id: int) -> list[str]:
+    """What a message of ours that the user replied to was about: a digest's papers, or the
+    papers an earlier answer cited."""
+    return papers_in_message(db, chat_id, message_id) or papers_cited_by_message(
+        db, chat_id, message_id
+    )
+
+
+def retrieve(
+    db: sqlite_utils.Database, chat_id: int, question: str, focus: Sequence[str]
+) -> list[Paper]:
+    """The papers to answer from: the replied-to digest's papers, then the best matches."""
+    sent = sent_paper_ids(db, chat_id)
+    ordinal = _ordinal(question)
+    ordered_focus = list(dict.fromkeys(focus))
+    pool = ordered_focus or sent
+    if ordinal is not None and 1 <= ordinal <= len(pool):
+        ordered_focus = [pool[ordinal - 1], *ordered_focus]
+    library = [p.id for p in search_papers(db, question, limit=20, any_term=True)]
+    candidate_ids = list(dict.fromkeys([*ordered_focus, *sent, *library]))
+    papers = {p.id: p for p in all_papers(db, candidate_ids)}
+    chosen = [papers[pid] for pid in dict.fromkeys(ordered_focus) if pid in papers]
+    chosen_ids = {p.id for p in chosen}
+    others = [papers[pid] for pid in candidate_ids if pid in papers and pid not in chosen_ids]
+    if others and content_stems(question):
+        index = LexicalIndex(others)
+        relevance = index.score(index.plan(question))
+        sent_set = set(sent)
+        scored = sorted(
+            (
+                (float(r) + (SENT_BONUS if p.id in sent_set and r > 0 else 0.0), p)
+                for r, p in zip(relevance, others, strict=True)
+            ),
+            key=lambda pair: -pair[0],
+        )
+        chosen += [p for score, p in scored if score >= MIN_RELEVANCE]
+    return chosen[:MAX_SOURCES]
+
+
+def _ordinal(question: str) -> int | None:
+    match = _ORDINAL.search(question)
+    if not match:
+        return None
+    digits = match.group(1) or match.group(2)
+    return int(digits) if digits else _ORDINALS[match.group(3).lower()]

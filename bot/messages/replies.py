@@ -1,0 +1,61 @@
+"""A message as Paperboy hands it to a front end: HTML text, inline buttons, a document;
+and the one place long text is fitted to Telegram's limit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot.messages.html import TELEGRAM_LIMIT, split_html, telegram_length
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send. After sending, the front end reports the Telegram message id
+    back (Conversation.sent) so replies to it can be resolved to papers."""
+
+    html: str
+    buttons: Keyboard = ()
+    document: Document | None = None
+    delivery_id: int | None = None  # part of a digest: which one …
+    paper_ids: tuple[str, ...] = ()  # … and which of its papers this message carries
+    turn_id: int | None = None  # an answer or ❓ prompt stored in the chat history
+
+
+def fitted(replies: Sequence[Reply]) -> list[Reply]:
+    """Every reply within Telegram's 4,096 characters: the one place long text is split
+    (on lines, HTML-safe). The first part keeps the turn, the last the buttons and papers."""
+    out: list[Reply] = []
+    for reply in replies:
+        if reply.document is not None or telegram_length(reply.html) <= TELEGRAM_LIMIT:
+            out.append(reply)
+            continue
+        parts = split_html(reply.html)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            out.append(
+                replace(
+                    reply,
+                    html=part,
+                    buttons=reply.buttons if last else (),
+                    paper_ids=reply.paper_ids if last else (),
+                    turn_id=reply.turn_id if i == 0 else None,
+                )
+            )
+    return out
