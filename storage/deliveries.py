@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -82,21 +82,6 @@ def _insert_items(db: sqlite_utils.Database, delivery_id: int, items: Sequence[O
             for n, i in enumerate(items, 1)
         ],
     )
-
-
-def mark_sent(db: sqlite_utils.Database, delivery_id: int, message_ids: Mapping[int, int]) -> None:
-    """Record the Telegram message id of each message index and close the delivery."""
-    with write_transaction(db):
-        for index, message_id in message_ids.items():
-            db.execute(
-                "UPDATE delivery_items SET telegram_message_id = ? "
-                "WHERE delivery_id = ? AND message_index = ?",
-                [message_id, delivery_id, index],
-            )
-        db.execute(
-            "UPDATE deliveries SET status = 'sent', sent_utc = ? WHERE id = ?",
-            [utc_now(), delivery_id],
-        )
 
 
 def sent_paper_ids(db: sqlite_utils.Database, chat_id: int, limit: int = 200) -> list[str]:

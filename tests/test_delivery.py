@@ -99,6 +99,7 @@ async def world(
         async with bot:
             throttle = throttle or Throttle(per_second=1000, per_chat_interval_s=0.001)
             desk = DigestDesk(db, settings, llm)
+            desk.resume()  # as `paperboy run` does at start (a world is a fresh service)
             deliverer = Deliverer(desk, bot, throttle, sleep=sleeps)
             yield World(db, tg, deliverer, sleeps)
         await llm.aclose()

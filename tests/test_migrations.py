@@ -68,3 +68,25 @@ def test_foreign_keys_are_enforced(db_path: Path) -> None:
         db.table("interests").insert(
             {"chat_id": 999, "kind": "topic", "text": "x", "created_utc": "x"}
         )
+
+
+def test_digests_written_before_m013_still_render_and_send(db_path: Path) -> None:
+    from storage.deliveries import create_delivery, pending_deliveries
+
+    old = open_db(db_path, migrate=False)
+    migrations.apply(old, stop_before="m013_outbox_snapshot_and_claim")
+    old.table("users").insert({"chat_id": 1, "created_utc": "2025-01-01T00:00:00+00:00"})
+    old.execute(
+        "INSERT INTO deliveries (chat_id, local_day, status, created_utc, listing_day) "
+        "VALUES (1, '2025-03-03', 'pending', 'x', '2025-03-03')"
+    )
+    old.conn.commit()
+    old.close()
+    upgraded = open_db(db_path)
+    (row,) = pending_deliveries(upgraded, "2025-03-03T09:00:00")
+    assert row.listing_day == "2025-03-03" and row.sources is None and row.total_papers is None
+    create_delivery(upgraded, 1, "2025-03-04", [], sources=("hf",), total_papers=3)
+    assert {d.local_day for d in pending_deliveries(upgraded, "2025-03-05T00:00:00")} == {
+        "2025-03-03",
+        "2025-03-04",
+    }

@@ -10,7 +10,7 @@ import sqlite_utils
 from bot.answers import answer, answer_html, answer_text
 from bot.config import Settings
 from bot.llm import LLMClient
-from storage.deliveries import OutboxItem, create_delivery, mark_sent
+from storage.deliveries import OutboxItem, create_delivery, set_message_id, set_status
 from storage.messages import recent_turns
 from storage.papers import Links, Paper, upsert_papers
 from storage.users import ensure_user
@@ -47,7 +47,9 @@ def library(db: sqlite_utils.Database) -> sqlite_utils.Database:
         ensure_user(db, chat)
     # Alice's digest message 500 held ZeRO then ExpertFlow.
     items = [OutboxItem("2503.00002", 0.9, "r"), OutboxItem("2503.00001", 0.8, "r")]
-    mark_sent(db, create_delivery(db, ALICE, "2025-03-03", items), {0: 500})
+    delivery = create_delivery(db, ALICE, "2025-03-03", items)
+    set_message_id(db, delivery, ["2503.00002", "2503.00001"], 500)
+    set_status(db, delivery, "sent")
     return db
 
 
