@@ -23,6 +23,7 @@ import httpx
 
 from bot.digests.sweep import Deliverer, SweepReport
 from bot.fulltext import ReadOptions, read_paper
+from bot.service.run import share_the_interpreter
 from bot.telegram.app import make_bot
 from bot.telegram.throttle import Throttle
 from storage import open_db
@@ -102,7 +103,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--readers", type=int, default=2000)
     parser.add_argument("--probes", type=int, default=20)
+    parser.add_argument(
+        "--default-switch-interval",
+        action="store_true",
+        help="keep Python's 5 ms GIL switch interval instead of the service's",
+    )
     args = parser.parse_args()
+    if not args.default_switch_interval:
+        share_the_interpreter()  # as `paperboy run` does
     asyncio.run(run(args.readers, args.probes))
 
 

@@ -114,10 +114,10 @@ class Deliverer:
         to_summarize: dict[str, dict[str, Paper]] = defaultdict(dict)  # language -> papers
         writer = self.desk.note_writer()
 
-        slots = asyncio.Semaphore(PREPARE_CONCURRENCY)
+        queue = iter(due)
 
-        async def prepare(user: User, local_day: str) -> None:
-            async with slots:
+        async def worker() -> None:
+            for user, local_day in queue:  # shared: each reader is taken by one worker
                 await prepare_one(user, local_day)
 
         async def prepare_one(user: User, local_day: str) -> None:
@@ -145,7 +145,7 @@ class Deliverer:
             # Concurrently, so that the personal LLM calls of many readers overlap (the
             # client bounds how many run at once); ranking runs in its own thread, one
             # reader at a time.
-            await asyncio.gather(*(prepare(user, local_day) for user, local_day in due))
+            await asyncio.gather(*(worker() for _ in range(min(PREPARE_CONCURRENCY, len(due)))))
         finally:
             if writer is not None:
                 report.personal_notes, report.personal_fallbacks = writer.served, writer.fallbacks
