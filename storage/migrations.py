@@ -301,3 +301,22 @@ def m013_outbox_snapshot_and_claim(db: sqlite_utils.Database) -> None:
     # A sender claims a pending digest before sending it, until this time: /digest and the
     # sweep never both send one; a sender that died frees it when the claim runs out.
     db.execute("ALTER TABLE deliveries ADD COLUMN claimed_until_utc TEXT")
+
+
+@migrations()
+def m014_library(db: sqlite_utils.Database) -> None:
+    # Papers a reader brought (BibTeX, RIS, CSL-JSON, arXiv ids): their library, which
+    # teaches the ranking like 👍 does. Kept whole here (title, abstract), since most of
+    # them are not among the papers Paperboy ingested.
+    db.execute(
+        """CREATE TABLE library (
+            chat_id INTEGER NOT NULL REFERENCES users(chat_id) ON DELETE CASCADE,
+            key TEXT NOT NULL,              -- arXiv id without version, 'doi:…', or 'title:…'
+            title TEXT NOT NULL,
+            abstract TEXT NOT NULL DEFAULT '',
+            authors TEXT NOT NULL DEFAULT '[]',   -- JSON list
+            year TEXT,
+            added_utc TEXT NOT NULL,
+            PRIMARY KEY (chat_id, key)
+        )"""
+    )

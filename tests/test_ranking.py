@@ -129,7 +129,7 @@ def test_feedback_changes_the_ranking(ranker: DayRanker) -> None:
 def test_feedback_reason_names_the_liked_paper(ranker: DayRanker) -> None:
     liked = Profile((parse_interest("video"),), liked=(YESTERDAY_MOE,), threshold=0.1)
     reasons = {m.paper.id: m.reason for m in ranker.rank(liked)}
-    assert reasons["moe"] == "similar to “Expert Routing for Mixture of Experts”, which you liked"
+    assert reasons["moe"] == "like “Expert Routing for Mixture of Experts”, which you liked"
     assert reasons["diffusion"].startswith("your interest ‘video’")
 
 

@@ -27,17 +27,17 @@ import numpy as np
 
 from bot.ranking.interests import Interest
 from bot.ranking.lexical import LexicalIndex, matched_phrases
+from bot.ranking.preference import Learned, learn
 from bot.ranking.scoring import HYBRID_CUTOFF, LEXICAL_CUTOFF, CutOff, fuse, passes
 from bot.ranking.semantic import VectorStore
 from bot.text import clean_text, clip, fold
 from storage.papers import Paper
 
 SECOND_INTEREST_WEIGHT = 0.10
-FEEDBACK_WEIGHT = 0.35
 POPULARITY_WEIGHT = 0.05
 EXCLUDE_AT = 0.45  # lexical coverage of an exclusion above which a paper is dropped
-MIN_SIMILAR = 0.2  # similarity to a liked paper worth naming as the reason
-LIKED_AT = 0.5  # similarity to a liked paper that makes a paper eligible on its own
+RATED_CACHE = 4096  # rated papers whose similarity rows are kept
+LOWERED_NOTE_AT = 0.1  # score the reader's 👎 took off a paper that is worth telling them
 TOPIC_CACHE = 4096  # interest texts kept scored (each: two float32 rows of the day's size)
 CATEGORY_SCORE = 0.5  # a paper of a followed category, for a profile with no topics
 # An LLM expansion of an interest counts for less than the words the user typed. Chosen a
@@ -48,9 +48,18 @@ EXPANSION_WEIGHT = 0.8
 @dataclass(frozen=True)
 class Profile:
     interests: tuple[Interest, ...]
-    liked: tuple[Paper, ...] = ()  # most recent first (as load_profile builds it)
+    liked: tuple[Paper, ...] = ()  # 👍 and ⭐, most recent first (as load_profile builds it)
     disliked: tuple[Paper, ...] = ()
     threshold: float | None = None  # None: the ranker's default for its configuration
+    library: tuple[Paper, ...] = ()  # papers the reader imported: positives like 👍
+
+    @property
+    def positives(self) -> tuple[Paper, ...]:
+        return self.liked + self.library
+
+    def says_of(self, i: int) -> str:
+        """How the reader told us about their i-th positive, for reasons."""
+        return "you liked" if i < len(self.liked) else "in your library"
 
 
 class ScoredTopic(NamedTuple):
@@ -100,6 +109,8 @@ class DayRanker:
         self._topic_cache: OrderedDict[str, ScoredTopic] = OrderedDict()
         self._reasons: dict[tuple[str, str, str], str] = {}
         self._category_rows: dict[str, np.ndarray] = {}
+        # rated paper id -> its similarity to every candidate; readers rate the same papers
+        self._rated_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def uses_embeddings(self) -> bool:
@@ -156,37 +167,76 @@ class DayRanker:
 
     def rank(self, profile: Profile, top_k: int | None = None) -> list[Match]:
         """Papers that clear the cut-off (or the profile's own threshold), best first, each
-        with a reason."""
+        with a reason. With no rated or imported papers this is the interests alone; with
+        them, the reader's model (bot/ranking/preference.py) counts as much as its
+        evidence allows, can admit papers no interest matched and drop what the reader
+        keeps rejecting."""
         if not self.papers:
             return []
         rows, labels, eligible = self._interest_rows(profile)
-        if not rows:
+        learned = self._learned(profile)
+        if not rows and learned is None:
             return []
-        matrix = np.vstack(rows)
-        best_row, best, second = _top_two(matrix)
-        liked, liked_idx = self._similarity(profile.liked)
-        disliked, _ = self._similarity(profile.disliked)
-        score = (
-            best
-            + SECOND_INTEREST_WEIGHT * second
-            + FEEDBACK_WEIGHT * (liked - disliked)
-            + POPULARITY_WEIGHT * self.popularity
-        )
+        m = len(self.papers)
+        if rows:
+            best_row, best, second = _top_two(np.vstack(rows))
+            base = best + SECOND_INTEREST_WEIGHT * second
+        else:
+            best_row, best = np.zeros(m, dtype=int), np.zeros(m, dtype=np.float32)
+            base = best
+        score = base + POPULARITY_WEIGHT * self.popularity
+        by_model = np.zeros(m, dtype=bool)
+        if learned is not None:
+            w = learned.weight
+            score = score + w * learned.score
+            by_model = learned.admit & ((w * learned.score > best) | ~eligible)
+            eligible = (eligible | learned.admit) & ~learned.reject
         if profile.threshold is not None:
             eligible = (score >= profile.threshold) | self._category_only(profile)
-        else:
-            eligible = eligible | (liked >= LIKED_AT)
         keep = eligible & ~self._excluded(profile) & self._within_categories(profile)
         kept = np.flatnonzero(keep)  # sort only the eligible papers, best first
         matches = []
         for i in kept[np.argsort(-score[kept], kind="stable")][:top_k]:
-            fb = FEEDBACK_WEIGHT * liked[i]
-            if profile.liked and fb > best[i] and liked[i] >= MIN_SIMILAR:
-                reason = f"similar to “{profile.liked[liked_idx[i]].title}”, which you liked"
+            if learned is not None and (by_model[i] or not rows):
+                reason = _like_reason(profile, learned, int(i))
             else:
                 reason = self._reason(labels[best_row[i]], self.papers[i])
+                if learned is not None:
+                    reason += _lowered(profile, learned, int(i))
             matches.append(Match(self.papers[i], round(float(score[i]), 4), reason))
         return matches
+
+    def _learned(self, profile: Profile) -> Learned | None:
+        """The reader's model over this day, or None when they rated and imported nothing."""
+        if not profile.positives and not profile.disliked:
+            return None
+        return learn(self._rated_rows(profile.positives), self._rated_rows(profile.disliked))
+
+    def _rated_rows(self, papers: Sequence[Paper]) -> np.ndarray:
+        """Each rated paper's similarity to every candidate (words and meaning fused), kept
+        per paper id: many readers rate the same papers."""
+        missing = [p for p in dict.fromkeys(papers) if p.id not in self._rated_cache]
+        if missing:
+            lexical = np.vstack(
+                [self.lexical.score(self.lexical.plan(_query_of(p))) for p in missing]
+            )
+            vectors = self.vectors.papers(missing) if self.vectors is not None else None
+            if vectors is not None and self.paper_vectors is not None:
+                lexical = fuse(lexical, vectors @ self.paper_vectors.T)
+            for paper, row in zip(missing, lexical, strict=True):
+                self._rated_cache[paper.id] = row.astype(np.float32)
+            while len(self._rated_cache) > RATED_CACHE:
+                self._rated_cache.popitem(last=False)
+        if not papers:
+            return np.zeros((0, len(self.papers)), dtype=np.float32)
+        rows = []
+        for paper in papers:
+            row = self._rated_cache.get(paper.id)
+            if row is None:  # evicted by this very call (a profile larger than the cache)
+                row = self._rated_rows([paper])[0]
+            self._rated_cache.move_to_end(paper.id)
+            rows.append(row)
+        return np.vstack(rows)
 
     def closest(self, profile: Profile, per_interest: int = 2) -> list[tuple[Interest, Match]]:
         """Each topic interest's best papers below the cut-off, for a day where nothing
@@ -274,18 +324,6 @@ class DayRanker:
                 mask |= self.lexical.score(self.lexical.plan(interest.text)) >= EXCLUDE_AT
         return mask
 
-    def _similarity(self, papers: Sequence[Paper]) -> tuple[np.ndarray, np.ndarray]:
-        """Best similarity of each candidate to any of `papers`, and which one it was."""
-        if not papers:
-            zeros = np.zeros(len(self.papers), dtype=np.float32)
-            return zeros, zeros.astype(int)
-        queries = [f"{p.title} {' '.join(p.keywords)}" for p in papers]
-        lexical = np.vstack([self.lexical.score(self.lexical.plan(q)) for q in queries])
-        vectors = self.vectors.papers(papers) if self.vectors is not None else None
-        if vectors is not None and self.paper_vectors is not None:
-            lexical = fuse(lexical, vectors @ self.paper_vectors.T)
-        return lexical.max(axis=0), lexical.argmax(axis=0)
-
     def _reason(self, interest: Interest, paper: Paper) -> str:
         # Many users share an interest text: the reason for a (text, paper) is made once.
         key = (interest.kind, interest.text, paper.id)
@@ -314,6 +352,33 @@ class DayRanker:
         if self.uses_embeddings:
             return f"your interest {label}: close in meaning, no shared keywords"
         return f"your interest {label}: weak match, shown because of a low threshold"
+
+
+def _query_of(paper: Paper) -> str:
+    return f"{paper.title} {' '.join(paper.keywords)}"
+
+
+def _like_reason(profile: Profile, learned: Learned, i: int) -> str:
+    """'like “A” and “B”, which you liked' (or 'in your library'): the positives a pick
+    leans on, in the reader's terms."""
+    positives = profile.positives
+    named = [int(j) for j in learned.nearest[i] if j >= 0]
+    parts = [f"“{clip(positives[j].title, 80)[0]}”" for j in named[:2]]
+    says = {profile.says_of(j) for j in named[:2]}
+    tail = (
+        "which you liked"
+        if says == {"you liked"}
+        else ("in your library" if says == {"in your library"} else "which you liked or imported")
+    )
+    return f"like {' and '.join(parts)}, {tail}" if parts else "like papers you liked"
+
+
+def _lowered(profile: Profile, learned: Learned, i: int) -> str:
+    """A note on a paper the reader's 👎 pulled down but did not drop."""
+    j = int(learned.closest_negative[i])
+    if j < 0 or learned.weight * learned.negative[i] < LOWERED_NOTE_AT:
+        return ""
+    return f" (ranked lower: like “{clip(profile.disliked[j].title, 80)[0]}”, which you 👎)"
 
 
 def _quote(text: str, limit: int = 40) -> str:

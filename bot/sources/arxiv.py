@@ -116,11 +116,44 @@ async def _get(
     )
 
 
+async def fetch_papers(
+    ids: list[str], options: ArxivOptions, client: httpx.AsyncClient | None = None
+) -> dict[str, Paper]:
+    """Papers by version-less arXiv id from the API (batches of 100, as politely as
+    ingest); ids the API does not know are absent. Raises FetchError."""
+    own = client is None
+    http = client or httpx.AsyncClient(
+        timeout=options.timeout_s, headers={"user-agent": options.user_agent()}
+    )
+    try:
+        return await _by_ids(http, ids, options, _Polite(options.min_interval_s))
+    finally:
+        if own:
+            await http.aclose()
+
+
 async def _fill_in(
     http: httpx.AsyncClient, announcement: Announcement, options: ArxivOptions, polite: _Polite
 ) -> Announcement:
-    """Ask the API for the entries the feed left incomplete, in batches of 100."""
+    """Ask the API for the entries the feed left incomplete."""
     wanted = announcement.incomplete
+    found = await _by_ids(http, wanted, options, polite)
+
+    def filled(papers: list[Paper]) -> list[Paper]:
+        return [_completed(p, found.get(p.id)) for p in papers]
+
+    still = [pid for pid in wanted if pid not in found]
+    return replace(
+        announcement,
+        listed=filled(announcement.listed),
+        replaced=filled(announcement.replaced),
+        incomplete=still,
+    )
+
+
+async def _by_ids(
+    http: httpx.AsyncClient, wanted: list[str], options: ArxivOptions, polite: _Polite
+) -> dict[str, Paper]:
     found: dict[str, Paper] = {}
     for start in range(0, len(wanted), API_BATCH):
         batch = wanted[start : start + API_BATCH]
@@ -134,17 +167,7 @@ async def _fill_in(
         for reason in skipped:
             log.warning("arXiv API: %s", reason)
         found.update({p.id: p for p in papers})
-
-    def filled(papers: list[Paper]) -> list[Paper]:
-        return [_completed(p, found.get(p.id)) for p in papers]
-
-    still = [pid for pid in wanted if pid not in found]
-    return replace(
-        announcement,
-        listed=filled(announcement.listed),
-        replaced=filled(announcement.replaced),
-        incomplete=still,
-    )
+    return found
 
 
 def _completed(paper: Paper, full: Paper | None) -> Paper:

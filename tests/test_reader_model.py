@@ -1,0 +1,89 @@
+"""Paperboy learns each reader: 👍/👎 and imported papers move the ranking, explained in
+the reader's terms; with none of them, the ranking is exactly the interests'."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from bot.messages.callbacks import encode
+from bot.ranking import Profile, make_ranker
+from bot.ranking.interests import parse_interest
+from storage.interests import add_interest
+from storage.papers import Paper, upsert_papers
+from storage.users import ensure_user
+from tests.telegram_harness import running_bot
+
+CHAT = 77
+INTEREST = "language model inference"
+DAY1 = [
+    Paper(
+        id="2612.00001",
+        title="Speculative decoding with draft models for faster language model inference",
+        abstract="Draft models propose tokens that the large model verifies: speculative decoding.",
+    ),
+    Paper(
+        id="2612.00002",
+        title="Speculative sampling accelerates large language model inference",
+        abstract="Speculative sampling with a draft model accepts several tokens per step.",
+    ),
+    Paper(
+        id="2612.00003",
+        title="Tree-based speculative decoding for language model inference",
+        abstract="A tree of draft tokens is verified at once in speculative decoding.",
+    ),
+]
+DAY2 = [
+    Paper(
+        id="2612.00011",
+        title="Self-speculative decoding for language model inference",
+        abstract="The model drafts tokens for itself and verifies them: speculative decoding.",
+        upvotes=50,  # popular: without the reader's 👎 it would lead their digest
+    ),
+    Paper(
+        id="2612.00012",
+        title="KV cache compression for language model inference",
+        abstract="Compressing the key-value cache makes language model inference cheaper.",
+    ),
+]
+
+
+def test_no_ratings_means_the_interest_ranking_exactly() -> None:
+    ranker = make_ranker(DAY1 + DAY2)
+    interests = (parse_interest(INTEREST),)
+    plain = ranker.rank(Profile(interests))
+    assert ranker.rank(Profile(interests, liked=(), disliked=(), library=())) == plain
+
+
+def test_a_library_alone_is_a_cold_start() -> None:
+    ranker = make_ranker(DAY2)
+    matches = ranker.rank(Profile((), library=(DAY1[0], DAY1[2])))
+    assert [m.paper.id for m in matches][:1] == ["2612.00011"]
+    assert matches[0].reason.startswith("like “") and "in your library" in matches[0].reason
+
+
+async def test_three_thumbs_down_demote_a_similar_paper_and_say_why(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as h:
+        ensure_user(db, CHAT)
+        add_interest(db, CHAT, "topic", INTEREST)
+        upsert_papers(db, DAY1, day="2026-12-01", source="hf")
+        today = datetime(2026, 12, 1, 9, tzinfo=UTC)
+        h.conv.clock = lambda: today
+        first = await h.say(CHAT, "/digest")
+        assert "Your papers for 2026-12-01" in first[0].text
+        for paper in DAY1:  # the reader turns the topic down, paper by paper
+            await h.press(CHAT, encode("down", paper.id), first[-1].message_id or 1)
+        upsert_papers(db, DAY2, day="2026-12-02", source="hf")
+        h.conv.clock = lambda: today + timedelta(days=1)
+        second = "".join(m.text for m in await h.say(CHAT, "/digest"))
+    # Without the 👎 the self-speculative paper leads (control, same ranker settings).
+    control = make_ranker(DAY2).rank(Profile((parse_interest(INTEREST),)))
+    assert control[0].paper.id == "2612.00011"
+    kv = second.index("KV cache compression")
+    assert second.index("Self-speculative decoding") > kv  # demoted below the KV paper
+    note = second[second.index("Self-speculative decoding") :]
+    assert "(ranked lower: like “" in note and "which you 👎" in note
+    assert "which you 👎" not in second[:kv]  # the unrelated paper is not said to be lowered
