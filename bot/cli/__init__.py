@@ -5,7 +5,14 @@ import sys
 import click
 
 from bot import logsafety
-from bot.cli import assistant, chat, fulltext, library, service  # noqa: F401  (registers commands)
+from bot.cli import (  # noqa: F401  (registers commands)
+    assistant,
+    chat,
+    fulltext,
+    library,
+    recommend,
+    service,
+)
 from bot.cli.app import cli, debugging
 from storage.db import DatabaseError
 

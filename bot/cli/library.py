@@ -230,7 +230,7 @@ def match(
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     texts = [i.text for p in profiles for i in p.interests]
-    ranker = asyncio.run(_ranker(settings, loaded.parsed.papers, texts, lexical_only))
+    ranker = asyncio.run(ranker_for(settings, loaded.parsed.papers, texts, lexical_only))
     results = [
         ranker.rank(Profile(p.interests, threshold=threshold), top_k=top)
         for p in _with_progress(profiles)
@@ -244,7 +244,7 @@ def match(
         _print_matches(label, matches)
 
 
-async def _ranker(
+async def ranker_for(
     settings: Settings, papers: list[Paper], texts: list[str], lexical_only: bool
 ) -> DayRanker:
     if lexical_only or settings.embeddings != "api":
