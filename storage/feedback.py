@@ -49,3 +49,19 @@ def saved_paper_ids(db: sqlite_utils.Database, chat_id: int) -> list[str]:
         "SELECT paper_id FROM saved WHERE chat_id = ? ORDER BY created_utc DESC", [chat_id]
     )
     return [row[0] for row in rows]
+
+
+def clear_feedback(db: sqlite_utils.Database, chat_id: int) -> int:
+    """Forget this chat's 👍/👎 (saved papers stay: they are the reader's list)."""
+    return db.execute("DELETE FROM feedback WHERE chat_id = ?", [chat_id]).rowcount
+
+
+def feedback_counts(db: sqlite_utils.Database, chat_id: int) -> tuple[int, int, int]:
+    """(👍, 👎, ⭐) of this chat."""
+    up, down = db.execute(
+        "SELECT coalesce(sum(value > 0), 0), coalesce(sum(value < 0), 0) FROM feedback "
+        "WHERE chat_id = ?",
+        [chat_id],
+    ).fetchone()
+    saved = db.execute("SELECT count(*) FROM saved WHERE chat_id = ?", [chat_id]).fetchone()[0]
+    return int(up), int(down), int(saved)

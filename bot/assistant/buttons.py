@@ -36,6 +36,9 @@ async def press(
         return _remove(conv, chat, value)
     if action == "onb":
         return await _onboarding(conv, chat, value)
+    if action == "addi":
+        added = conv.add_interests(chat, value)
+        return ButtonOutcome("Following it." if "Added" in added[0].html else "Already there.")
     paper = get_paper(conv.db, value)
     if paper is None:
         return ButtonOutcome("I no longer have that paper.")

@@ -12,6 +12,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from bot.assistant.bibtex import to_bibtex
+from bot.assistant.library import import_command, learned_command, library_command
 from bot.assistant.replies import Chat
 from bot.digests.schedule import PreferenceError, local_day, parse_time, parse_timezone
 from bot.llm import start_of_utc_day
@@ -21,6 +22,7 @@ from bot.messages.replies import Button, Document, Reply
 from storage.deliveries import recent_errors, status_counts
 from storage.feedback import saved_paper_ids
 from storage.interests import list_interests, remove_interest
+from storage.library import list_library
 from storage.llm_calls import usage_since
 from storage.papers import all_papers, count_papers, search_papers
 from storage.users import update_user, user_counts
@@ -272,12 +274,15 @@ def _apply_setting(conv: Conversation, chat: Chat, key: str, value: str) -> str 
 
 async def export(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     ids = saved_paper_ids(conv.db, chat.id)
-    if not ids:
-        return [Reply("Nothing saved yet: tap ⭐ under a paper, then /export again.")]
-    papers = {p.id: p for p in all_papers(conv.db, ids)}
-    content = to_bibtex([papers[pid] for pid in ids if pid in papers]).encode()
-    document = Document("paperboy-saved.bib", content, f"{len(papers)} saved paper(s)")
-    return [Reply("", document=document)]
+    library = [p.as_paper() for p in list_library(conv.db, chat.id)]
+    if not ids and not library:
+        return [Reply("Nothing saved yet: tap ⭐ under a paper (or /import yours), then /export.")]
+    stored = {p.id: p for p in all_papers(conv.db, ids)}
+    saved = [stored[pid] for pid in ids if pid in stored]
+    mine = [p for p in library if p.id not in stored]
+    content = to_bibtex(saved + mine).encode()
+    caption = f"{len(saved)} saved, {len(mine)} imported paper(s)"
+    return [Reply("", document=Document("paperboy-papers.bib", content, caption))]
 
 
 async def forget(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
@@ -333,7 +338,15 @@ COMMANDS: dict[str, Command] = {
         Command("search", search, "search all stored papers", "WORDS"),
         Command("ask", ask, "ask about the papers", "QUESTION"),
         Command("settings", settings, "papers per digest, threshold, language"),
-        Command("export", export, "saved papers as BibTeX"),
+        Command(
+            "import",
+            import_command,
+            "your own papers: a .bib/.ris/CSL-JSON file or arXiv ids",
+            "IDS",
+        ),
+        Command("library", library_command, "the papers you imported"),
+        Command("learned", learned_command, "what I learned from your 👍/👎 (reset)"),
+        Command("export", export, "saved and imported papers as BibTeX"),
         Command("forget", forget, "delete all my data about you"),
         Command("stats", stats, "usage and delivery numbers (admins)", admin_only=True),
     ]

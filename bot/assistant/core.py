@@ -12,6 +12,7 @@ import sqlite_utils
 
 from bot.answers import answer, answer_html
 from bot.assistant.commands import COMMANDS, Command
+from bot.assistant.library import import_file
 from bot.assistant.replies import Chat
 from bot.config import Settings
 from bot.digests.desk import DigestDesk
@@ -138,6 +139,10 @@ class Conversation:
         return [
             Reply(part, turn_id=result.turn_id if i == 0 else None) for i, part in enumerate(parts)
         ]
+
+    async def document(self, chat: Chat, filename: str, payload: bytes) -> list[Reply]:
+        """A file the reader sent: their bibliography to import."""
+        return await import_file(self, chat, filename, payload)
 
     def add_interests(self, chat: Chat, text: str, *, onboarding: bool = False) -> list[Reply]:
         added, problems = [], []

@@ -7,7 +7,7 @@ and the bot answers it politely instead of failing.
 from __future__ import annotations
 
 CALLBACK_LIMIT = 64
-ACTIONS = frozenset({"up", "down", "save", "ask", "rm", "forget", "onb"})
+ACTIONS = frozenset({"up", "down", "save", "ask", "rm", "forget", "onb", "addi"})
 
 
 def encode(action: str, value: str) -> str:

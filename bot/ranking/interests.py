@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.sources.arxiv_categories import canonical_category, closest_category
-from bot.text import clean_text, content_stems
+from bot.text import STOP_WORDS, clean_text, content_stems, stem
+from storage.papers import Paper
 
 Kind = Literal["topic", "author", "exclude", "category"]
 
@@ -102,3 +105,56 @@ def split_interests(raw: str) -> list[str]:
     so their ';' does not split them."""
     parts = re.split(r"[\n;]+", html.unescape(raw))
     return [part for part in (p.strip() for p in parts) if part]
+
+
+# Title words too generic to make an interest of on their own.
+GENERIC = frozenset(
+    "model models large language learning neural network networks approach method methods "
+    "towards toward via using based new study analysis efficient efficiently improving "
+    "improved framework system systems data task tasks paper survey benchmark".split()
+)
+
+
+def propose_interests(papers: Sequence[Paper], limit: int = 5) -> list[str]:
+    """Up to `limit` topics (at least 3 when there is text enough) drawn from a reader's
+    papers: phrases of two or three content words that most of them share (titles and
+    abstracts), then, for a small library, its titles' own phrases; longest first among
+    equals, none contained in another. No LLM: the reader picks among them with a tap."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    in_titles: Counter[tuple[str, ...]] = Counter()
+    surface: dict[tuple[str, ...], Counter[str]] = {}
+    for paper in papers:
+        title = _phrases(paper.title)
+        for key, text in {**_phrases(paper.abstract[:600]), **title}.items():
+            counts[key] += 1
+            surface.setdefault(key, Counter())[text] += 1
+        in_titles.update(title.keys())
+    needed = 2 if len(papers) >= 2 else 1
+    shared = sorted(
+        (k for k, c in counts.items() if c >= needed), key=lambda k: (-counts[k], -len(k))
+    )
+    own = sorted(in_titles, key=lambda k: (-in_titles[k], -len(k)))
+    chosen: list[tuple[str, ...]] = []
+    for key in [*shared, *own]:
+        if any(set(key) <= set(c) or set(c) <= set(key) for c in chosen):
+            continue
+        if key in own and key not in shared and len(chosen) >= 3:
+            break
+        chosen.append(key)
+        if len(chosen) == limit:
+            break
+    return [surface[k].most_common(1)[0][0] for k in chosen]
+
+
+def _phrases(text: str) -> dict[tuple[str, ...], str]:
+    """Stemmed two- and three-word phrases of content words in `text`, with their surface."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9-]*", text)
+    found: dict[tuple[str, ...], str] = {}
+    for n in (3, 2):
+        for i in range(len(words) - n + 1):
+            gram = words[i : i + n]
+            lowered = [w.lower() for w in gram]
+            if any(w in STOP_WORDS for w in lowered) or all(w in GENERIC for w in lowered):
+                continue
+            found.setdefault(tuple(stem(w) for w in lowered), " ".join(gram))
+    return found

@@ -30,6 +30,7 @@ from tenacity import (
 from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.config import Settings
 from bot.messages.replies import Button, Keyboard, fitted
+from bot.sources.bibliography import MAX_FILE_BYTES
 from bot.telegram import inbox
 from bot.telegram.inbox import PersistentQueue
 from bot.telegram.sender import markup, send_reply
@@ -72,6 +73,7 @@ def build_application(
     app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, decline_group))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, on_text))
+    app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, on_document))
     app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, on_other))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -97,6 +99,10 @@ class StartFailed(RuntimeError):
 
 
 START_ATTEMPTS = 4
+TOO_BIG = (
+    f"⚠️ That file is over {MAX_FILE_BYTES // 1_000_000} MB: export a collection rather than"
+    " your whole library. Nothing was imported."
+)
 WEBHOOK_CONNECTIONS = 40  # Telegram's default; updates are handled one at a time anyway
 
 
@@ -204,9 +210,25 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _send(context, chat, replies)
 
 
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file: the reader's bibliography (BibTeX, RIS, CSL-JSON) to import."""
+    assert update.message is not None and update.message.document is not None
+    chat = _chat(update)
+    document = update.message.document
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        await _send(context, chat, [Reply(TOO_BIG)])
+        return
+    await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
+    payload = await (await document.get_file()).download_as_bytearray()
+    replies = await _conv(context).document(chat, document.file_name or "", bytes(payload))
+    await _send(context, chat, replies)
+
+
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.message is not None
-    await update.message.reply_text("I only read text: send a question, or /help.")
+    await update.message.reply_text(
+        "I read text and bibliography files (.bib, .ris, CSL-JSON): send a question, or /help."
+    )
 
 
 async def decline_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

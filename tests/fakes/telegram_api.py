@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from tests.fakes.http_server import FakeServer, Reply, Request
 
@@ -64,6 +64,7 @@ class FakeTelegram:
         self.requests: list[Request] = []
         self.fault: Fault | None = None
         self.blocked_chats: set[int] = set()
+        self.files: dict[str, bytes] = {}  # documents users sent, by file id
         self.refused: list[str] = []  # texts refused as too long
         self._updates: list[dict[str, Any]] = []
         self._lock = threading.Condition()
@@ -118,6 +119,31 @@ class FakeTelegram:
                 "text": "…",
             }
         self._push({"edited_message" if edited else "message": message})
+        return message_id
+
+    def user_sends_file(self, chat_id: int, filename: str, content: bytes) -> int:
+        """Queue a document from a user (served back by getFile and the file URL, as
+        Telegram does); returns its message id."""
+        message_id = next(self._message_ids)
+        file_id = f"file{message_id}"
+        self.files[file_id] = content
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "file_size": len(content),
+        }
+        self._push(
+            {
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private", "first_name": "Ada"},
+                    "from": {"id": chat_id, "is_bot": False, "first_name": "Ada"},
+                    "document": document,
+                }
+            }
+        )
         return message_id
 
     def user_presses(self, chat_id: int, data: str, message_id: int = 1) -> str:
@@ -205,6 +231,11 @@ class FakeTelegram:
     # -- the HTTP side ---------------------------------------------------------------
     def _respond(self, request: Request) -> Reply:
         prefix = f"/bot{self.token}/"
+        files = f"/file/bot{self.token}/documents/"
+        path = unquote(request.path)  # PTB quotes the ':' of the token in file URLs
+        if path.startswith(files):
+            content = self.files.get(path[len(files) :])
+            return Reply(200, content) if content is not None else _error(404, "Not Found")
         if not request.path.startswith(prefix):
             return _error(404, "Not Found")
         method = request.path[len(prefix) :]
@@ -222,6 +253,20 @@ class FakeTelegram:
     def _record(self, method: str, params: dict[str, Any], message_id: int | None = None) -> None:
         with self._lock:
             self.sent.append(Sent(method, params, message_id))
+
+    def _m_getFile(self, p: dict[str, Any]) -> Reply:
+        file_id = str(p.get("file_id"))
+        if file_id not in self.files:
+            return _error(400, "Bad Request: invalid file_id")
+        size = len(self.files[file_id])
+        return _ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_size": size,
+                "file_path": f"documents/{file_id}",
+            }
+        )
 
     def _m_getMe(self, _p: dict[str, Any]) -> Reply:
         return _ok(BOT_USER)
