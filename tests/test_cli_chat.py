@@ -42,7 +42,7 @@ def test_chat_session_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "(👍 Noted: more like this.)" in out and "(⭐ Saved." in out
     assert "Retrieval only" in out and "Sources" in out
     assert "❓ What would you like to know about" in out
-    assert "📎 paperboy-saved.bib" in out and "@misc{" in out
+    assert "📎 paperboy-papers.bib" in out and "@misc{" in out
     assert "Did you mean Europe/Berlin" in out
     assert "I don't know /frobnicate" in out
     assert "(there is no button b999)" in out and "(there is no message #99)" in out

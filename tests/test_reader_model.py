@@ -87,3 +87,19 @@ async def test_three_thumbs_down_demote_a_similar_paper_and_say_why(
     note = second[second.index("Self-speculative decoding") :]
     assert "(ranked lower: like “" in note and "which you 👎" in note
     assert "which you 👎" not in second[:kv]  # the unrelated paper is not said to be lowered
+
+
+async def test_sentences_after_start_become_topics_and_done_typed_ends(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as h:
+        await h.say(CHAT, "/start")
+        (first,) = await h.say(CHAT, "I work on speculative decoding and KV cache compression")
+        assert "Added: speculative decoding, KV cache compression" in first.text
+        (second,) = await h.say(
+            CHAT, "I also care about robot manipulation with diffusion policies"
+        )
+        assert "Added: robot manipulation with diffusion policies" in second.text
+        (done,) = await h.say(CHAT, "Done")
+    assert "You follow 3" in done.text and "Want today's digest now?" in done.text
+    assert "couldn't find" not in first.text + second.text + done.text

@@ -96,7 +96,7 @@ async def test_save_export_and_stale_buttons(db: sqlite_utils.Database) -> None:
         bot.tg.user_says(ADA, "/export")
         (doc,) = await bot.tg.until(lambda: bot.tg.calls("sendDocument", ADA))
         content = doc.params["document"]["content"].decode()
-        assert doc.params["document"]["filename"] == "paperboy-saved.bib"
+        assert doc.params["document"]["filename"] == "paperboy-papers.bib"
         assert content.startswith("@misc{") and "title = {" in content
         for data, expected in [
             ("up|pbs-0000000000", "no longer have"),

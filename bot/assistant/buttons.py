@@ -9,11 +9,10 @@ from html import escape
 from bot.assistant.commands import digest, interests_reply
 from bot.assistant.core import Conversation
 from bot.assistant.replies import ButtonOutcome, Chat
-from bot.messages.callbacks import decode, encode
+from bot.messages.callbacks import decode
 from bot.messages.replies import Button, Keyboard, Reply
-from bot.ranking.interests import Interest
 from storage.feedback import record_feedback, save_paper
-from storage.interests import list_interests, remove_interest
+from storage.interests import remove_interest
 from storage.messages import add_turn
 from storage.papers import get_paper
 from storage.users import delete_user, get_user
@@ -93,17 +92,10 @@ async def _onboarding(conv: Conversation, chat: Chat, value: str) -> ButtonOutco
         return ButtonOutcome(
             "Here it comes.", keyboard=(), replies=tuple(await digest(conv, chat, ""))
         )
-    conv.collecting.discard(chat.id)
-    stored = list_interests(conv.db, chat.id)
-    followed = [Interest(i.kind, i.text).label() for i in stored]  # type: ignore[arg-type]
-    if not followed:
+    replies = conv.onboarding_done(chat)
+    if replies is None:
         return ButtonOutcome("You follow nothing yet: send a topic first.")
-    text = (
-        f"👍 You follow {len(followed)}: {escape(', '.join(followed))}.\n"
-        f"{conv.schedule_line(conv.user(chat))} Want today's digest now?"
-    )
-    offer = ((Button("📰 Send my first digest", encode("onb", "digest")),),)
-    return ButtonOutcome("Done!", keyboard=(), replies=(Reply(text, offer),))
+    return ButtonOutcome("Done!", keyboard=(), replies=tuple(replies))
 
 
 def _forget(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:

@@ -21,7 +21,14 @@ from bot.messages.callbacks import encode
 from bot.messages.html import echo, split_html
 from bot.messages.replies import Button, Reply
 from bot.ranking.embedders import Embedder
-from bot.ranking.interests import MAX_INTERESTS, InterestError, parse_interest, split_interests
+from bot.ranking.interests import (
+    MAX_INTERESTS,
+    Interest,
+    InterestError,
+    parse_interest,
+    split_interests,
+    topics_from_sentence,
+)
 from storage.interests import add_interest, list_interests
 from storage.messages import answered, questions_since, set_turn_message_id
 from storage.users import User, ensure_user, update_user
@@ -100,6 +107,13 @@ class Conversation:
                 )
             ]
         onboarding = not list_interests(self.db, user.chat_id) or chat.id in self.collecting
+        if reply_to is None and chat.id in self.collecting and text.lower().strip(" .!") in DONE:
+            return self.onboarding_done(chat) or [Reply("Send a topic first, then Done.")]
+        said = topics_from_sentence(text) if reply_to is None else []
+        if said:
+            # "I work on X and Y, mostly Z": topics, whatever their length.
+            self.collecting.add(chat.id)
+            return self.add_interests(chat, "\n".join(said), onboarding=True)
         if reply_to is None and onboarding and _looks_like_topics(text):
             # Topics often come one message at a time: keep collecting until Done.
             self.collecting.add(chat.id)
@@ -173,6 +187,21 @@ class Conversation:
             return [Reply("\n".join(lines), ((Button("✅ Done", encode("onb", "done")),),))]
         return [Reply("\n".join(lines))]
 
+    def onboarding_done(self, chat: Chat) -> list[Reply] | None:
+        """Stop collecting topics; say what the reader follows and offer the first digest
+        (None while they follow nothing)."""
+        self.collecting.discard(chat.id)
+        stored = list_interests(self.db, chat.id)
+        followed = [Interest(i.kind, i.text).label() for i in stored]  # type: ignore[arg-type]
+        if not followed:
+            return None
+        text = (
+            f"👍 You follow {len(followed)}: {html.escape(', '.join(followed))}.\n"
+            f"{self.schedule_line(self.user(chat))} Want today's digest now?"
+        )
+        offer = ((Button("📰 Send my first digest", encode("onb", "digest")),),)
+        return [Reply(text, offer)]
+
     def schedule_line(self, user: User) -> str:
         state = " (paused: /resume)" if user.paused else ""
         return f"Your digest comes daily at {user.digest_time} ({_safe(user.timezone)}){state}."
@@ -210,6 +239,9 @@ class Conversation:
         self.desk.finished(delivery_id)
 
 
+DONE = frozenset(
+    {"done", "that's all", "thats all", "that's it", "finished", "ok done", "all done"}
+)
 GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "thanks", "thank you", "ok", "cool"})
 
 

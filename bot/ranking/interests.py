@@ -158,3 +158,37 @@ def _phrases(text: str) -> dict[tuple[str, ...], str]:
                 continue
             found.setdefault(tuple(stem(w) for w in lowered), " ".join(gram))
     return found
+
+
+# How people introduce what they work on, in a first message to a bot.
+LEAD_IN = re.compile(
+    r"^\s*(?:(?:and|also|oh|hi|hello)[,!]?\s+)*"
+    r"(?:i(?:'m|\s+am)?\s+(?:also\s+)?(?:mostly\s+|mainly\s+)?"
+    r"(?:work(?:ing)?\s+on|interested\s+in|into|care\s+about|research(?:ing)?|stud(?:y|ying)|"
+    r"follow(?:ing)?|want\s+(?:papers\s+)?(?:on|about))"
+    r"|my\s+(?:research|work|phd|thesis)\s+(?:is\s+)?(?:on|about|in)"
+    r"|(?:papers|anything)\s+(?:on|about))\s+",
+    re.IGNORECASE,
+)
+SPLIT = re.compile(
+    r"\s*(?:,|;|\band\b|\bas well as\b|\bplus\b|\bmostly\b|\bespecially\b|\bin particular\b|"
+    r"\balso\b)\s*",
+    re.IGNORECASE,
+)
+
+
+def topics_from_sentence(text: str) -> list[str]:
+    """'I work on X and Y, mostly Z' -> [X, Y, Z]; [] when `text` does not read like
+    someone saying what they work on. Each topic at most 8 words."""
+    found = []
+    for sentence in re.split(r"[.!\n]+", text):
+        match = LEAD_IN.match(sentence)
+        if match is None:
+            continue
+        for part in SPLIT.split(sentence[match.end() :]):
+            words = part.strip(" .!:-").split()
+            while words and words[0].lower() in ("for", "on", "in", "of", "with", "about"):
+                words = words[1:]
+            if words and len(words) <= 8:
+                found.append(" ".join(words))
+    return list(dict.fromkeys(found))
