@@ -1,6 +1,8 @@
 """Ranking speed: 500 papers for 10,000 users with 3 interests each, top 5 with reasons.
 
-Run: python -m bench.rank_speed [--users 10000] [--papers 500] [--lexical-only]
+Run: python -m bench.rank_speed [--users 10000] [--papers 500] [--ratings 0] [--lexical-only]
+With --ratings N every user has N rated papers (70 % 👍, 30 % 👎) drawn from 2,000 papers of
+earlier days, so each user's own model (bot/ranking/preference.py) takes part.
 The default configuration: the shipped model, with paper and interest vectors already stored
 (they are computed once, when papers arrive and when users add interests; the one-off cost
 is printed too). Interests are 1-3 word spans cut from random paper titles and abstracts (so
@@ -17,6 +19,7 @@ import random
 import resource
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bot.ranking import Profile, build_ranker, make_ranker
@@ -60,6 +63,7 @@ def make_interests(papers: list[Paper], n: int, rng: random.Random) -> list[str]
 
 
 CHUNK = 1000  # users whose interests are scored together
+RATED_POOL = 2000  # papers of earlier days that users' ratings are drawn from
 
 
 def _rss_mb() -> float:
@@ -70,15 +74,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--papers", type=int, default=500)
+    parser.add_argument("--ratings", type=int, default=0, help="rated papers per user")
     parser.add_argument("--lexical-only", action="store_true", help="no embeddings")
     args = parser.parse_args()
     rng = random.Random(7)
     papers = make_papers(args.papers)
+    earlier = [replace(p, id=f"2502.{i:05d}") for i, p in enumerate(make_papers(RATED_POOL))]
     texts = make_interests(papers, args.users * 3, rng)
-    profiles = [
-        Profile(tuple(parse_interest(t) for t in texts[i * 3 : i * 3 + 3]))
-        for i in range(args.users)
-    ]
+    profiles = []
+    for i in range(args.users):
+        rated = rng.sample(earlier, args.ratings) if args.ratings else []
+        cut = round(0.7 * len(rated))
+        interests = tuple(parse_interest(t) for t in texts[i * 3 : i * 3 + 3])
+        profiles.append(Profile(interests, tuple(rated[:cut]), tuple(rated[cut:])))
     once = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"
@@ -87,7 +95,7 @@ def main() -> None:
             # that its memory does not count as ranking's.
             once_start = time.perf_counter()
             child = multiprocessing.get_context("spawn").Process(
-                target=_embed_all, args=(db_path, papers, texts)
+                target=_embed_all, args=(db_path, papers + (earlier if args.ratings else []), texts)
             )
             child.start()
             child.join()
@@ -132,7 +140,7 @@ def _rank(
     mode = "lexical + MiniLM (default)" if ranker.uses_embeddings else "lexical only"
     print(
         f"{args.papers} papers x {args.users} users x 3 interests "
-        f"({len(set(texts))} distinct interests), {mode}"
+        f"({len(set(texts))} distinct interests), {args.ratings} ratings each, {mode}"
     )
     if embedder is not None:
         print(f"  embed papers + interests (once): {once:6.2f} s  (stored, not per day)")
