@@ -362,7 +362,7 @@ def _like_reason(profile: Profile, learned: Learned, i: int) -> str:
     """'like “A” and “B”, which you liked' (or 'in your library'): the positives a pick
     leans on, in the reader's terms."""
     positives = profile.positives
-    named = [int(j) for j in learned.nearest[i] if j >= 0]
+    named = learned.nearest(i)
     parts = [f"“{clip(positives[j].title, 80)[0]}”" for j in named[:2]]
     says = {profile.says_of(j) for j in named[:2]}
     tail = (
@@ -375,7 +375,7 @@ def _like_reason(profile: Profile, learned: Learned, i: int) -> str:
 
 def _lowered(profile: Profile, learned: Learned, i: int) -> str:
     """A note on a paper the reader's 👎 pulled down but did not drop."""
-    j = int(learned.closest_negative[i])
+    j = learned.closest_negative(i)
     if j < 0 or learned.weight * learned.negative[i] < LOWERED_NOTE_AT:
         return ""
     return f" (ranked lower: like “{clip(profile.disliked[j].title, 80)[0]}”, which you 👎)"

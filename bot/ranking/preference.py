@@ -39,8 +39,17 @@ class Learned:
     weight: float
     admit: np.ndarray  # bool per candidate
     reject: np.ndarray  # bool per candidate
-    nearest: np.ndarray  # per candidate: indices of its two closest positives (-1: none)
-    closest_negative: np.ndarray  # per candidate: index of its closest negative (-1: none)
+    positives: np.ndarray  # the rows it was learned from (P × candidates), for reasons
+    negatives: np.ndarray  # (N × candidates)
+
+    def nearest(self, i: int) -> list[int]:
+        """The (at most two) positives candidate `i` resembles most, closest first."""
+        column = self.positives[:, i]
+        return [int(j) for j in np.argsort(-column, kind="stable")[:2]]
+
+    def closest_negative(self, i: int) -> int:
+        """The negative candidate `i` resembles most (-1: the reader rejected nothing)."""
+        return int(self.negatives[:, i].argmax()) if len(self.negatives) else -1
 
 
 def learn(positives: np.ndarray, negatives: np.ndarray) -> Learned:
@@ -57,9 +66,6 @@ def learn(positives: np.ndarray, negatives: np.ndarray) -> Learned:
     reject = (like_rejected >= min(REJECT_COUNT, n_neg or 1)) & (neg > pos + REJECT_MARGIN)
     if n_neg == 0:
         reject = np.zeros(m, dtype=bool)
-    order = np.argsort(-positives, axis=0)[:2] if n_pos else np.full((2, m), -1)
-    if n_pos == 1:
-        order = np.vstack([order[:1], np.full((1, m), -1)])
     return Learned(
         score=(pos - neg).astype(np.float32),
         positive=pos,
@@ -67,8 +73,8 @@ def learn(positives: np.ndarray, negatives: np.ndarray) -> Learned:
         weight=n / (n + PRIOR),
         admit=(pos >= admit_at) & ~reject,
         reject=reject,
-        nearest=order.T,
-        closest_negative=negatives.argmax(axis=0) if n_neg else np.full(m, -1),
+        positives=positives,
+        negatives=negatives,
     )
 
 
@@ -77,6 +83,6 @@ def _resemblance(rows: np.ndarray, m: int) -> np.ndarray:
     if not rows.size:
         return np.zeros(m, dtype=np.float32)
     k = min(NEAREST, len(rows))
-    top = -np.sort(-rows, axis=0)[:k]
-    resemblance: np.ndarray = (0.5 * top.mean(axis=0) + 0.5 * top[0]).astype(np.float32)
+    top = np.partition(rows, len(rows) - k, axis=0)[len(rows) - k :]  # the k largest
+    resemblance: np.ndarray = (0.5 * top.mean(axis=0) + 0.5 * top.max(axis=0)).astype(np.float32)
     return resemblance
