@@ -33,6 +33,7 @@ from bot.messages.replies import Button, Keyboard, fitted
 from bot.sources.bibliography import MAX_FILE_BYTES
 from bot.telegram import inbox
 from bot.telegram.inbox import PersistentQueue
+from bot.telegram.ordering import PerChatOrder
 from bot.telegram.sender import markup, send_reply
 from bot.telegram.throttle import Throttle
 from storage.users import update_user
@@ -63,6 +64,7 @@ def build_application(
         .connection_pool_size(32)  # digests to many chats go out concurrently
         .pool_timeout(30)
         .update_queue(PersistentQueue(conv.db))  # stored before Telegram hears it arrived
+        .concurrent_updates(PerChatOrder())  # a slow answer never holds up other chats
         .build()
     )
     app.bot_data["conversation"] = conv
@@ -103,7 +105,7 @@ TOO_BIG = (
     f"⚠️ That file is over {MAX_FILE_BYTES // 1_000_000} MB: export a collection rather than"
     " your whole library. Nothing was imported."
 )
-WEBHOOK_CONNECTIONS = 40  # Telegram's default; updates are handled one at a time anyway
+WEBHOOK_CONNECTIONS = 40  # Telegram's default
 
 
 async def start(app: Application, *, poll_timeout: int = 30) -> None:  # type: ignore[type-arg]

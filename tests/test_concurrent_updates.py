@@ -1,0 +1,46 @@
+"""One slow thing never stalls everyone: updates of different chats are handled at once,
+one chat's in order (through the real Application and the fake Bot API)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import sqlite_utils
+
+from tests.fakes.openai_server import FakeLLM
+from tests.telegram_harness import running_bot
+
+SLOW, QUICK = 601, 602
+
+
+async def test_a_slow_answer_does_not_hold_up_another_chat(db: sqlite_utils.Database) -> None:
+    release = threading.Event()
+
+    def slow_model(_payload: dict[str, Any]) -> None:
+        release.wait(timeout=30)  # the model takes as long as the test lets it
+        return None
+
+    with FakeLLM(script=slow_model) as llm:
+        async with running_bot(db, openai_base_url=llm.base_url, expand_interests=False) as h:
+            h.tg.user_says(SLOW, "how do mixture of experts models route tokens?")
+            await h.tg.until(lambda: llm.payloads)  # SLOW's question is at the model
+            started = time.monotonic()
+            (reply,) = await h.say(QUICK, "/help")
+            took = time.monotonic() - started
+            assert not h.tg.messages_to(SLOW)  # still waiting for its answer
+            release.set()
+            await h.tg.until(lambda: h.tg.messages_to(SLOW), timeout=30)
+    assert "/digest" in reply.text
+    assert took < 10  # answered while the other chat's answer was pending (it waits 30 s)
+
+
+async def test_one_chats_updates_keep_their_order(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        for n in range(1, 6):
+            h.tg.user_says(QUICK, f"/time {n}:00")
+        await h.tg.until(lambda: len(h.tg.messages_to(QUICK)) >= 5)
+        await h.settle()
+    times = [m.text for m in h.tg.messages_to(QUICK)]
+    assert [t.split("at ")[1][:5] for t in times] == [f"0{n}:00" for n in range(1, 6)]
