@@ -12,10 +12,13 @@ from storage.papers import utc_now
 KEEP_HANDLED = timedelta(days=2)  # long enough to recognise any re-delivery
 
 
-def store_update(db: sqlite_utils.Database, update_id: int, payload: str) -> None:
+def store_update(
+    db: sqlite_utils.Database, update_id: int, payload: str, chat_id: int | None = None
+) -> None:
     db.execute(
-        "INSERT OR IGNORE INTO inbox (update_id, payload, received_utc) VALUES (?, ?, ?)",
-        [update_id, payload, utc_now()],
+        "INSERT OR IGNORE INTO inbox (update_id, payload, received_utc, chat_id) "
+        "VALUES (?, ?, ?, ?)",
+        [update_id, payload, utc_now(), chat_id],
     )
 
 

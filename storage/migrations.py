@@ -320,3 +320,18 @@ def m014_library(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (chat_id, key)
         )"""
     )
+
+
+@migrations()
+def m015_inbox_chat(db: sqlite_utils.Database) -> None:
+    # Whose update each inbox row is, so /forget can delete a reader's raw messages too.
+    db.execute("ALTER TABLE inbox ADD COLUMN chat_id INTEGER")
+    db.execute(
+        """UPDATE inbox SET chat_id = coalesce(
+               json_extract(payload, '$.message.chat.id'),
+               json_extract(payload, '$.edited_message.chat.id'),
+               json_extract(payload, '$.callback_query.message.chat.id'),
+               json_extract(payload, '$.callback_query.from.id'),
+               json_extract(payload, '$.my_chat_member.chat.id'))"""
+    )
+    db.execute("CREATE INDEX inbox_chat ON inbox(chat_id)")

@@ -46,9 +46,13 @@ def update_user(db: sqlite_utils.Database, chat_id: int, **changes: Any) -> None
 
 
 def delete_user(db: sqlite_utils.Database, chat_id: int) -> None:
-    """Remove the user and, through ON DELETE CASCADE, every row that belongs to them."""
+    """Remove the user and, through ON DELETE CASCADE, every row that belongs to them; also
+    their raw updates in the inbox and their name on the papers they caused to be read
+    (rows that outlive users by design, so no foreign key reaches them)."""
     with write_transaction(db):
         db.execute("DELETE FROM users WHERE chat_id = ?", [chat_id])
+        db.execute("DELETE FROM inbox WHERE chat_id = ?", [chat_id])
+        db.execute("UPDATE fulltexts SET read_by = NULL WHERE read_by = ?", [chat_id])
 
 
 def _from_row(row: dict[str, Any]) -> User:

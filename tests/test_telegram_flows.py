@@ -204,6 +204,12 @@ async def test_forget_removes_every_row_of_that_user_only(db: sqlite_utils.Datab
             "ON d.id = i.delivery_id WHERE d.chat_id = ?",
             [BEN],
         ).fetchone()[0]
+        # The raw updates too: nothing left in the inbox that carries Ada's id or name,
+        # beyond the /forget press still being handled.
+        await bot.settle()
+    raw = [p for (p,) in db.execute("SELECT payload FROM inbox")]
+    assert not [p for p in raw if f'"id": {ADA}' in p and "forget|yes" not in p]
+    assert any(f'"id": {BEN}' in p for p in raw)
 
 
 async def test_two_users_never_see_each_other(db: sqlite_utils.Database) -> None:

@@ -37,7 +37,8 @@ class PersistentQueue(asyncio.Queue):  # type: ignore[type-arg]
 
     async def put(self, item: Any) -> None:
         if isinstance(item, Update):
-            store_update(self._db, item.update_id, json.dumps(item.to_dict()))
+            chat = item.effective_chat.id if item.effective_chat else None
+            store_update(self._db, item.update_id, json.dumps(item.to_dict()), chat)
         await super().put(item)
 
 
