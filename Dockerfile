@@ -5,7 +5,8 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PAPERBOY_DB_PATH=/data/paperboy.db \
-    PAPERBOY_HEALTH_PORT=8080
+    PAPERBOY_HEALTH_PORT=8080 \
+    PAPERBOY_WEBHOOK_LISTEN=0.0.0.0
 
 RUN useradd --create-home --uid 10001 paperboy \
     && mkdir /data && chown paperboy:paperboy /data

@@ -59,7 +59,7 @@ class Settings:
     health_host: str = "127.0.0.1"
     webhook_url: str | None = None
     webhook_secret: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # behind the TLS proxy; the Docker image sets 0.0.0.0
     webhook_port: int = 8443
     embeddings_model: str = "text-embedding-3-small"
     arxiv_rss_url: str = DEFAULT_RSS_URL
@@ -297,6 +297,17 @@ def _url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _header_text(raw: str) -> str:
+    # It goes into arXiv requests' User-Agent header, which HTTP keeps to ASCII: accepted
+    # as typed, "José Müller" would fail every arXiv request later, one by one.
+    if not raw.isascii() or any(ord(c) < 32 for c in raw):
+        raise ValueError(
+            "must be plain ASCII (it is sent in an HTTP header): an e-mail address or URL, "
+            "e.g. jose.muller@example.org"
+        )
+    return raw
+
+
 _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "db_path": ("PAPERBOY_DB_PATH", Path),
     "papers_url": ("PAPERBOY_PAPERS_URL", _url),
@@ -335,7 +346,7 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "arxiv_rss_url": ("PAPERBOY_ARXIV_RSS_URL", _url),
     "arxiv_api_url": ("PAPERBOY_ARXIV_API_URL", _url),
     "arxiv_min_interval": ("PAPERBOY_ARXIV_MIN_INTERVAL", _non_negative_float),
-    "contact": ("PAPERBOY_CONTACT", str),
+    "contact": ("PAPERBOY_CONTACT", _header_text),
     "full_text": ("PAPERBOY_FULL_TEXT", _bool),
     "arxiv_html_url": ("PAPERBOY_ARXIV_HTML_URL", _url),
     "arxiv_pdf_url": ("PAPERBOY_ARXIV_PDF_URL", _url),

@@ -283,3 +283,18 @@ async def test_meaning_finds_a_passage_that_shares_no_word_with_the_question(db)
     assert best[0].text.startswith("Each game lasts five rounds")
     stored = db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
     assert stored == 4  # three passages and the question, kept for the next question
+
+
+def test_an_encrypted_pdf_is_unreadable_not_a_crash() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(FULLTEXT / "pdf_2501.10120v1.pdf").pages[:2]:
+        writer.add_page(page)
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="RC4-128")
+    locked = io.BytesIO()
+    writer.write(locked)
+    with pytest.raises(NotAPdf, match="not a readable PDF"):
+        parse_pdf(locked.getvalue())

@@ -105,3 +105,15 @@ def test_bad_numbers_are_refused_plainly(
     result = paperboy(*args, env=env, cwd=tmp_path)
     assert result.returncode in (1, 2) and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_contact_arxiv_cannot_be_sent_is_refused_at_start() -> None:
+    with pytest.raises(SettingsError, match=r"PAPERBOY_CONTACT.*plain ASCII"):
+        Settings.from_env({"PAPERBOY_CONTACT": "José Müller <jose@example.org>"})
+    assert Settings.from_env({"PAPERBOY_CONTACT": "jose@example.org"}).contact == (
+        "jose@example.org"
+    )
+
+
+def test_the_webhook_listens_on_loopback_unless_told_otherwise() -> None:
+    assert Settings().webhook_listen == "127.0.0.1"

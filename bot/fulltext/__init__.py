@@ -106,6 +106,10 @@ async def read_paper(
         except (Unreadable, NotAPaperPage, NotAPdf) as exc:
             problems.append(f"{source}: {exc}")
             continue
+        except Exception as exc:  # a parser bug on a hostile file: unreadable, not a crash
+            log.exception("parsing the %s of %s failed", source, paper.id)
+            problems.append(f"{source}: could not be parsed ({type(exc).__name__})")
+            continue
         if passages:
             store_full_text(db, paper.id, source, passages, url=url, read_by=read_by)
             log.info("read %s from %s: %d passages", paper.id, source, len(passages))

@@ -9,7 +9,7 @@ import logging
 import re
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import DependencyError, PyPdfError
 
 from bot.fulltext.html_text import Block
 from bot.text import clean_text
@@ -31,7 +31,10 @@ def parse_pdf(payload: bytes) -> list[Block]:
     try:
         reader = PdfReader(io.BytesIO(payload))
         pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except (PyPdfError, DependencyError, ValueError, KeyError, TypeError) as exc:
+        # PyPdfError covers what a hostile or odd PDF raises beyond a read error: encrypted
+        # (FileNotDecryptedError, DependencyError for AES without a crypto library), a
+        # stream past pypdf's decompression limit (LimitReachedError), …
         raise NotAPdf(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     blocks: list[Block] = []
     section = ""
