@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
@@ -298,3 +299,26 @@ def test_an_encrypted_pdf_is_unreadable_not_a_crash() -> None:
     writer.write(locked)
     with pytest.raises(NotAPdf, match="not a readable PDF"):
         parse_pdf(locked.getvalue())
+
+
+async def test_a_server_asking_to_wait_forever_is_given_up_on_in_time(
+    db: sqlite_utils.Database,
+) -> None:
+    import time
+
+    from bot.fulltext import ReadOptions, read_papers
+
+    def stalling(_request: object) -> Reply:
+        time.sleep(0.3)
+        return Reply(503, "busy", {"retry-after": "99999999"})
+
+    paper = Paper(id="1706.03762", title="Attention Is All You Need")
+    upsert_papers(db, [paper], day="d", source="arxiv")
+    with FakeServer(stalling) as slow:
+        options = ReadOptions(html_url=f"{slow.url}/html", pdf_url=f"{slow.url}/pdf", deadline_s=2)
+        started = time.monotonic()
+        await read_papers(db, [paper], options)
+        took = time.monotonic() - started
+    status = full_text_status(db, [paper.id])[paper.id]
+    assert status.source == "none" and "gave up after 2 s" in (status.error or "")
+    assert took < 20  # without a deadline: 120 s per Retry-After, HTML then PDF

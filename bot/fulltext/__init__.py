@@ -38,6 +38,9 @@ class ReadOptions:
     max_pdf_bytes: int = 25_000_000
     reads_per_hour: int = 20  # papers one chat's questions may cause to be fetched
     user_agent: str = "paperboy-bot/0.1"
+    # All the time one paper may take, HTML and PDF, retries and Retry-After waits included:
+    # a server trickling a byte a second (or asking to wait a day) must not hold a question.
+    deadline_s: float = 30.0
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -91,7 +94,27 @@ async def read_paper(
     if not is_arxiv_id(paper.id):
         store_full_text(db, paper.id, "none", [], error="not an arXiv paper", read_by=read_by)
         return
-    problems = []
+    problems: list[str] = []
+    try:
+        async with asyncio.timeout(options.deadline_s):
+            if await _read_first(db, client, paper, options, problems, read_by):
+                return
+    except TimeoutError:
+        problems.append(f"gave up after {options.deadline_s:.0f} s (the server was too slow)")
+    error = "; ".join(problems)
+    log.warning("could not read %s: %s", paper.id, error)
+    store_full_text(db, paper.id, "none", [], error=error, read_by=read_by)
+
+
+async def _read_first(
+    db: sqlite_utils.Database,
+    client: httpx.AsyncClient,
+    paper: Paper,
+    options: ReadOptions,
+    problems: list[str],
+    read_by: int | None,
+) -> bool:
+    """The HTML, else the PDF: True once one was read and stored."""
     for source, base, limit, types, parse in (
         ("html", options.html_url, options.max_html_bytes, ("text/html",), parse_arxiv_html),
         ("pdf", options.pdf_url, options.max_pdf_bytes, ("application/pdf",), parse_pdf),
@@ -113,11 +136,9 @@ async def read_paper(
         if passages:
             store_full_text(db, paper.id, source, passages, url=url, read_by=read_by)
             log.info("read %s from %s: %d passages", paper.id, source, len(passages))
-            return
+            return True
         problems.append(f"{source}: no text found")
-    error = "; ".join(problems)
-    log.warning("could not read %s: %s", paper.id, error)
-    store_full_text(db, paper.id, "none", [], error=error, read_by=read_by)
+    return False
 
 
 def _passages_of(
