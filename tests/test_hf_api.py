@@ -127,3 +127,16 @@ async def test_invalid_or_wrong_shape_json_is_a_source_error(body: str) -> None:
 )
 def test_parse_retry_after(header: str | None, expected: float | None) -> None:
     assert parse_retry_after(header) == expected
+
+
+async def test_a_gzip_bomb_is_refused_without_reading_it_all() -> None:
+    import gzip
+
+    bomb = gzip.compress(b" " * 200_000_000, 9)  # 200 MB of spaces in about 200 KB
+    sleep = RecordingSleep()
+    with (
+        FakeServer(scripted(Reply(200, bomb, {"content-encoding": "gzip"}))) as server,
+        pytest.raises(FetchError, match="more than 50 MB"),
+    ):
+        await fetch(server, sleep)
+    assert len(server.requests) == 1  # refused, not retried

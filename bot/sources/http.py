@@ -15,6 +15,11 @@ from bot.retrying import WaitAsAsked, parse_retry_after
 log = logging.getLogger(__name__)
 
 
+# A day of Daily Papers is ~100 KB, an arXiv announcement of 2,500 papers ~5 MB, an API
+# answer of 100 entries ~0.5 MB; anything past this is not a paper list.
+MAX_BODY_BYTES = 50_000_000
+
+
 class FetchError(RuntimeError):
     """The source could not be fetched; the message says why and what to check."""
 
@@ -117,11 +122,28 @@ async def fetch_day(
 async def _get_once(
     client: httpx.AsyncClient, url: str, params: Mapping[str, str], setting: str
 ) -> bytes:
-    response = await client.get(url, params=params)
-    status = response.status_code
-    if status == 429 or status >= 500:
-        raise RetryableStatus(status, parse_retry_after(response.headers.get("retry-after")))
-    if status >= 400:
-        asked = " ".join(f"{k}={v}" for k, v in params.items())
-        raise FetchError(f"{url} answered HTTP {status} for {asked}; check {setting} (not retried)")
-    return response.content
+    async with client.stream("GET", url, params=params) as response:
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise RetryableStatus(status, parse_retry_after(response.headers.get("retry-after")))
+        if status >= 400:
+            asked = " ".join(f"{k}={v}" for k, v in params.items())
+            raise FetchError(
+                f"{url} answered HTTP {status} for {asked}; check {setting} (not retried)"
+            )
+        return await _capped(response, url)
+
+
+async def _capped(response: httpx.Response, url: str) -> bytes:
+    """The body, decompressed, refused past MAX_BODY_BYTES (a gzip bomb or an endless
+    answer must not take the process's memory)."""
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise FetchError(
+                f"{url} sent more than {MAX_BODY_BYTES // 1_000_000} MB; refusing it "
+                "(a day's list is a few MB)"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
