@@ -13,15 +13,21 @@ import sqlite_utils
 
 from storage.migrations import migrations
 
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # the service: its loop must not wait long on another writer
+# Command-line runs are their own process: waiting for another writer (ten `paperboy
+# ingest` of 3,000 papers at once) is better than failing with "database is locked".
+CLI_BUSY_TIMEOUT_MS = 120_000
 # What a failing database raises, named here so callers outside storage need no sqlite3.
 DatabaseError = sqlite3.DatabaseError
 
 
-def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
+def open_db(
+    path: Path | str, *, migrate: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` with WAL, foreign keys and a busy timeout.
 
-    `path` may be ":memory:" for tests. Pending migrations are applied unless `migrate` is False.
+    `path` may be ":memory:" for tests. Pending migrations are applied unless `migrate` is False,
+    one process at a time (two first runs on a new file must not both create its tables).
     """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -31,12 +37,26 @@ def open_db(path: Path | str, *, migrate: bool = True) -> sqlite_utils.Database:
     else:
         db = sqlite_utils.Database(memory=True)
     db.execute("PRAGMA foreign_keys=ON")
-    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     # NORMAL is durable across application crashes in WAL mode; only power loss can drop a commit.
     db.execute("PRAGMA synchronous=NORMAL")
-    if migrate:
+    if migrate and str(path) != ":memory:":
+        with _held(Path(f"{path}.migrate.lock")):
+            migrations.apply(db)
+    elif migrate:
         migrations.apply(db)
     return db
+
+
+@contextmanager
+def _held(lock_path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on `lock_path`, waiting for it."""
+    with open(lock_path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def schema_version(db: sqlite_utils.Database) -> list[str]:

@@ -84,3 +84,19 @@ def test_two_concurrent_ingests_both_succeed(tmp_path: Path) -> None:
         assert [run.returncode for run in runs] == [0, 0], [err for _, err in results]
         assert all("locked" not in err for _, err in results)
     assert open_db(db).execute("SELECT count(*) FROM papers").fetchone()[0] == 6000
+
+
+def test_ten_concurrent_first_ingests_on_a_new_database_all_succeed(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"  # not created yet: every process migrates it first
+    abstract = "We study sparse experts and report what we measured. " * 25  # ~1,300 chars
+    files = [
+        write(
+            tmp_path / f"big{n}.json",
+            [api_item(f"26{n:02d}.{i:05d}", f"Paper {n}-{i}", abstract) for i in range(3000)],
+        )
+        for n in range(10)
+    ]
+    runs = [ingest(path, db, tmp_path) for path in files]
+    results = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0] * 10, [err[-300:] for _, err in results]
+    assert open_db(db).execute("SELECT count(*) FROM papers").fetchone()[0] == 30_000

@@ -17,6 +17,7 @@ import sqlite_utils
 from bot import logsafety
 from bot.config import Settings, SettingsError
 from storage import open_db
+from storage.db import CLI_BUSY_TIMEOUT_MS
 
 
 class JsonLines(logging.Formatter):
@@ -108,7 +109,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @contextmanager
 def database(settings: Settings) -> Iterator[sqlite_utils.Database]:
-    db = open_db(settings.db_path)
+    db = open_db(settings.db_path, busy_timeout_ms=CLI_BUSY_TIMEOUT_MS)
     try:
         yield db
     finally:
