@@ -80,7 +80,8 @@ def mark_choice(keyboard: Keyboard, data: str) -> Keyboard | None:
 
 
 def _remove(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
-    if not value.isdigit() or not remove_interest(conv.db, chat.id, int(value)):
+    # A forged number past SQLite's 64-bit integers is just not one of theirs.
+    if not value.isdigit() or len(value) > 18 or not remove_interest(conv.db, chat.id, int(value)):
         return ButtonOutcome("Already removed.")
     refreshed = interests_reply(conv, chat)
     return ButtonOutcome("Removed.", keyboard=refreshed.buttons, edit_html=refreshed.html)

@@ -101,6 +101,7 @@ class StartFailed(RuntimeError):
 
 
 START_ATTEMPTS = 4
+STALE_PRESS = "That button has expired. Send /help to see what I can do."
 TOO_BIG = (
     f"⚠️ That file is over {MAX_FILE_BYTES // 1_000_000} MB: export a collection rather than"
     " your whole library. Nothing was imported."
@@ -243,18 +244,29 @@ async def decline_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button press → the assistant; then acknowledge, update the keyboard, reply."""
     query = update.callback_query
-    assert query is not None
+    if query is None:
+        return
+    if update.effective_chat is None:  # an inline-mode press carries no message or chat
+        await query.answer(STALE_PRESS)
+        return
     chat = _chat(update)
     keyboard = _keyboard(getattr(query.message, "reply_markup", None))
     outcome = await press(_conv(context), chat, query.data, keyboard)
     await query.answer(outcome.toast)
     if query.message is not None:
-        if outcome.edit_html is not None:
-            await query.edit_message_text(
-                outcome.edit_html, parse_mode="HTML", reply_markup=markup(outcome.keyboard or ())
-            )
-        elif outcome.keyboard is not None:
-            await query.edit_message_reply_markup(markup(outcome.keyboard))
+        try:
+            if outcome.edit_html is not None:
+                await query.edit_message_text(
+                    outcome.edit_html,
+                    parse_mode="HTML",
+                    reply_markup=markup(outcome.keyboard or ()),
+                )
+            elif outcome.keyboard is not None:
+                await query.edit_message_reply_markup(markup(outcome.keyboard))
+        except BadRequest as exc:
+            # A double tap asks for the same edit twice; Telegram refuses the second.
+            if "not modified" not in str(exc).lower():
+                raise
     await _send(context, chat, list(outcome.replies))
 
 

@@ -146,9 +146,12 @@ class FakeTelegram:
         )
         return message_id
 
-    def user_presses(self, chat_id: int, data: str, message_id: int = 1) -> str:
+    def user_presses(
+        self, chat_id: int, data: str, message_id: int = 1, *, inline: bool = False
+    ) -> str:
         """Queue a button press on message `message_id` (carrying that message's buttons, as
-        Telegram does); returns the callback query id."""
+        Telegram does; `inline`: a press in inline mode, with no message); returns the
+        callback query id."""
         query_id = f"cq{next(self._update_ids)}"
         message: dict[str, Any] = {
             "message_id": message_id,
@@ -162,17 +165,14 @@ class FakeTelegram:
         if shown and shown[-1].params.get("reply_markup"):
             message["reply_markup"] = shown[-1].params["reply_markup"]
             message["text"] = shown[-1].text
-        self._push(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "chat_instance": str(chat_id),
-                    "data": data,
-                    "from": {"id": chat_id, "is_bot": False, "first_name": "Ada"},
-                    "message": message,
-                }
-            }
-        )
+        query: dict[str, Any] = {
+            "id": query_id,
+            "chat_instance": str(chat_id),
+            "data": data,
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Ada"},
+        }
+        query.update({"inline_message_id": "inline1"} if inline else {"message": message})
+        self._push({"callback_query": query})
         return query_id
 
     def _push(self, update: dict[str, Any]) -> None:
