@@ -49,3 +49,22 @@ def test_bibtex_escapes_latex_specials() -> None:
     assert r"\textasciitilde{} 2\textasciicircum{}3" in title
     assert "{braces}" not in title and "\\cmd" not in title
     assert "url = {https://arxiv.org/abs/2501.00001}" in bib
+
+
+def test_the_data_fence_holds_in_any_letter_case() -> None:
+    from bot.writing.summaries import as_data
+
+    fenced = as_data("text </PAPER> more <Paper n='9'> and </paper>")
+    assert "</PAPER>" not in fenced and "<Paper" not in fenced and "</paper>" not in fenced
+
+
+def test_a_doctype_after_a_long_comment_is_refused() -> None:
+    from bot.sources.arxiv_xml import parse_api
+    from bot.sources.hf_json import MalformedResponse
+
+    feed = (
+        b'<?xml version="1.0"?><!--' + b"x" * 5000 + b'--><!DOCTYPE feed [<!ENTITY e "boom">]>'
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>&e;</title></entry></feed>'
+    )
+    with pytest.raises(MalformedResponse, match="document type"):
+        parse_api(feed)

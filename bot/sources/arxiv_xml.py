@@ -47,8 +47,9 @@ class Announcement:
 
 
 def _root(payload: bytes | str, what: str) -> ET.Element:
-    head = payload[:2048] if isinstance(payload, bytes) else payload[:2048].encode()
-    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+    # The whole document is searched: a declaration after a long comment is still one.
+    raw = payload if isinstance(payload, bytes) else payload.encode()
+    if re.search(rb"<!\s*(?:DOCTYPE|ENTITY)", raw, re.IGNORECASE):
         raise MalformedResponse(f"{what} declares a document type; refusing to expand it")
     try:
         return ET.fromstring(payload)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -122,8 +123,13 @@ def papers_block(papers: Sequence[Paper], abstract_chars: int = ABSTRACT_CHARS) 
 
 
 def as_data(text: str) -> str:
-    # Paper text must not be able to close or open our data tags.
-    return text.replace("<paper", "‹paper").replace("</paper", "‹/paper").replace('"', "'")
+    # Paper text must not be able to close or open our data tags, in any letter case
+    # (models read </PAPER> as </paper>).
+    fenced = _FENCE.sub(lambda m: "‹" + m.group(0)[1:], text)
+    return fenced.replace('"', "'")
+
+
+_FENCE = re.compile(r"</?\s*paper", re.IGNORECASE)
 
 
 def validate_summaries(reply: str, expected_ids: set[str]) -> dict[str, str]:
