@@ -70,6 +70,7 @@ class Settings:
     arxiv_html_url: str = DEFAULT_HTML_URL
     arxiv_pdf_url: str = DEFAULT_PDF_URL
     reads_per_hour: int = 20
+    answer_deadline: float = 45.0
 
     @property
     def sources(self) -> list[str]:
@@ -351,5 +352,6 @@ _ENV_KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "arxiv_html_url": ("PAPERBOY_ARXIV_HTML_URL", _url),
     "arxiv_pdf_url": ("PAPERBOY_ARXIV_PDF_URL", _url),
     "reads_per_hour": ("PAPERBOY_READS_PER_HOUR", _positive_int),
+    "answer_deadline": ("PAPERBOY_ANSWER_DEADLINE", _positive_float),
 }
 _SECRETS = ("openai_api_key", "telegram_bot_token", "webhook_secret")

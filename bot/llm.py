@@ -110,15 +110,25 @@ class LLMClient:
         prompt_version: str,
         max_tokens: int = 800,
         temperature: float = 0.2,
+        deadline_s: float | None = None,
     ) -> Completion:
-        """One chat completion, retried on transient errors, logged; raises LLMUnavailable."""
+        """One chat completion, retried on transient errors, logged; raises LLMUnavailable.
+        With `deadline_s`, all of it (the wait for a free slot, retries, Retry-After waits)
+        must fit in that many seconds, else LLMUnavailable: someone is waiting."""
         if self._client is None:
             raise LLMUnavailable("no LLM configured (set OPENAI_BASE_URL or OPENAI_API_KEY)")
         self._check_budget()
-        return await self._with_retries(
+        call = self._with_retries(
             purpose,
             lambda: self._call_once(purpose, messages, prompt_version, max_tokens, temperature),
         )
+        if deadline_s is None:
+            return await call
+        try:
+            async with asyncio.timeout(deadline_s):
+                return await call
+        except TimeoutError:
+            raise LLMUnavailable(f"{purpose}: no answer within {deadline_s:.0f} s") from None
 
     async def embed(self, texts: Sequence[str], *, model: str) -> list[list[float]]:
         """Vectors for `texts` from `/v1/embeddings`, one request, retried and logged like a

@@ -44,3 +44,21 @@ async def test_one_chats_updates_keep_their_order(db: sqlite_utils.Database) -> 
         await h.settle()
     times = [m.text for m in h.tg.messages_to(QUICK)]
     assert [t.split("at ")[1][:5] for t in times] == [f"0{n}:00" for n in range(1, 6)]
+
+
+async def test_a_model_slower_than_the_deadline_gives_way_to_retrieval(
+    db: sqlite_utils.Database,
+) -> None:
+    def slow_model(_payload: dict[str, Any]) -> None:
+        time.sleep(8)
+        return None
+
+    with FakeLLM(script=slow_model) as llm:
+        async with running_bot(
+            db, openai_base_url=llm.base_url, expand_interests=False, answer_deadline=1.0
+        ) as h:
+            started = time.monotonic()
+            (reply,) = await h.say(SLOW, "how do mixture of experts models route tokens?")
+            took = time.monotonic() - started
+    assert "Retrieval only" in reply.text
+    assert took < 6  # the model would have taken 8 s; the reader waited about the deadline

@@ -42,9 +42,11 @@ async def answer(
     question_message_id: int | None = None,
     read: ReadOptions | None = None,
     embedder: Embedder | None = None,
+    deadline_s: float | None = None,
 ) -> Answer:
     """Answer `question` for `chat_id`, store both turns, and return the cited answer.
-    With `read`, the papers it is most about are read in full first (see module doc)."""
+    With `read`, the papers it is most about are read in full first (see module doc); with
+    `deadline_s`, a model that has not answered by then gives way to retrieval only."""
     ensure_user(db, chat_id)
     focus = list(focus_ids)
     if reply_to_message_id is not None:
@@ -53,7 +55,7 @@ async def answer(
     sources = retrieve(db, chat_id, question, focus)
     vectors = VectorStore(embedder, db) if embedder is not None else None
     context = await full_text_context(db, question, sources, read, chat_id, vectors)
-    result = await compose(db, llm, question, sources, history, context)
+    result = await compose(db, llm, question, sources, history, context, deadline_s=deadline_s)
     add_turn(
         db,
         chat_id,

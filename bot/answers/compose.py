@@ -28,6 +28,8 @@ async def compose(
     sources: list[Paper],
     history: Sequence[Turn],
     context: FullTextContext | None = None,
+    *,
+    deadline_s: float | None = None,
 ) -> Answer:
     context = context or FullTextContext()
     if not sources:
@@ -44,6 +46,7 @@ async def compose(
                 prompt_messages(db, llm, question, sources, history, context.passages),
                 prompt_version=PROMPT_VERSION,
                 max_tokens=400,
+                deadline_s=deadline_s,
             )
             text = clean_citations(reply.text.strip(), len(sources))
             if text:

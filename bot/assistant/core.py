@@ -146,6 +146,7 @@ class Conversation:
             question_message_id=message_id,
             read=self.settings.read_options(),
             embedder=self.embedder,
+            deadline_s=self.settings.answer_deadline,
         )
         parts = split_html(answer_html(result))
         if len(parts) > MAX_ANSWER_MESSAGES:  # no answer is worth a screenful of messages
