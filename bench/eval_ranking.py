@@ -88,6 +88,36 @@ def load_days() -> list[EvalSet]:
         queries += [Query(t, {}) for t in spec["off_topic"]]
         parse = atom_papers if spec.get("format") == "arxiv-atom" else daily_papers
         sets.append(EvalSet(spec["day"], spec["split"], parse(raw), queries))
+    return sets + load_outside()
+
+
+# Sets labelled by people outside the team (../shared/data/relevance): dev sets, to choose
+# a cut-off that holds across labellers, not only on the team's own taste.
+OUTSIDE = (
+    ("outside: sample day", "relevance/seed_day_labels.json", "relevance/seed_day_hf.json"),
+    (
+        "outside: Daily Papers 2026-07-13",
+        "relevance/hf_2026-07-13_labels.json",
+        "fixtures/hf_api/2026-07-13.json",
+    ),
+)
+
+
+def load_outside() -> list[EvalSet]:
+    sets = []
+    for name, labels, corpus in OUTSIDE:
+        spec = json.loads(shared(labels, f"the labels of {name}").read_text())
+        papers = daily_papers(shared(corpus, f"the papers of {name}").read_bytes())
+        by_title = {" ".join(p.title.split()).lower(): p.id for p in papers}
+        queries = []
+        for q in spec["queries"]:
+            grades = (
+                {}
+                if q.get("off_topic")
+                else {by_title[" ".join(t.split()).lower()]: g for t, g in q["relevant"].items()}
+            )
+            queries.append(Query(q["interest"], grades))
+        sets.append(EvalSet(name, "dev", papers, queries))
     return sets
 
 

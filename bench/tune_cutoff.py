@@ -2,18 +2,20 @@
 
 Run: python -m bench.tune_cutoff [--show]
 
-Reads only the sets of bench/relevance/ marked "dev" (the test sets are never loaded), scores
-every topic interest once (lexical coverage and MiniLM cosines, as the default install does),
-then replays fusion and cut-off for every candidate setting in numpy. The rule, written down
-before the first run:
+Reads only the dev sets (the team's two in bench/relevance/ and the two labelled by people
+outside the team in ../shared/data/relevance/; the test sets are never loaded), scores every
+topic interest once (lexical coverage and MiniLM cosines, as the default install does), then
+replays fusion and cut-off for every candidate setting in numpy, pooled over all four sets.
+The rule, written down before the first run on the four sets (2026-12-03; the earlier run,
+on the team's two sets alone, required precision >= 0.70):
 
 1. fusion (lexical weight, cosine ceiling): the largest *smallest* nDCG@10 margin over the
    better of BM25 / TF-IDF across the dev sets (the acceptance asks for a margin on each
    day, so the worst day decides);
 2. cut-off, with that fusion: no paper for any off-topic interest and pooled precision
-   >= 0.70 are required (the rule the first cut-off was chosen by); then the fewest
-   on-topic interests (>= 3 relevant) left empty; then the highest pooled recall; ties
-   keep the setting closest to the current one.
+   >= 0.65 are required (the floor readers were promised); then the fewest on-topic
+   interests (>= 3 relevant) left empty; then the highest pooled recall; ties keep the
+   setting closest to the current one.
 
 `--show` prints each dev interest's best fused score and cosine (what the rule sees).
 """
@@ -38,7 +40,7 @@ from bot.ranking.engine import POPULARITY_WEIGHT
 from bot.ranking.scoring import COSINE_CEILING, HYBRID_CUTOFF, LEXICAL_WEIGHT, CutOff, passes
 from storage import open_db
 
-MIN_PRECISION = 0.70
+MIN_PRECISION = 0.65
 
 
 @dataclass
