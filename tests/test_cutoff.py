@@ -71,7 +71,8 @@ def test_companions_need_a_plain_match_and_agreeing_meaning(
 def test_fusion_without_embeddings_is_the_lexical_score() -> None:
     lexical = np.array([0.2, 0.8], dtype=np.float32)
     np.testing.assert_allclose(fuse(lexical, None), lexical)
-    assert fuse(lexical, np.array([0.7, 0.0]))[0] == pytest.approx(0.6 * 0.2 + 0.4)
+    # A cosine of 0.7 is 0.875 of the way to the ceiling (0.8): lexical 0.7, meaning 0.3.
+    assert fuse(lexical, np.array([0.7, 0.0]))[0] == pytest.approx(0.7 * 0.2 + 0.3 * 0.875)
 
 
 def test_default_rules_are_ordered_sensibly() -> None:
