@@ -169,9 +169,9 @@ def _rocchio(ranker: DayRanker, text: str, liked: list[str], disliked: list[str]
     return centroid_ranker(ranker)(vector)
 
 
-def report(title: str, results: dict[str, dict[str, list[float]]]) -> None:
+def report(title: str, results: dict[str, dict[str, list[float]]], splits: Sequence[str]) -> None:
     print(f"\n{title}")
-    for split in ("dev", "test"):
+    for split in splits:
         pooled: dict[str, list[float]] = defaultdict(list)
         for name, metrics in results.items():
             if not name.startswith(split):
@@ -187,8 +187,8 @@ def report(title: str, results: dict[str, dict[str, list[float]]]) -> None:
             print(f"    {metric:<45} {np.mean(values):.3f}")
 
 
-async def run(lexical_only: bool) -> None:
-    sets = load_days()
+async def run(lexical_only: bool, splits: Sequence[str]) -> None:
+    sets = [s for s in load_days() if s.split in splits]
     cold: dict[str, dict[str, list[float]]] = {}
     days: dict[str, dict[str, list[float]]] = {}
     for s in sets:
@@ -198,15 +198,16 @@ async def run(lexical_only: bool) -> None:
         cold[f"{s.split} {s.name}"] = cold_start(s, ranker, random.Random(SEED))
         if len(s.papers) >= 90:
             days[f"{s.split} {s.name}"] = over_days(s, ranker, random.Random(SEED))
-    report(f"1. Cold start from {KNOWN} known papers (the rest of the day ranked)", cold)
-    report(f"2. Ratings over {DAYS} days ({SHOWN} shown a day, rated by the truth)", days)
+    report(f"1. Cold start from {KNOWN} known papers (the rest of the day ranked)", cold, splits)
+    report(f"2. Ratings over {DAYS} days ({SHOWN} shown a day, rated by the truth)", days, splits)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lexical-only", action="store_true")
+    parser.add_argument("--split", choices=["dev", "test"], help="only this split (tune on dev)")
     args = parser.parse_args()
-    asyncio.run(run(args.lexical_only))
+    asyncio.run(run(args.lexical_only, [args.split] if args.split else ["dev", "test"]))
 
 
 if __name__ == "__main__":

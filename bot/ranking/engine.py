@@ -28,7 +28,7 @@ import numpy as np
 from bot.ranking.interests import Interest
 from bot.ranking.lexical import LexicalIndex, matched_phrases
 from bot.ranking.preference import Learned, learn
-from bot.ranking.scoring import HYBRID_CUTOFF, LEXICAL_CUTOFF, CutOff, fuse, passes
+from bot.ranking.scoring import HYBRID_CUTOFF, LEXICAL_CUTOFF, CutOff, calibrate, fuse, passes
 from bot.ranking.semantic import VectorStore
 from bot.text import clean_text, clip, fold
 from storage.papers import Paper
@@ -37,6 +37,9 @@ SECOND_INTEREST_WEIGHT = 0.10
 POPULARITY_WEIGHT = 0.05
 EXCLUDE_AT = 0.45  # lexical coverage of an exclusion above which a paper is dropped
 RATED_CACHE = 4096  # rated papers whose similarity rows are kept
+# Paper to paper, meaning (two whole abstracts) says more than a title's words found in the
+# other paper; chosen on the dev readers of bench/reader_learning.py.
+RATED_LEXICAL_WEIGHT = 0.5
 LOWERED_NOTE_AT = 0.1  # score the reader's 👎 took off a paper that is worth telling them
 TOPIC_CACHE = 4096  # interest texts kept scored (each: two float32 rows of the day's size)
 CATEGORY_SCORE = 0.5  # a paper of a followed category, for a profile with no topics
@@ -222,7 +225,8 @@ class DayRanker:
             )
             vectors = self.vectors.papers(missing) if self.vectors is not None else None
             if vectors is not None and self.paper_vectors is not None:
-                lexical = fuse(lexical, vectors @ self.paper_vectors.T)
+                cosines = calibrate(vectors @ self.paper_vectors.T)
+                lexical = RATED_LEXICAL_WEIGHT * lexical + (1 - RATED_LEXICAL_WEIGHT) * cosines
             for paper, row in zip(missing, lexical, strict=True):
                 self._rated_cache[paper.id] = row.astype(np.float32)
             while len(self._rated_cache) > RATED_CACHE:
