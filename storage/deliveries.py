@@ -107,6 +107,33 @@ def papers_in_message(
     return [row[0] for row in rows]
 
 
+def digest_of_message(
+    db: sqlite_utils.Database, chat_id: int, telegram_message_id: int
+) -> list[str]:
+    """All papers of the digest one of whose messages is `telegram_message_id`, in the
+    digest's numbering (paper 1 first), whichever of its messages was replied to."""
+    rows = db.execute(
+        """SELECT i.paper_id FROM delivery_items i WHERE i.delivery_id = (
+               SELECT d.id FROM delivery_items j JOIN deliveries d ON d.id = j.delivery_id
+               WHERE d.chat_id = ? AND j.telegram_message_id = ? LIMIT 1)
+           ORDER BY i.position""",
+        [chat_id, telegram_message_id],
+    )
+    return [row[0] for row in rows]
+
+
+def latest_digest_papers(db: sqlite_utils.Database, chat_id: int) -> list[str]:
+    """The papers of this chat's latest sent digest, in its numbering."""
+    rows = db.execute(
+        """SELECT i.paper_id FROM delivery_items i WHERE i.delivery_id = (
+               SELECT id FROM deliveries WHERE chat_id = ? AND status = 'sent'
+               AND empty_reason IS NULL ORDER BY local_day DESC, id DESC LIMIT 1)
+           ORDER BY i.position""",
+        [chat_id],
+    )
+    return [row[0] for row in rows]
+
+
 @dataclass(frozen=True)
 class Delivery:
     id: int

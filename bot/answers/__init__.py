@@ -18,7 +18,8 @@ from bot.answers.cited import Answer
 from bot.answers.compose import compose
 from bot.answers.context import full_text_context
 from bot.answers.render import answer_html, answer_text
-from bot.answers.retrieve import papers_for_reply, retrieve
+from bot.answers.retrieve import numbered_scope, papers_for_reply, retrieve
+from bot.answers.scope import absent_topic
 from bot.fulltext import ReadOptions
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder
@@ -52,10 +53,16 @@ async def answer(
     if reply_to_message_id is not None:
         focus = papers_for_reply(db, chat_id, reply_to_message_id) + focus
     history = recent_turns(db, chat_id, HISTORY_TURNS)
-    sources = retrieve(db, chat_id, question, focus)
+    scope = numbered_scope(db, chat_id, question, reply_to_message_id)
+    sources = scope.papers if scope else retrieve(db, chat_id, question, focus)
     vectors = VectorStore(embedder, db) if embedder is not None else None
     context = await full_text_context(db, question, sources, read, chat_id, vectors)
-    result = await compose(db, llm, question, sources, history, context, deadline_s=deadline_s)
+    missing = absent_topic(question, sources, context) if scope else None
+    if scope is not None and missing is not None:
+        result = Answer(f"{_capital(scope.label)} says nothing about {missing}.", (), "nothing")
+    else:
+        result = await compose(db, llm, question, sources, history, context, deadline_s=deadline_s)
+    result = replace(result, scope=scope.label if scope else "")
     add_turn(
         db,
         chat_id,
@@ -67,3 +74,7 @@ async def answer(
     cited = [p.id for _, p in result.cited()]
     turn_id = add_turn(db, chat_id, "assistant", result.text, cited=cited)
     return replace(result, turn_id=turn_id)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

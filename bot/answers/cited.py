@@ -24,6 +24,7 @@ class Answer:
     passages: tuple[tuple[Passage, ...], ...] = ()  # per source: full-text passages given
     read: tuple[FullText | None, ...] = ()  # per source: how its full text was read
     note: str = ""  # e.g. which paper could not be read in full
+    scope: str = ""  # which papers it was allowed to answer from, when the question said
 
     def cited(self) -> list[tuple[int, Paper]]:
         numbers = sorted({int(n) for n, _ in CITATION.findall(self.text)})

@@ -11,7 +11,9 @@ def answer_html(result: Answer) -> str:
     """The answer for Telegram: escaped text, the note if any, then the cited papers as
     links, each with the cited sections or pages linked to where they are."""
     e = html.escape
-    parts = [e(result.text)]
+    parts = [
+        f"<i>From {e(result.scope)}:</i>\n{e(result.text)}" if result.scope else e(result.text)
+    ]
     if result.note:
         parts.append(f"<i>{e(result.note)}</i>")
     cited = result.cited()
@@ -29,7 +31,7 @@ def answer_html(result: Answer) -> str:
 
 
 def answer_text(result: Answer) -> str:
-    parts = [result.text]
+    parts = [f"From {result.scope}:\n{result.text}" if result.scope else result.text]
     if result.note:
         parts.append(result.note)
     cited = result.cited()

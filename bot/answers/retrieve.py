@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlite_utils
 
 from bot.ranking.lexical import LexicalIndex
 from bot.text import content_stems
-from storage.deliveries import papers_in_message, sent_paper_ids
+from storage.deliveries import (
+    digest_of_message,
+    latest_digest_papers,
+    papers_in_message,
+    sent_paper_ids,
+)
 from storage.messages import papers_cited_by_message
 from storage.papers import Paper, all_papers, search_papers
 
@@ -33,10 +39,50 @@ _ORDINAL = re.compile(
     r"\b(?:paper|#|no\.?|number)\s*(\d{1,2})\b|#(\d{1,2})\b|\b(" + "|".join(_ORDINALS) + r")\b",
     re.IGNORECASE,
 )
-_ORDINAL = re.compile(
-    r"\b(?:paper|#|no\.?|number)\s*(\d{1,2})\b|#(\d{1,2})\b|\b(" + "|".join(_ORDINALS) + r")\b",
-    re.IGNORECASE,
-)
+
+
+# "paper 2", "papers 1 and 3", "papers 1, 2 & 4", "#3", "the first and the third"
+_NUMBERED = re.compile(r"\bpapers?\s*((?:#?\d{1,2}(?:\s*(?:,|&|\+|and|or|vs\.?)\s*)?)+)", re.I)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The papers a question may be answered from, and how to say so in a few words."""
+
+    papers: list[Paper]
+    label: str
+
+
+def named_positions(question: str) -> list[int]:
+    """The digest positions a question names, in the order named ([] when none)."""
+    found: list[int] = []
+    for match in _NUMBERED.finditer(question):
+        found += [int(n) for n in re.findall(r"\d{1,2}", match.group(1))]
+    found += [int(n) for n in re.findall(r"#(\d{1,2})\b", question)]
+    words = re.findall(r"\b(" + "|".join(_ORDINALS) + r")\b", question, re.IGNORECASE)
+    found += [_ORDINALS[w.lower()] for w in words]
+    return list(dict.fromkeys(found))
+
+
+def numbered_scope(
+    db: sqlite_utils.Database, chat_id: int, question: str, reply_to: int | None
+) -> Scope | None:
+    """Exactly the papers a question names by number ("compare papers 1 and 3"), in the
+    digest replied to, else in the reader's latest digest; None when it names none."""
+    positions = named_positions(question)
+    if not positions:
+        return None
+    digest = digest_of_message(db, chat_id, reply_to) if reply_to is not None else []
+    where = "that digest" if digest else "your latest digest"
+    digest = digest or latest_digest_papers(db, chat_id)
+    wanted = [digest[n - 1] for n in positions if 1 <= n <= len(digest)]
+    if not wanted:
+        return None
+    papers = {p.id: p for p in all_papers(db, wanted)}
+    shown = [n for n in positions if 1 <= n <= len(digest)]
+    numbers = " and ".join(", ".join(map(str, shown)).rsplit(", ", 1))
+    label = f"paper{'s' if len(shown) > 1 else ''} {numbers} of {where}"
+    return Scope([papers[i] for i in wanted if i in papers], label)
 
 
 def papers_for_reply(db: sqlite_utils.Database, chat_id: int, message_id: int) -> list[str]:

@@ -1,0 +1,60 @@
+"""Questions are scoped before retrieval: papers named by number are exactly the sources,
+and a topic they never mention gets a plain "says nothing about" (through the fake Telegram,
+retrieval-only: no LLM configured)."""
+
+from __future__ import annotations
+
+import re
+
+import sqlite_utils
+
+from storage.deliveries import delivery_items, list_deliveries
+from storage.papers import all_papers
+from tests.telegram_harness import running_bot
+
+CHAT = 801
+
+
+async def _digest(h, chat: int) -> list:  # type: ignore[no-untyped-def,type-arg]
+    await h.say(chat, "/start")
+    await h.say(chat, "mixture of experts inference")
+    return [m for m in await h.say(chat, "/digest") if m.buttons()]
+
+
+def _titles_of(db: sqlite_utils.Database, chat: int) -> list[str]:
+    ((delivery, _),) = [d for d in list_deliveries(db) if d[0].chat_id == chat]
+    ids = [i.paper_id for i in delivery_items(db, delivery.id)]
+    found = {p.id: p.title for p in all_papers(db, ids)}
+    return [found[i] for i in ids]
+
+
+async def test_compare_papers_1_and_3_answers_from_exactly_those(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as h:
+        messages = await _digest(h, CHAT)
+        (reply, *_) = await h.say(CHAT, "compare papers 1 and 3", reply_to=messages[0].message_id)
+    titles = _titles_of(db, CHAT)
+    cited = re.findall(r"\[\d\] ([^\n]+?)(?:: “|$)", reply.text.split("Sources")[0], re.M)
+    assert reply.text.startswith("<i>From papers 1 and 3 of that digest:</i>")
+    assert set(cited) == {titles[0], titles[2]}, cited
+    sources = reply.text.split("Sources")[1]
+    assert titles[0] in sources and titles[2] in sources and titles[1] not in sources
+
+
+async def test_a_topic_the_paper_never_mentions_is_said_plainly(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as h:
+        messages = await _digest(h, CHAT)
+        (reply,) = await h.say(
+            CHAT,
+            "what does paper 2 say about quantum chromodynamics?",
+            reply_to=messages[0].message_id,
+        )
+        (other,) = await h.say(
+            CHAT, "what does paper 2 say about experts?", reply_to=messages[0].message_id
+        )
+    assert "Paper 2 of that digest says nothing about quantum chromodynamics." in reply.text
+    assert "“" not in reply.text and "Sources" not in reply.text  # nothing quoted
+    assert "says nothing" not in other.text and "Sources" in other.text
