@@ -65,3 +65,13 @@ def feedback_counts(db: sqlite_utils.Database, chat_id: int) -> tuple[int, int, 
     ).fetchone()
     saved = db.execute("SELECT count(*) FROM saved WHERE chat_id = ?", [chat_id]).fetchone()[0]
     return int(up), int(down), int(saved)
+
+
+def rated_days(db: sqlite_utils.Database, chat_id: int) -> set[str]:
+    """UTC dates on which this chat rated (👍/👎) or saved (⭐) a paper."""
+    rows = db.execute(
+        "SELECT substr(created_utc, 1, 10) FROM feedback WHERE chat_id = ? "
+        "UNION SELECT substr(created_utc, 1, 10) FROM saved WHERE chat_id = ?",
+        [chat_id, chat_id],
+    )
+    return {row[0] for row in rows}

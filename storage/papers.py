@@ -303,3 +303,12 @@ def last_ingests(db: sqlite_utils.Database) -> list[tuple[str, str, int, str]]:
            GROUP BY source, day ORDER BY source"""
     )
     return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def listing_days(db: sqlite_utils.Database, until: str, count: int) -> list[str]:
+    """The last `count` days with listings up to `until` (inclusive), oldest first."""
+    rows = db.execute(
+        "SELECT DISTINCT day FROM listings WHERE day <= ? ORDER BY day DESC LIMIT ?",
+        [until, count],
+    )
+    return sorted(row[0] for row in rows)

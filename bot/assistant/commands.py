@@ -19,12 +19,16 @@ from bot.llm import start_of_utc_day
 from bot.messages.callbacks import encode
 from bot.messages.html import echo
 from bot.messages.replies import Button, Document, Reply
+from bot.ranking.profiles import load_profile
+from bot.weekly.chart import render_png
+from bot.weekly.recap import week_of
+from bot.weekly.text import caption, thin_text, top_lines
 from storage.deliveries import recent_errors, status_counts
-from storage.feedback import saved_paper_ids
+from storage.feedback import rated_days, saved_paper_ids
 from storage.interests import list_interests, remove_interest
 from storage.library import list_library
 from storage.llm_calls import usage_since
-from storage.papers import all_papers, count_papers, search_papers
+from storage.papers import all_papers, count_papers, latest_day, search_papers
 from storage.users import update_user, user_counts
 
 if TYPE_CHECKING:
@@ -171,6 +175,22 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
         ]
     now = conv.clock()
     return await conv.desk.on_demand(user, local_day(user.timezone, now), now)
+
+
+async def week(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    """The week in a picture: matches per interest and day, and the week's top papers."""
+    conv.user(chat)
+    profile = load_profile(conv.db, chat.id)
+    day = latest_day(conv.db)
+    if not [i for i in profile.interests if i.kind == "topic"] or day is None:
+        return [Reply("📊 Follow a topic first (/add), and I'll draw your week.")]
+    recap = await week_of(
+        conv.db, profile, day, embedder=conv.embedder, rated=rated_days(conv.db, chat.id)
+    )
+    if recap.thin:
+        return [Reply(thin_text(recap))]
+    picture = Document("week.png", render_png(recap), caption(recap))
+    return [Reply("", photo=picture), Reply(top_lines(recap, as_html=True))]
 
 
 async def pause(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
@@ -332,6 +352,7 @@ COMMANDS: dict[str, Command] = {
         Command("time", time_, "when your digest arrives", "HH:MM"),
         Command("timezone", timezone, "your time zone", "Area/City"),
         Command("digest", digest, "today's digest now"),
+        Command("week", week, "your week in a picture"),
         Command("pause", pause, "stop daily digests"),
         Command("resume", resume, "start them again"),
         Command("saved", saved, "papers you starred"),

@@ -12,6 +12,7 @@ from bot.cli import (  # noqa: F401  (registers commands)
     library,
     recommend,
     service,
+    week,
 )
 from bot.cli.app import cli, debugging
 from storage.db import DatabaseError

@@ -83,6 +83,13 @@ class TerminalChat:
             number = len(self.screen.messages) + 1
             self.screen.messages[number] = message_id
             self.conv.sent(TERMINAL_CHAT, reply, message_id)
+            if reply.photo is not None:
+                saved = Path(tempfile.gettempdir()) / f"paperboy-{number}-{reply.photo.filename}"
+                saved.write_bytes(reply.photo.content)
+                lines.append(
+                    f"[#{number}] 🖼 {to_plain(reply.photo.caption)}\n(picture saved: {saved})"
+                )
+                continue
             if reply.document is not None:
                 lines.append(
                     f"[#{number}] 📎 {reply.document.filename} "

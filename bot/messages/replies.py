@@ -33,6 +33,7 @@ class Reply:
     html: str
     buttons: Keyboard = ()
     document: Document | None = None
+    photo: Document | None = None  # a picture, sent with its caption
     delivery_id: int | None = None  # part of a digest: which one …
     paper_ids: tuple[str, ...] = ()  # … and which of its papers this message carries
     turn_id: int | None = None  # an answer or ❓ prompt stored in the chat history
@@ -43,7 +44,8 @@ def fitted(replies: Sequence[Reply]) -> list[Reply]:
     (on lines, HTML-safe). The first part keeps the turn, the last the buttons and papers."""
     out: list[Reply] = []
     for reply in replies:
-        if reply.document is not None or telegram_length(reply.html) <= TELEGRAM_LIMIT:
+        whole = reply.document is not None or reply.photo is not None
+        if whole or telegram_length(reply.html) <= TELEGRAM_LIMIT:
             out.append(reply)
             continue
         parts = split_html(reply.html)

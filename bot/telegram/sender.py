@@ -80,6 +80,15 @@ async def send_reply(
 
 
 async def _send_once(bot: Bot, chat_id: int, reply: Reply) -> int:
+    if reply.photo is not None:
+        photo = reply.photo
+        message = await bot.send_photo(
+            chat_id,
+            InputFile(photo.content, filename=photo.filename),
+            caption=photo.caption,
+            parse_mode=ParseMode.HTML,
+        )
+        return message.message_id
     if reply.document is not None:
         doc = reply.document
         message = await bot.send_document(

@@ -326,6 +326,14 @@ class FakeTelegram:
         self._record("sendDocument", p, message_id)
         return _ok(_message(message_id, chat_id, p.get("caption", "")))
 
+    def _m_sendPhoto(self, p: dict[str, Any]) -> Reply:
+        chat_id = int(p["chat_id"])
+        if len(str(p.get("caption", ""))) > 1024:
+            return _error(400, "Bad Request: message caption is too long")
+        message_id = next(self._message_ids)
+        self._record("sendPhoto", p, message_id)
+        return _ok(_message(message_id, chat_id, p.get("caption", "")))
+
     def _m_editMessageText(self, p: dict[str, Any]) -> Reply:
         if _too_long(p.get("text", "")):
             self.refused.append(p.get("text", ""))

@@ -1,0 +1,69 @@
+"""A reader's week over the stored days: matches per interest and day, the week's total
+against the previous week's, and the top papers with one line why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from bot.ranking import DayRanker, Match, Profile, build_ranker
+from bot.ranking.embedders import Embedder
+from storage.papers import listing_days, papers_for_day
+
+TOP = 5
+
+
+@dataclass(frozen=True)
+class Week:
+    days: list[str]  # oldest first
+    interests: list[str]  # the reader's topic interests, as typed
+    counts: list[list[int]]  # [interest][day]
+    total: int
+    previous_total: int
+    top: list[tuple[str, Match]] = field(default_factory=list)  # (day, match), best first
+    rated: set[str] = field(default_factory=set)  # days the reader rated or starred
+
+    @property
+    def thin(self) -> bool:
+        """Too little to draw: fewer than 2 days with papers, or nothing matched."""
+        return len(self.days) < 2 or self.total == 0
+
+
+async def week_of(
+    db: sqlite_utils.Database,
+    profile: Profile,
+    until: str,
+    *,
+    days: int = 7,
+    embedder: Embedder | None = None,
+    rated: set[str] | None = None,
+) -> Week:
+    """Rank each of the last `days` listing days (and the `days` before, for the total to
+    compare with) for `profile`, interest by interest."""
+    both = listing_days(db, until, 2 * days)
+    this, before = both[-days:], both[:-days]
+    topics = [i for i in profile.interests if i.kind == "topic"]
+    counts = [[0] * len(this) for _ in topics]
+    best: dict[str, tuple[str, Match]] = {}
+    for d, day in enumerate(this):
+        ranker = await build_ranker(papers_for_day(db, day), embedder=embedder, db=db)
+        for n, count in enumerate(_per_interest(ranker, profile)):
+            counts[n][d] = count
+        for match in ranker.rank(profile, top_k=TOP):
+            if match.paper.id not in best or best[match.paper.id][1].score < match.score:
+                best[match.paper.id] = (day, match)
+    previous = 0
+    for day in before:
+        ranker = await build_ranker(papers_for_day(db, day), embedder=embedder, db=db)
+        previous += sum(_per_interest(ranker, profile))
+    top = sorted(best.values(), key=lambda dm: -dm[1].score)[:TOP]
+    total = sum(sum(row) for row in counts)
+    shown_rated = (rated or set()) & set(this)
+    return Week(this, [i.text for i in topics], counts, total, previous, top, shown_rated)
+
+
+def _per_interest(ranker: DayRanker, profile: Profile) -> list[int]:
+    """Papers clearing each topic interest's cut-off on the ranker's day."""
+    topics = [i for i in profile.interests if i.kind == "topic"]
+    return [len(ranker.rank(Profile((i,), threshold=profile.threshold))) for i in topics]

@@ -1,0 +1,54 @@
+"""The words with the week's picture: a caption within Telegram's 1,024 characters, and the
+week's top papers with one line why."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from bot.text import clip
+from bot.weekly.recap import Week
+
+CAPTION_LIMIT = 1024
+
+
+def caption(week: Week) -> str:
+    """One or two sentences: the week's total against the previous week, the busiest
+    interest. Plain text (HTML-escaped), within CAPTION_LIMIT."""
+    first, last = (_short_day(d) for d in (week.days[0], week.days[-1]))
+    change = week.total - week.previous_total
+    busiest = max(range(len(week.interests)), key=lambda n: sum(week.counts[n]))
+    text = (
+        f"📊 Your week, {first} to {last}: {week.total} matches for your interests "
+        f"({change:+d} on the week before). Busiest: “{week.interests[busiest]}” "
+        f"({sum(week.counts[busiest])})."
+    )
+    return html.escape(clip(text, CAPTION_LIMIT - 20)[0])
+
+
+def top_lines(week: Week, *, as_html: bool) -> str:
+    """The week's best papers for the reader, each with the day and one line why."""
+    e = html.escape if as_html else (lambda s: s)
+    head = "<b>Your top papers this week</b>" if as_html else "Your top papers this week"
+    lines = [head]
+    for n, (day, match) in enumerate(week.top, 1):
+        title = e(clip(match.paper.title, 200)[0])
+        link = match.paper.links.arxiv or match.paper.links.hf
+        if as_html and link:
+            title = f'<a href="{e(link)}">{title}</a>'
+        lines.append(f"{n}. {title} ({_short_day(day)})\n   {e(clip(match.reason, 200)[0])}")
+    return "\n".join(lines)
+
+
+def thin_text(week: Week) -> str:
+    """What to say instead of an empty chart."""
+    if len(week.days) < 2:
+        return "📊 Not enough days stored yet for a weekly picture: ask again in a few days."
+    return (
+        "📊 Nothing matched your interests this week. Try broader words with /add, "
+        "or /import papers you already like."
+    )
+
+
+def _short_day(day: str) -> str:
+    return f"{date.fromisoformat(day):%a %d %b}"
