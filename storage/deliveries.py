@@ -329,3 +329,17 @@ def recent_errors(db: sqlite_utils.Database, limit: int = 3) -> list[tuple[int, 
         [limit],
     )
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+def sent_between(
+    db: sqlite_utils.Database, chat_id: int, first_day: str, last_day: str
+) -> list[str]:
+    """Papers of the digests sent to this chat for local days in [first_day, last_day],
+    newest digest first."""
+    rows = db.execute(
+        """SELECT i.paper_id FROM delivery_items i JOIN deliveries d ON d.id = i.delivery_id
+           WHERE d.chat_id = ? AND d.status = 'sent' AND d.empty_reason IS NULL
+           AND d.local_day BETWEEN ? AND ? ORDER BY d.local_day DESC, i.position""",
+        [chat_id, first_day, last_day],
+    )
+    return list(dict.fromkeys(row[0] for row in rows))

@@ -4,6 +4,7 @@ retrieval-only: no LLM configured)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import sqlite_utils
@@ -58,3 +59,22 @@ async def test_a_topic_the_paper_never_mentions_is_said_plainly(
     assert "Paper 2 of that digest says nothing about quantum chromodynamics." in reply.text
     assert "“" not in reply.text and "Sources" not in reply.text  # nothing quoted
     assert "says nothing" not in other.text and "Sources" in other.text
+
+
+async def test_my_saved_papers_and_todays_digest_are_scopes(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        messages = await _digest(h, CHAT)
+        save = next(d for _, d in messages[0].buttons() if d.startswith("save|"))
+        await h.press(CHAT, save, messages[0].message_id or 1)
+        (saved,) = await h.say(CHAT, "what do my saved papers say about experts?")
+        (today,) = await h.say(CHAT, "which of today's digest is about GPUs?")
+        (nothing,) = await h.say(CHAT, "what does my library say about experts?")
+    titles = _titles_of(db, CHAT)
+    assert saved.text.startswith("<i>From your saved papers:</i>")
+    saved_sources = saved.text.split("Sources")[1]
+    assert titles[0] in saved_sources and not any(t in saved_sources for t in titles[1:])
+    assert html.unescape(today.text).startswith("<i>From today's digest:</i>")
+    today_sources = today.text.split("Sources")[1] if "Sources" in today.text else ""
+    cited = [line for line in today_sources.splitlines() if line.startswith("[")]
+    assert cited and all(any(t in line for t in titles) for line in cited)
+    assert "There is nothing in your library yet." in nothing.text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -18,7 +19,13 @@ from bot.answers.cited import Answer
 from bot.answers.compose import compose
 from bot.answers.context import full_text_context
 from bot.answers.render import answer_html, answer_text
-from bot.answers.retrieve import numbered_scope, papers_for_reply, retrieve
+from bot.answers.retrieve import (
+    collection_scope,
+    numbered_scope,
+    papers_for_reply,
+    retrieve,
+    within,
+)
 from bot.answers.scope import absent_topic
 from bot.fulltext import ReadOptions
 from bot.llm import LLMClient
@@ -53,13 +60,19 @@ async def answer(
     if reply_to_message_id is not None:
         focus = papers_for_reply(db, chat_id, reply_to_message_id) + focus
     history = recent_turns(db, chat_id, HISTORY_TURNS)
-    scope = numbered_scope(db, chat_id, question, reply_to_message_id)
-    sources = scope.papers if scope else retrieve(db, chat_id, question, focus)
+    scope = numbered_scope(db, chat_id, question, reply_to_message_id) or collection_scope(
+        db, chat_id, question, datetime.now(UTC).date()
+    )
+    sources = within(scope, question) if scope else retrieve(db, chat_id, question, focus)
     vectors = VectorStore(embedder, db) if embedder is not None else None
     context = await full_text_context(db, question, sources, read, chat_id, vectors)
     missing = absent_topic(question, sources, context) if scope else None
-    if scope is not None and missing is not None:
-        result = Answer(f"{_capital(scope.label)} says nothing about {missing}.", (), "nothing")
+    if scope is not None and not scope.papers:
+        result = Answer(f"There is nothing in {scope.label} yet.", (), "nothing")
+    elif scope is not None and missing is not None:
+        one = scope.label.startswith("paper ") or scope.label.endswith("digest")
+        says = "says" if one else "say"
+        result = Answer(f"{_capital(scope.label)} {says} nothing about {missing}.", (), "nothing")
     else:
         result = await compose(db, llm, question, sources, history, context, deadline_s=deadline_s)
     result = replace(result, scope=scope.label if scope else "")

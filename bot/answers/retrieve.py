@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlite_utils
 
@@ -15,8 +16,11 @@ from storage.deliveries import (
     digest_of_message,
     latest_digest_papers,
     papers_in_message,
+    sent_between,
     sent_paper_ids,
 )
+from storage.feedback import saved_paper_ids
+from storage.library import list_library
 from storage.messages import papers_cited_by_message
 from storage.papers import Paper, all_papers, search_papers
 
@@ -83,6 +87,53 @@ def numbered_scope(
     numbers = " and ".join(", ".join(map(str, shown)).rsplit(", ", 1))
     label = f"paper{'s' if len(shown) > 1 else ''} {numbers} of {where}"
     return Scope([papers[i] for i in wanted if i in papers], label)
+
+
+_SAVED = re.compile(
+    r"\b(?:my\s+)?(?:saved|starred)\s+papers\b|\bpapers\s+i\s+(?:saved|starred)\b", re.I
+)
+_LIBRARY = re.compile(r"\bmy\s+library\b|\bpapers\s+i\s+imported\b", re.I)
+_WINDOW = re.compile(r"\b(today|yesterday|this\s+week|last\s+week)(?:'s)?\b", re.I)
+
+
+def collection_scope(
+    db: sqlite_utils.Database, chat_id: int, question: str, today: date
+) -> Scope | None:
+    """The reader's own sets named in a question: "my saved papers", "my library",
+    "yesterday's digest", "this week", "last week" (digests sent to this reader)."""
+    if _SAVED.search(question):
+        return Scope(all_papers(db, saved_paper_ids(db, chat_id)), "your saved papers")
+    if _LIBRARY.search(question):
+        return Scope([p.as_paper() for p in list_library(db, chat_id)], "your library")
+    window = _WINDOW.search(question)
+    if window is None:
+        return None
+    name = " ".join(window.group(1).lower().split())
+    first, last = {
+        "today": (today, today),
+        "yesterday": (today - timedelta(days=1), today - timedelta(days=1)),
+        "this week": (today - timedelta(days=today.weekday()), today),
+        "last week": (
+            today - timedelta(days=today.weekday() + 7),
+            today - timedelta(days=today.weekday() + 1),
+        ),
+    }[name]
+    ids = sent_between(db, chat_id, first.isoformat(), last.isoformat())
+    found = {p.id: p for p in all_papers(db, ids)}
+    label = {"today": "today's digest", "yesterday": "yesterday's digest"}.get(
+        name, f"the digests sent to you {name}"
+    )
+    return Scope([found[i] for i in ids if i in found], label)
+
+
+def within(scope: Scope, question: str) -> list[Paper]:
+    """The scope's papers the question is most about (all of a small scope)."""
+    if len(scope.papers) <= MAX_SOURCES or not content_stems(question):
+        return scope.papers[:MAX_SOURCES]
+    index = LexicalIndex(scope.papers)
+    relevance = index.score(index.plan(question))
+    order = sorted(range(len(scope.papers)), key=lambda i: -float(relevance[i]))
+    return [scope.papers[i] for i in order[:MAX_SOURCES]]
 
 
 def papers_for_reply(db: sqlite_utils.Database, chat_id: int, message_id: int) -> list[str]:
