@@ -78,3 +78,26 @@ async def test_my_saved_papers_and_todays_digest_are_scopes(db: sqlite_utils.Dat
     cited = [line for line in today_sources.splitlines() if line.startswith("[")]
     assert cited and all(any(t in line for t in titles) for line in cited)
     assert "There is nothing in your library yet." in nothing.text
+
+
+async def test_which_of_these_lists_exactly_those_that_do_and_those_that_do_not(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as h:
+        messages = await _digest(h, CHAT)
+        (reply,) = await h.say(
+            CHAT, "which of these mention GPUs?", reply_to=messages[0].message_id
+        )
+    titles = _titles_of(db, CHAT)
+    from storage.papers import search_papers
+
+    with_gpu = {p.title for p in search_papers(db, "GPU", limit=200)}
+    with_gpu |= {p.title for p in search_papers(db, "GPUs", limit=200)}
+    with_gpu &= set(titles)
+    text = html.unescape(reply.text)
+    assert text.startswith("<i>From the papers of that digest:</i>")
+    listed = set(re.findall(r"^\[\d\] (.+?): “", text, re.M))
+    assert listed == with_gpu and listed, (listed, with_gpu)
+    numbers = [str(titles.index(t) + 1) for t in titles if t not in with_gpu]
+    assert "do not mention GPUs" in text or "does not mention GPUs" in text
+    assert all(n in text.split("not mention")[0].splitlines()[-1] for n in numbers)

@@ -21,12 +21,13 @@ from bot.answers.context import full_text_context
 from bot.answers.render import answer_html, answer_text
 from bot.answers.retrieve import (
     collection_scope,
+    digest_numbering,
     numbered_scope,
     papers_for_reply,
     retrieve,
     within,
 )
-from bot.answers.scope import absent_topic
+from bot.answers.scope import absent_topic, which_of, which_topic
 from bot.fulltext import ReadOptions
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder
@@ -60,9 +61,17 @@ async def answer(
     if reply_to_message_id is not None:
         focus = papers_for_reply(db, chat_id, reply_to_message_id) + focus
     history = recent_turns(db, chat_id, HISTORY_TURNS)
-    scope = numbered_scope(db, chat_id, question, reply_to_message_id) or collection_scope(
-        db, chat_id, question, datetime.now(UTC).date()
-    )
+    today = datetime.now(UTC).date()
+    own = collection_scope(db, chat_id, question, today)
+    topic = which_topic(question) if own is None else None
+    listing = digest_numbering(db, chat_id, reply_to_message_id) if topic else []
+    if topic is not None and listing:
+        text, cited = which_of(topic, listing)
+        result = Answer(text, tuple(cited), "retrieval", scope="the papers of that digest")
+        return await _stored(
+            db, chat_id, question, reply_to_message_id, question_message_id, result
+        )
+    scope = numbered_scope(db, chat_id, question, reply_to_message_id) or own
     sources = within(scope, question) if scope else retrieve(db, chat_id, question, focus)
     vectors = VectorStore(embedder, db) if embedder is not None else None
     context = await full_text_context(db, question, sources, read, chat_id, vectors)
@@ -76,13 +85,20 @@ async def answer(
     else:
         result = await compose(db, llm, question, sources, history, context, deadline_s=deadline_s)
     result = replace(result, scope=scope.label if scope else "")
+    return await _stored(db, chat_id, question, reply_to_message_id, question_message_id, result)
+
+
+async def _stored(
+    db: sqlite_utils.Database,
+    chat_id: int,
+    question: str,
+    reply_to: int | None,
+    message_id: int | None,
+    result: Answer,
+) -> Answer:
+    """Both turns written to the chat's history; the answer carries its turn id."""
     add_turn(
-        db,
-        chat_id,
-        "user",
-        question,
-        reply_to_message_id=reply_to_message_id,
-        telegram_message_id=question_message_id,
+        db, chat_id, "user", question, reply_to_message_id=reply_to, telegram_message_id=message_id
     )
     cited = [p.id for _, p in result.cited()]
     turn_id = add_turn(db, chat_id, "assistant", result.text, cited=cited)

@@ -68,6 +68,16 @@ def named_positions(question: str) -> list[int]:
     return list(dict.fromkeys(found))
 
 
+def digest_numbering(
+    db: sqlite_utils.Database, chat_id: int, reply_to: int | None
+) -> list[tuple[int, Paper]]:
+    """The digest replied to (else the latest one) as (its number, paper) pairs."""
+    digest = digest_of_message(db, chat_id, reply_to) if reply_to is not None else []
+    digest = digest or latest_digest_papers(db, chat_id)
+    papers = {p.id: p for p in all_papers(db, digest)}
+    return [(n, papers[i]) for n, i in enumerate(digest, 1) if i in papers]
+
+
 def numbered_scope(
     db: sqlite_utils.Database, chat_id: int, question: str, reply_to: int | None
 ) -> Scope | None:

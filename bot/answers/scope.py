@@ -38,3 +38,58 @@ def absent_topic(question: str, sources: Sequence[Paper], context: FullTextConte
         return None
     about = re.search(r"\babout\s+(.+?)[?.!]*$", question.strip(), re.IGNORECASE)
     return about.group(1) if about else question.strip().rstrip("?.!")
+
+
+# "which of these use LoRA?", "which papers mention GPUs?", "which of them are about RL?"
+_WHICH = re.compile(
+    r"^\s*which\s+(?:ones?\s+)?(?:of\s+)?(?:these|those|them|the\s+papers|papers|ones)?\b.*?"
+    r"\b(?:use|uses|using|mention|mentions|discuss|discusses|about|cover|covers|study|studies)"
+    r"\s+(?P<topic>.+?)[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def which_topic(question: str) -> str | None:
+    """The topic of a "which of these use X?" question, or None."""
+    match = _WHICH.match(question)
+    return match.group("topic").strip() if match else None
+
+
+def which_of(topic: str, numbered: Sequence[tuple[int, Paper]]) -> tuple[str, list[Paper]]:
+    """Which of the `numbered` papers mention `topic`, each with its evidence sentence, and
+    which do not: (the answer's text, the papers cited in it)."""
+    wanted = _terms(topic)
+    hits: list[tuple[int, Paper, str]] = []
+    misses: list[int] = []
+    for n, paper in numbered:
+        best, overlap = _evidence(paper, wanted)
+        if wanted and overlap * 2 >= len(wanted):
+            hits.append((n, paper, best))
+        else:
+            misses.append(n)
+    lines = []
+    if hits:
+        verb = "mentions" if len(hits) == 1 else "mention"
+        lines.append(f"{_papers([n for n, _, _ in hits])} {verb} {topic}:")
+        lines += [f"[{i}] {p.title}: “{quote}”" for i, (_, p, quote) in enumerate(hits, 1)]
+    if misses:
+        verb = "does" if len(misses) == 1 else "do"
+        lines.append(f"{_papers(misses)} {verb} not mention {topic}.")
+    return "\n".join(lines), [p for _, p, _ in hits]
+
+
+def _evidence(paper: Paper, wanted: set[str]) -> tuple[str, int]:
+    sentences = [paper.title, *re.split(r"(?<=[.!?])\s+", paper.abstract)]
+    scored = [(len(wanted & _terms(s)), s) for s in sentences if s.strip()]
+    overlap, best = max(scored, key=lambda pair: pair[0]) if scored else (0, "")
+    return best[:400], overlap
+
+
+def _terms(text: str) -> set[str]:
+    # The stemmer keeps the plural of an acronym ("GPUs" -> "gpus"): fold it to "gpu".
+    return {t[:-1] if t.endswith("s") and len(t) > 3 else t for t in content_stems(text)}
+
+
+def _papers(numbers: Sequence[int]) -> str:
+    shown = " and ".join(", ".join(map(str, numbers)).rsplit(", ", 1))
+    return f"Paper{'s' if len(numbers) > 1 else ''} {shown}"
