@@ -143,6 +143,49 @@ async def test_health_endpoint_follows_the_sweep(db: sqlite_utils.Database) -> N
         server.close()
 
 
+async def test_health_endpoint_refuses_huge_lines_and_trickled_headers(
+    db: sqlite_utils.Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = await serve_health(db, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n")
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), timeout=10)
+        assert answer.startswith(b"HTTP/1.1 400 Bad Request")
+        writer.close()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /health HTTP/1.1\r\n")
+        started = asyncio.get_running_loop().time()
+        closed = False
+        for n in range(20):  # a header a second, for up to 20 s
+            try:
+                writer.write(f"X-Slow-{n}: 1\r\n".encode())
+                await writer.drain()
+            except ConnectionError:
+                closed = True
+                break
+            if reader.at_eof() or await _peek_closed(reader):
+                closed = True
+                break
+        took = asyncio.get_running_loop().time() - started
+        writer.close()
+        assert closed and took < 12
+    finally:
+        server.close()
+    assert "Traceback" not in caplog.text and "exception" not in caplog.text.lower()
+
+
+async def _peek_closed(reader: asyncio.StreamReader) -> bool:
+    """Wait a second for the server to say something or hang up."""
+    try:
+        data = await asyncio.wait_for(reader.read(1024), timeout=1)
+    except TimeoutError:
+        return False
+    return data == b"" or data.startswith(b"HTTP/")
+
+
 def test_health_and_backup_settings_are_validated() -> None:
     from bot.config import SettingsError
 

@@ -100,24 +100,39 @@ def _database_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in files if p.exists())
 
 
+READ_DEADLINE_S = 5.0
+MAX_HEADER_LINES = 100
+
+
 async def serve_health(db: sqlite_utils.Database, host: str, port: int) -> asyncio.Server:
     """A minimal HTTP endpoint: GET /health → 200 or 503 with a JSON body. Runs on the
     bot's loop and reads the same connection (sqlite3 connections are single-thread)."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            request = await asyncio.wait_for(reader.readline(), timeout=5)
-            while (await asyncio.wait_for(reader.readline(), timeout=5)).strip():
-                pass  # headers: nothing in them matters here
+            try:
+                # One deadline for the whole request: headers trickled a few seconds apart
+                # must not hold a connection open for ever.
+                async with asyncio.timeout(READ_DEADLINE_S):
+                    request = await reader.readline()
+                    for _ in range(MAX_HEADER_LINES):
+                        if not (await reader.readline()).strip():
+                            break  # headers: nothing in them matters here
+            except ValueError:  # a line past the stream's 64 KB limit
+                request = b""
             parts = request.decode("latin-1").split()
             body: dict[str, object]
-            if len(parts) < 2 or parts[0] not in ("GET", "HEAD") or parts[1] != "/health":
+            if not parts:
+                code, body = 400, {"error": "a request line of at most 64 KB, please"}
+            elif len(parts) < 2 or parts[0] not in ("GET", "HEAD") or parts[1] != "/health":
                 code, body = 404, {"error": "GET /health"}
             else:
                 healthy, problem = health(db, datetime.now(UTC))
                 code, body = (200 if healthy else 503), {"healthy": healthy, "problem": problem}
             payload = json.dumps(body).encode()
-            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[code]
+            reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable"}[
+                code
+            ]
             writer.write(
                 f"HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
