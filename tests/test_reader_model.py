@@ -50,10 +50,19 @@ DAY2 = [
 
 
 def test_no_ratings_means_the_interest_ranking_exactly() -> None:
+    from bot.ranking.engine import POPULARITY_WEIGHT
+
     ranker = make_ranker(DAY1 + DAY2)
-    interests = (parse_interest(INTEREST),)
-    plain = ranker.rank(Profile(interests))
-    assert ranker.rank(Profile(interests, liked=(), disliked=(), library=())) == plain
+    interest = parse_interest(INTEREST)
+    row = ranker.topic_scores(interest.text)
+    index = {p.id: i for i, p in enumerate(ranker.papers)}
+    for m in ranker.rank(Profile((interest,))):
+        # One interest, no ratings: its fused score and the popularity prior, nothing else.
+        i = index[m.paper.id]
+        expected = float(row[i]) + POPULARITY_WEIGHT * float(ranker.popularity[i])
+        assert m.score == round(expected, 4)
+    rated = ranker.rank(Profile((interest,), disliked=(DAY1[0],)))
+    assert rated != ranker.rank(Profile((interest,)))  # the model does take part when asked
 
 
 def test_a_library_alone_is_a_cold_start() -> None:

@@ -127,13 +127,33 @@ async def test_sweep_job_through_the_scheduler_sends_a_due_digest(
     assert "Mixture of experts inference" in tg.messages_to(7)[0].text
 
 
+def start_run(tmp_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`paperboy run` as a process of its own, its log on a pipe."""
+    script = Path(sys.executable).parent / "paperboy"
+    return subprocess.Popen(
+        [str(script), "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+
+
+def log_until(proc: subprocess.Popen[str], marker: str, seconds: float) -> list[str]:
+    """The process's log lines up to the first containing `marker` (or its end)."""
+    assert proc.stderr is not None
+    lines = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        lines.append(line)
+        if marker in line or not line:
+            break
+    return lines
+
+
 LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
 
 
 @pytest.mark.skipif(LIBFAKETIME is None, reason="needs libfaketime (.ci/run installs it)")
 def test_run_writes_the_nightly_backup_at_three_utc(tmp_path: Path) -> None:
     """From the outside: `paperboy run` under a clock set a few seconds before 03:00 UTC."""
-    script = Path(sys.executable).parent / "paperboy"
     folder = tmp_path / "backups"
     with FakeTelegram() as tg:
         env = {
@@ -147,21 +167,8 @@ def test_run_writes_the_nightly_backup_at_three_utc(tmp_path: Path) -> None:
             "FAKETIME": "@2026-12-04 02:59:50",  # starts there, then runs at normal speed
             "TZ": "UTC",
         }
-        proc = subprocess.Popen(
-            [str(script), "run"],
-            cwd=tmp_path,
-            env=env,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        lines = []
-        assert proc.stderr is not None
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            lines.append(line)
-            if "daily backup" in line or not line:
-                break
+        proc = start_run(tmp_path, env)
+        lines = log_until(proc, "daily backup", 90)
         proc.send_signal(signal.SIGTERM)
         rest = proc.communicate(timeout=30)[1]
     log = "".join(lines) + rest
@@ -187,7 +194,6 @@ def test_run_without_a_token_explains_what_to_do(tmp_path: Path) -> None:
 
 
 def test_run_starts_the_bot_ingests_and_stops_on_sigterm(tmp_path: Path) -> None:
-    script = Path(sys.executable).parent / "paperboy"
     with FakeTelegram() as tg:
         env = {
             "PATH": "/usr/bin:/bin",
@@ -196,17 +202,8 @@ def test_run_starts_the_bot_ingests_and_stops_on_sigterm(tmp_path: Path) -> None
             "TELEGRAM_API_URL": tg.api_url,
             "PAPERBOY_DB_PATH": str(tmp_path / "run.db"),
         }
-        proc = subprocess.Popen(
-            [str(script), "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
-        )
-        lines = []
-        deadline = time.monotonic() + 60
-        assert proc.stderr is not None
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            lines.append(line)
-            if "scheduled ingest:" in line or not line:
-                break
+        proc = start_run(tmp_path, env)
+        lines = log_until(proc, "scheduled ingest:", 60)
         tg.user_says(42, "/start")
         tg.wait_for(lambda: tg.messages_to(42), timeout=20)
         proc.send_signal(signal.SIGTERM)

@@ -67,36 +67,27 @@ async def write_digest(
             # holidays) and nothing is left of that list for them: say so, rather than
             # "nothing matched among N new papers" about papers that are not new.
             digest = Digest(local_day, ctx.sources, 0, (), "no_papers", listing_day=ctx.day)
-    day_facts = {
-        "listing_day": ctx.day if ctx is not None else None,
-        "sources": digest.sources,
-        "total_papers": digest.total_papers,
-        "claimed_until_utc": claimed_until_utc,
-    }
     if digest.status == "ok":
         items = [OutboxItem(i.paper.id, i.score, i.reason, why=i.why or None) for i in digest.items]
-        delivery_id = create_delivery(
-            db,
-            user.chat_id,
-            local_day,
-            items,
-            opening=digest.opening or None,
-            **day_facts,  # type: ignore[arg-type]
-        )
-        return delivery_id, digest
-    # The closest papers are kept with an empty digest, so a re-send shows the same ones.
-    closest = [OutboxItem(m.paper.id, m.score, m.reason) for m in digest.closest]
-    status = (empty_status or {}).get(digest.status, "pending")
+        status: str | None = "pending"
+    else:
+        # The closest papers are kept with an empty digest, so a re-send shows the same ones.
+        items = [OutboxItem(m.paper.id, m.score, m.reason) for m in digest.closest]
+        status = (empty_status or {}).get(digest.status, "pending")
     if status is None:
         return None, digest
     delivery_id = create_delivery(
         db,
         user.chat_id,
         local_day,
-        closest,
+        items,
         status=status,
-        empty_reason=digest.status,
-        **day_facts,  # type: ignore[arg-type]
+        empty_reason=None if digest.status == "ok" else digest.status,
+        listing_day=ctx.day if ctx is not None else None,
+        opening=digest.opening or None,
+        sources=digest.sources,
+        total_papers=digest.total_papers,
+        claimed_until_utc=claimed_until_utc,
     )
     return delivery_id, digest
 
