@@ -40,6 +40,8 @@ from storage.papers import Paper
 
 SEED = 20261203
 KNOWN = 2  # papers a reader brings in experiment 1
+LIBRARY_KNOWN = 5  # papers a reader brings in experiment 1b (as the acceptance's libraries)
+LIBRARY_PAIRS = 20  # two-topic libraries drawn per set
 DAYS, SHOWN = 8, 5
 
 
@@ -104,6 +106,37 @@ def cold_start(s: EvalSet, ranker: DayRanker, rng: random.Random) -> dict[str, l
             "interest + library": paperboy(
                 ranker, Profile((_interest(q.text),), liked), set(known)
             ),
+        }
+        if centroid is not None:
+            mean = vectors_of(ranker, known).mean(axis=0)
+            runs["MiniLM centroid"] = [p for p in centroid(mean) if p not in known]
+        for name, ranked in runs.items():
+            out[f"{name} nDCG@10"].append(ndcg(ranked, rest))
+            out[f"{name} recall@50"].append(recall_at(ranked, rest))
+    return out
+
+
+def libraries(s: EvalSet, ranker: DayRanker, rng: random.Random) -> dict[str, list[float]]:
+    """A researcher's library spans more than one topic: the relevant papers of two of the
+    set's interests together are one reader's library; they bring LIBRARY_KNOWN of it and
+    the rest of the day is ranked for them (no interest typed)."""
+    by_id = {p.id: p for p in s.papers}
+    tfidf = tfidf_cosine(s.papers)
+    centroid = centroid_ranker(ranker) if ranker.paper_vectors is not None else None
+    topics = [q for q in s.queries if sum(1 for g in q.grades.values() if g > 0) >= 3]
+    pairs = [(a, b) for i, a in enumerate(topics) for b in topics[i + 1 :]]
+    out: dict[str, list[float]] = defaultdict(list)
+    for a, b in rng.sample(pairs, min(LIBRARY_PAIRS, len(pairs))):
+        grades = {p: max(a.grades.get(p, 0), b.grades.get(p, 0)) for p in {*a.grades, *b.grades}}
+        relevant = sorted(p for p, g in grades.items() if g > 0)
+        if len(relevant) < LIBRARY_KNOWN + 2:
+            continue
+        known = rng.sample(relevant, LIBRARY_KNOWN)
+        rest = {p: g for p, g in grades.items() if p not in known}
+        liked = tuple(by_id[p] for p in known)
+        runs = {
+            "reader model": paperboy(ranker, Profile((), liked), set(known)),
+            "TF-IDF centroid": [p for p in tfidf(_text_of(liked)) if p not in known],
         }
         if centroid is not None:
             mean = vectors_of(ranker, known).mean(axis=0)
@@ -191,14 +224,19 @@ async def run(lexical_only: bool, splits: Sequence[str]) -> None:
     sets = [s for s in load_days() if s.split in splits]
     cold: dict[str, dict[str, list[float]]] = {}
     days: dict[str, dict[str, list[float]]] = {}
+    libs: dict[str, dict[str, list[float]]] = {}
     for s in sets:
         ranker = await ranker_for(s, lexical_only)
         for q in s.queries:
             ranker.prepare([q.text])
         cold[f"{s.split} {s.name}"] = cold_start(s, ranker, random.Random(SEED))
+        libs[f"{s.split} {s.name}"] = libraries(s, ranker, random.Random(SEED))
         if len(s.papers) >= 90:
             days[f"{s.split} {s.name}"] = over_days(s, ranker, random.Random(SEED))
     report(f"1. Cold start from {KNOWN} known papers (the rest of the day ranked)", cold, splits)
+    report(
+        f"1b. Two-topic libraries, {LIBRARY_KNOWN} known papers (no interest typed)", libs, splits
+    )
     report(f"2. Ratings over {DAYS} days ({SHOWN} shown a day, rated by the truth)", days, splits)
 
 
