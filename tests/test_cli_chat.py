@@ -13,11 +13,11 @@ SCRIPT = """/start
 mixture of experts inference
 LLMs for HPC code
 b2
-b3
 b4
-b6
-@5 how does the second paper work?
+b5
 b7
+@5 how does the second paper work?
+b8
 @8 what hardware does it need?
 /export
 /timezone Europe/Berln
@@ -37,8 +37,8 @@ def test_chat_session_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "Your papers for" in out and "(bundled sample day, listed 2025-02-18)" in out
     assert "✅ Added: LLMs for HPC code" in out and "[b2] ✅ Done" in out  # two messages
     assert "You follow 2: mixture of experts inference, LLMs for HPC code." in out
-    assert "[b3] 📰 Send my first digest" in out and "(Here it comes.)" in out
-    assert "5 picked for you from 99 new papers" in out and "[b4] 1 👍" in out
+    assert "[b3] 🎯 Rate 5 papers first" in out and "[b4] 📰 Send my first digest" in out and "(Here it comes.)" in out
+    assert "5 picked for you from 99 new papers" in out and "[b5] 1 👍" in out
     assert "(👍 Noted: more like this.)" in out and "(⭐ Saved." in out
     assert "Retrieval only" in out and "Sources" in out
     assert "❓ What would you like to know about" in out
@@ -59,7 +59,7 @@ def test_chat_with_an_llm_shows_the_personal_digest(
         result = CliRunner().invoke(
             cli,
             ["chat", "--lexical-only"],
-            input="/start\nLLMs for HPC code\nb1\nb2\n",
+            input="/start\nLLMs for HPC code\nb1\nb3\n",
             env={"OPENAI_BASE_URL": fake.base_url},
         )
     assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ from storage.users import ensure_user
 from tests.telegram_harness import running_bot
 
 CHAT = 77
+OTHER = 78
 INTEREST = "language model inference"
 DAY1 = [
     Paper(
@@ -112,3 +113,65 @@ async def test_sentences_after_start_become_topics_and_done_typed_ends(
         (done,) = await h.say(CHAT, "Done")
     assert "You follow 3" in done.text and "Want today's digest now?" in done.text
     assert "couldn't find" not in first.text + second.text + done.text
+
+
+async def test_rate_a_few_after_onboarding_teaches_the_first_digest(
+    db: sqlite_utils.Database,
+) -> None:
+    """After Done, "Rate 5 papers first" shows five varied papers of the sample day near
+    the new interests; the reader's 👍/👎 on them are stored and the first digest uses
+    them (the 👎 paper is not in it, the 👍 one is not sent back as news)."""
+    async with running_bot(db) as h:
+        await h.say(CHAT, "/start")
+        await h.say(CHAT, "I work on mixture of experts and speculative decoding")
+        (done,) = await h.say(CHAT, "done")
+        rate = dict(done.buttons())["🎯 Rate 5 papers first"]
+        before = len(h.tg.messages_to(CHAT))
+        await h.press(CHAT, rate, done.message_id or 1)
+        await h.tg.until(lambda: len(h.tg.messages_to(CHAT)) > before)
+        offer = h.tg.messages_to(CHAT)[before]
+        assert offer.text.startswith("🎯 Rate these")
+        buttons = offer.buttons()
+        ups = [data for text, data in buttons if text.startswith("👍")]
+        downs = [data for text, data in buttons if text.startswith("👎")]
+        assert len(ups) == len(downs) == 5
+        assert len({d.split("|")[1] for d in ups}) == 5  # five different papers
+        items = [
+            line.lower()
+            for line in offer.text.splitlines()
+            if line[:2] in {"1.", "2.", "3.", "4.", "5."}
+        ]
+        moe = [line for line in items if "mixture" in line or "moe" in line or "experts" in line]
+        # Varied: both interests get picks (the sample day has ≥ 5 MoE papers, so the
+        # five best of one interest alone would all be MoE).
+        assert 2 <= len(moe) <= 4, items
+        await h.press(CHAT, ups[1], offer.message_id or 1)
+        await h.press(CHAT, downs[0], offer.message_id or 1)  # the best match of all
+        liked, disliked = ups[1].split("|")[1], downs[0].split("|")[1]
+        votes = {
+            r["paper_id"]: r["value"] for r in db["feedback"].rows_where("chat_id = ?", [CHAT])
+        }
+        assert votes == {liked: 1, disliked: -1}
+        digest_button = dict(buttons)["📰 Send my first digest"]
+        before = len(h.tg.messages_to(CHAT))
+        await h.press(CHAT, digest_button, offer.message_id or 1)
+        await h.tg.until(lambda: len(h.tg.messages_to(CHAT)) > before)
+        await h.settle()
+        digest = "".join(m.text for m in h.tg.messages_to(CHAT)[before:])
+        # Control: a reader with the same interests who rated nothing gets the 👎'd paper.
+        await h.say(OTHER, "/start")
+        await h.say(OTHER, "I work on mixture of experts and speculative decoding")
+        await h.say(OTHER, "done")
+        control = "".join(m.text for m in await h.say(OTHER, "/digest"))
+    assert "Your papers for" in digest
+    titles = {
+        p["id"]: p["title"] for p in db["papers"].rows_where("id in (?, ?)", [liked, disliked])
+    }
+    assert titles[disliked] in control
+    items = digest.split("<b>")[1:]  # the digest's papers (a reason may name a rated one)
+    assert not [
+        i
+        for i in items
+        if i.startswith(("1.", "2.", "3.", "4.", "5."))
+        and (titles[disliked] in i.split("</a>")[0] or titles[liked] in i.split("</a>")[0])
+    ]

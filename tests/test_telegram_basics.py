@@ -57,7 +57,10 @@ async def test_onboarding_over_several_messages_then_done_offers_a_digest(
         await bot.press(ADA, "onb|done", message_id=acks[-1].message_id or 1)
         (offer,) = await bot.tg.until(lambda: bot.tg.messages_to(ADA)[before:])
         assert "You follow 3: mixture of experts inference, LoRA, author: Tri Dao" in offer.text
-        assert offer.buttons() == [("📰 Send my first digest", "onb|digest")]
+        assert offer.buttons() == [
+            ("🎯 Rate 5 papers first", "onb|rate"),
+            ("📰 Send my first digest", "onb|digest"),
+        ]
         before = len(bot.tg.messages_to(ADA))
         await bot.press(ADA, "onb|digest", message_id=offer.message_id or 1)
         digest = await bot.tg.until(lambda: bot.tg.messages_to(ADA)[before:])

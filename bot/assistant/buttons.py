@@ -9,12 +9,14 @@ from html import escape
 from bot.assistant.commands import digest, interests_reply
 from bot.assistant.core import Conversation
 from bot.assistant.replies import ButtonOutcome, Chat
-from bot.messages.callbacks import decode
+from bot.messages.callbacks import decode, encode
 from bot.messages.replies import Button, Keyboard, Reply
+from bot.text import clip
+from bot.writing.extractive import split_sentences
 from storage.feedback import record_feedback, save_paper
 from storage.interests import remove_interest
 from storage.messages import add_turn
-from storage.papers import get_paper
+from storage.papers import Paper, get_paper
 from storage.users import delete_user, get_user
 
 STALE = "That button has expired. Send /help to see what I can do."
@@ -79,6 +81,23 @@ def mark_choice(keyboard: Keyboard, data: str) -> Keyboard | None:
     return tuple(rows)
 
 
+FIRST_DIGEST: Keyboard = ((Button("📰 Send my first digest", encode("onb", "digest")),),)
+
+
+def rating_reply(papers: list[Paper]) -> Reply:
+    """A few papers to 👍/👎, one row of buttons each: what the reader model starts from."""
+    lines = ["🎯 Rate these and your digests use your taste from day one:", ""]
+    rows: list[tuple[Button, ...]] = []
+    for n, paper in enumerate(papers, 1):
+        gist = clip((split_sentences(paper.abstract) or [""])[0], 160)[0]
+        lines.append(f"{n}. <b>{escape(paper.title)}</b> — {escape(gist)}")
+        rows.append(
+            (Button(f"👍 {n}", encode("up", paper.id)), Button(f"👎 {n}", encode("down", paper.id)))
+        )
+    lines += ["", "Then tap below for your first digest."]
+    return Reply("\n".join(lines), (*rows, *FIRST_DIGEST))
+
+
 def _remove(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
     # A forged number past SQLite's 64-bit integers is just not one of theirs.
     if not value.isdigit() or len(value) > 18 or not remove_interest(conv.db, chat.id, int(value)):
@@ -88,11 +107,17 @@ def _remove(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
 
 
 async def _onboarding(conv: Conversation, chat: Chat, value: str) -> ButtonOutcome:
-    """Done: stop collecting topics and offer the first digest; then send it."""
+    """Done: stop collecting topics and offer the first digest (or a few papers to rate
+    first); then send it."""
     if value == "digest":
         return ButtonOutcome(
             "Here it comes.", keyboard=(), replies=tuple(await digest(conv, chat, ""))
         )
+    if value == "rate":
+        papers = await conv.desk.to_rate(chat.id)
+        if not papers:
+            return ButtonOutcome("No papers stored yet: your first digest will teach me.")
+        return ButtonOutcome("Rate away!", keyboard=FIRST_DIGEST, replies=(rating_reply(papers),))
     replies = conv.onboarding_done(chat)
     if replies is None:
         return ButtonOutcome("You follow nothing yet: send a topic first.")

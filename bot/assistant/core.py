@@ -198,9 +198,13 @@ class Conversation:
             return None
         text = (
             f"👍 You follow {len(followed)}: {html.escape(', '.join(followed))}.\n"
-            f"{self.schedule_line(self.user(chat))} Want today's digest now?"
+            f"{self.schedule_line(self.user(chat))} Want today's digest now? Rating a few "
+            "papers first (👍/👎) makes it yours from day one."
         )
-        offer = ((Button("📰 Send my first digest", encode("onb", "digest")),),)
+        offer = (
+            (Button("🎯 Rate 5 papers first", encode("onb", "rate")),),
+            (Button("📰 Send my first digest", encode("onb", "digest")),),
+        )
         return [Reply(text, offer)]
 
     def schedule_line(self, user: User) -> str:

@@ -11,13 +11,15 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from bot.config import Settings
-from bot.digests.choose import DayContext, DayContexts, Digest, digest_for
+from bot.digests.choose import DayContext, DayContexts, Digest, digest_for, off_loop
 from bot.digests.outbox import unsent_replies, write_digest
 from bot.digests.render import render_html
 from bot.llm import LLMClient
 from bot.messages.replies import Reply
 from bot.ranking import Profile
 from bot.ranking.embedders import Embedder
+from bot.ranking.profiles import load_profile
+from bot.ranking.samples import papers_to_rate
 from bot.writing.personal import NoteWriter
 from storage.deliveries import (
     Delivery,
@@ -29,7 +31,7 @@ from storage.deliveries import (
     set_status,
 )
 from storage.interests import list_interests
-from storage.papers import latest_day
+from storage.papers import Paper, latest_day
 from storage.users import User
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,15 @@ class DigestDesk:
         """The latest stored day, indexed (None before the first ingest)."""
         day = latest_day(self.db)
         return await self.day_contexts.get(self.db, day, interests) if day else None
+
+    async def to_rate(self, chat_id: int, n: int = 5) -> list[Paper]:
+        """A few of the latest day's papers near the reader's interests, varied, for them
+        to rate in their first minute (none before the first ingest)."""
+        profile = load_profile(self.db, chat_id)
+        ctx = await self.today([i.text for i in profile.interests if i.kind == "topic"])
+        if ctx is None:
+            return []
+        return await off_loop(ctx.ranker, profile, lambda: papers_to_rate(ctx.ranker, profile, n))
 
     async def write(
         self,

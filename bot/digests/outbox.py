@@ -50,15 +50,18 @@ async def write_digest(
         digest = Digest(local_day, (), 0, (), "no_papers")
     else:
         seen_list = last_listing_day(db, user.chat_id) == ctx.day
+        profile = load_profile(db, user.chat_id)
+        # Papers the reader rated (e.g. in "rate a few") were seen, as were those sent.
+        seen = {p.id for p in (*profile.liked, *profile.disliked)}
         digest = await digest_for(
             ctx,
             db,
-            load_profile(db, user.chat_id),
+            profile,
             llm,
             limit=user.papers_per_digest,
             language=user.language or "en",
             use_rerank=use_rerank,
-            exclude_ids=set(sent_paper_ids(db, user.chat_id, limit=1_000_000)),
+            exclude_ids=seen | set(sent_paper_ids(db, user.chat_id, limit=1_000_000)),
             summarize=summarize,
             writer=writer,
         )
