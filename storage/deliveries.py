@@ -134,6 +134,17 @@ def latest_digest_papers(db: sqlite_utils.Database, chat_id: int) -> list[str]:
     return [row[0] for row in rows]
 
 
+def latest_sent_items(db: sqlite_utils.Database, chat_id: int) -> tuple[str, list[StoredItem]]:
+    """The day and papers (with the reasons they were picked) of this chat's latest sent
+    digest; ("", []) before the first."""
+    row = db.execute(
+        """SELECT id, local_day FROM deliveries WHERE chat_id = ? AND status = 'sent'
+           AND empty_reason IS NULL ORDER BY local_day DESC, id DESC LIMIT 1""",
+        [chat_id],
+    ).fetchone()
+    return (row[1], delivery_items(db, row[0])) if row else ("", [])
+
+
 @dataclass(frozen=True)
 class Delivery:
     id: int

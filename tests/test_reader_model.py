@@ -89,6 +89,10 @@ async def test_three_thumbs_down_demote_a_similar_paper_and_say_why(
         upsert_papers(db, DAY2, day="2026-12-02", source="hf")
         h.conv.clock = lambda: today + timedelta(days=1)
         second = "".join(m.text for m in await h.say(CHAT, "/digest"))
+        await h.settle()
+        (why_all,) = await h.say(CHAT, "/why")
+        (why_2,) = await h.say(CHAT, "/why 2")
+        (why_bad,) = await h.say(CHAT, "/why 9")
     # Without the 👎 the self-speculative paper leads (control, same ranker settings).
     control = make_ranker(DAY2).rank(Profile((parse_interest(INTEREST),)))
     assert control[0].paper.id == "2612.00011"
@@ -97,6 +101,12 @@ async def test_three_thumbs_down_demote_a_similar_paper_and_say_why(
     note = second[second.index("Self-speculative decoding") :]
     assert "(ranked lower: like “" in note and "which you 👎" in note
     assert "which you 👎" not in second[:kv]  # the unrelated paper is not said to be lowered
+    # /why explains each pick of the latest digest in the same terms.
+    assert "your digest of 2026-12-02" in why_all.text
+    assert "1. <b>KV cache compression" in why_all.text
+    assert "2. <b>Self-speculative decoding" in why_all.text
+    assert "Paper 2 of your digest" in why_2.text and "which you 👎" in why_2.text
+    assert "/why 1 to /why 2" in why_bad.text
 
 
 async def test_sentences_after_start_become_topics_and_done_typed_ends(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.assistant.bibtex import to_bibtex
 from bot.assistant.library import import_command, learned_command, library_command
 from bot.assistant.replies import Chat
+from bot.assistant.why import why_command
 from bot.digests.schedule import PreferenceError, local_day, parse_time, parse_timezone
 from bot.llm import start_of_utc_day
 from bot.messages.callbacks import encode
@@ -366,6 +367,7 @@ COMMANDS: dict[str, Command] = {
             "IDS",
         ),
         Command("library", library_command, "the papers you imported"),
+        Command("why", why_command, "why paper N of your last digest was picked", "N"),
         Command("learned", learned_command, "what I learned from your 👍/👎 (reset)"),
         Command("export", export, "saved and imported papers as BibTeX"),
         Command("forget", forget, "delete all my data about you"),
