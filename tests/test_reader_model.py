@@ -3,6 +3,7 @@ the reader's terms; with none of them, the ranking is exactly the interests'."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
@@ -13,6 +14,7 @@ from bot.ranking.interests import parse_interest
 from storage.interests import add_interest
 from storage.papers import Paper, upsert_papers
 from storage.users import ensure_user
+from tests.fakes.openai_server import FakeLLM, error, sequence
 from tests.telegram_harness import running_bot
 
 CHAT = 77
@@ -185,3 +187,31 @@ async def test_rate_a_few_after_onboarding_teaches_the_first_digest(
         if i.startswith(("1.", "2.", "3.", "4.", "5."))
         and (titles[disliked] in i.split("</a>")[0] or titles[liked] in i.split("</a>")[0])
     ]
+
+
+async def test_with_an_llm_a_sentence_becomes_its_topics_in_the_readers_words(
+    db: sqlite_utils.Database,
+) -> None:
+    """One small LLM call reads the sentence: a topic with "and" in its name stays whole,
+    and a topic the reader never said is dropped. A failing LLM falls back to patterns."""
+    sentence = "I work on robot manipulation with diffusion and flow policies, mostly sim2real"
+    said = json.dumps(
+        {
+            "topics": [
+                "robot manipulation with diffusion and flow policies",
+                "sim2real",
+                "quantum chemistry",
+            ]
+        }
+    )
+    with FakeLLM(sequence(said, error(500), error(500), error(500), error(500))) as llm:
+        async with running_bot(db, openai_base_url=llm.base_url, expand_interests=False) as h:
+            await h.say(CHAT, "/start")
+            (first,) = await h.say(CHAT, sentence)
+            (second,) = await h.say(OTHER, sentence)
+        asked = [p for p in llm.payloads if "research topics" in p["messages"][0]["content"]]
+    assert "Added: robot manipulation with diffusion and flow policies, sim2real" in first.text
+    assert "quantum" not in first.text
+    assert len(asked) >= 2  # the second reader's sentence was asked too, and failed
+    # By patterns "and" splits the name in two: what the reader gets without the LLM.
+    assert "Added: robot manipulation with diffusion, flow policies, sim2real" in second.text

@@ -21,6 +21,7 @@ from bot.messages.callbacks import encode
 from bot.messages.html import echo, split_html
 from bot.messages.replies import Button, Reply
 from bot.ranking.embedders import Embedder
+from bot.writing.topics import topics_by_llm
 from bot.ranking.interests import (
     MAX_INTERESTS,
     Interest,
@@ -112,6 +113,7 @@ class Conversation:
         said = topics_from_sentence(text) if reply_to is None else []
         if said:
             # "I work on X and Y, mostly Z": topics, whatever their length.
+            said = await topics_by_llm(self.llm, text, said)
             self.collecting.add(chat.id)
             return self.add_interests(chat, "\n".join(said), onboarding=True)
         if reply_to is None and onboarding and _looks_like_topics(text):
