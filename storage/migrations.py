@@ -335,3 +335,28 @@ def m015_inbox_chat(db: sqlite_utils.Database) -> None:
                json_extract(payload, '$.my_chat_member.chat.id'))"""
     )
     db.execute("CREATE INDEX inbox_chat ON inbox(chat_id)")
+
+
+@migrations()
+def m016_weekly_recaps(db: sqlite_utils.Database) -> None:
+    # The opt-in weekly picture: on which local weekday (0 Monday … 6 Sunday; NULL: off),
+    # at the reader's digest time.
+    db.execute("ALTER TABLE users ADD COLUMN weekly_day INTEGER")
+    # Its outbox, like the digests': one row per reader and local day, written before
+    # sending; each part's Telegram id stored the moment it is sent, so a crash re-sends
+    # only what did not go out, and a claim keeps two senders off one row.
+    db.execute(
+        """CREATE TABLE weekly_recaps (
+            chat_id INTEGER NOT NULL REFERENCES users(chat_id) ON DELETE CASCADE,
+            local_day TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',   -- pending | sent | failed
+            photo_message_id INTEGER,
+            text_message_id INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            claimed_until_utc TEXT,
+            created_utc TEXT NOT NULL,
+            sent_utc TEXT,
+            PRIMARY KEY (chat_id, local_day)
+        )"""
+    )

@@ -100,3 +100,67 @@ def test_sigkill_mid_delivery_then_restart(tmp_path: Path) -> None:
     duplicates = sum(n - 1 for n in Counter(messages).values() if n > 1)
     assert duplicates <= 1, f"{duplicates} duplicated messages after one kill"
     assert TOKEN not in log.read_text()
+
+
+WEEKLY_READERS = 40
+
+
+def test_sigkill_mid_weekly_push_then_restart(tmp_path: Path) -> None:
+    """40 readers whose weekly picture is due now; `paperboy run` is killed with SIGKILL
+    after some pictures went out, then restarted: every reader gets one picture and one
+    top-papers text, with at most the one message in flight repeated."""
+    from datetime import UTC, datetime
+
+    from bot.sources.hf_json import parse_daily_papers
+    from storage.papers import upsert_papers
+    from storage.weekly import set_weekly
+
+    db_path = tmp_path / "weekly.db"
+    db = open_db(db_path)
+    days = Path(__file__).resolve().parent / "data" / "hf_api"
+    for day in ("2026-06-12", "2026-07-13", "2026-07-31"):
+        papers = parse_daily_papers((days / f"{day}.json").read_bytes()).papers
+        upsert_papers(db, papers, day=day, source="hf")
+    today = datetime.now(UTC).weekday()
+    for chat in range(1, WEEKLY_READERS + 1):
+        ensure_user(db, chat)
+        update_user(db, chat, digest_time="00:00")
+        add_interest(db, chat, "topic", ("LLM agents", "video generation")[chat % 2])
+        set_weekly(db, chat, today)
+    db.close()
+    log = tmp_path / "run.log"
+    with FakeTelegram(enforce_limits=True) as tg:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": tg.api_url,
+            "PAPERBOY_DB_PATH": str(db_path),
+            "PAPERBOY_SOURCE": "sample",
+        }
+        first = _start(env, tmp_path, log)
+        tg.wait_for(lambda: len(tg.calls("sendPhoto")) >= 10, timeout=180)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        photos_before_kill = len(tg.calls("sendPhoto"))
+        assert photos_before_kill < WEEKLY_READERS, "the kill came too late to test anything"
+
+        second = _start(env, tmp_path, log)
+        db = open_db(db_path)
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            statuses = dict(db.execute("SELECT status, count(*) FROM weekly_recaps GROUP BY 1"))
+            if statuses == {"sent": WEEKLY_READERS}:
+                break
+            time.sleep(0.5)
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=60)
+        photos = Counter(m.chat_id for m in tg.calls("sendPhoto"))
+        texts = Counter(
+            m.chat_id for m in tg.calls("sendMessage") if "Your top papers this week" in m.text
+        )
+
+    assert second.returncode == 0, log.read_text()[-3000:]
+    assert statuses == {"sent": WEEKLY_READERS}, statuses
+    assert set(photos) == set(texts) == set(range(1, WEEKLY_READERS + 1))
+    repeated = sum(n - 1 for n in photos.values()) + sum(n - 1 for n in texts.values())
+    assert repeated <= 1, f"{repeated} repeated weekly messages after one kill"

@@ -6,14 +6,21 @@ from __future__ import annotations
 import struct
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
 
+from bot.config import Settings
 from bot.sources.hf_json import parse_daily_papers
+from bot.telegram.app import make_bot
+from bot.telegram.throttle import Throttle
+from bot.weekly.push import WeeklyPush
 from storage.interests import add_interest
 from storage.papers import upsert_papers
 from storage.users import ensure_user
+from storage.weekly import set_weekly, write_recap
+from tests.fakes.telegram_api import TOKEN
 from tests.telegram_harness import running_bot
 
 HF_DAYS = Path(__file__).resolve().parent / "data" / "hf_api"
@@ -86,3 +93,68 @@ async def test_a_thin_week_is_text_only(db: sqlite_utils.Database) -> None:
         (reply,) = await h.say(CHAT, "/week")
         assert not h.tg.calls("sendPhoto", CHAT)
     assert "Not enough days" in reply.text
+
+
+async def test_weekly_on_pushes_once_on_the_day_at_the_digest_time(
+    db: sqlite_utils.Database,
+) -> None:
+    """/weekly on sunday, then the weekly sweep driven by an injected clock: nothing on
+    Saturday or on Sunday before 09:00 (Berlin), one photo and one text at 09:00, nothing
+    more on later sweeps that day, and the next Sunday's again."""
+    store_days(db)
+    ensure_user(db, CHAT)
+    for text in INTERESTS:
+        add_interest(db, CHAT, "topic", text)
+    async with running_bot(db) as h:
+        await h.say(CHAT, "/timezone Europe/Berlin")
+        await h.say(CHAT, "/time 09:00")
+        (on,) = await h.say(CHAT, "/weekly on sunday")
+        assert "Sundays at 09:00 (Europe/Berlin)" in on.text
+        settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=h.tg.api_url)
+        async with make_bot(settings) as bot:
+            push = WeeklyPush(db, bot, Throttle(per_chat_interval_s=0.01))
+
+            async def sent_at(when: str) -> tuple[int, int]:
+                before = (len(h.tg.calls("sendPhoto", CHAT)), len(h.tg.messages_to(CHAT)))
+                await push.sweep(datetime.fromisoformat(when))
+                after = (len(h.tg.calls("sendPhoto", CHAT)), len(h.tg.messages_to(CHAT)))
+                return after[0] - before[0], after[1] - before[1]
+
+            assert await sent_at("2026-12-05T12:00:00+00:00") == (0, 0)  # Saturday
+            assert await sent_at("2026-12-06T07:59:00+00:00") == (0, 0)  # Sunday 08:59 local
+            assert await sent_at("2026-12-06T08:00:00+00:00") == (1, 1)  # 09:00 in Berlin
+            assert await sent_at("2026-12-06T08:01:00+00:00") == (0, 0)
+            assert await sent_at("2026-12-06T20:00:00+00:00") == (0, 0)
+            assert await sent_at("2026-12-13T08:30:00+00:00") == (1, 1)  # the next Sunday
+        (off,) = await h.say(CHAT, "/weekly off")
+    photo = h.tg.calls("sendPhoto", CHAT)[0]
+    assert "matches for your interests" in photo.params["caption"]
+    assert "Your top papers this week" in h.tg.messages_to(CHAT)[-2].text
+    assert "Weekly picture off" in off.text
+    rows = list(db.execute("SELECT local_day, status FROM weekly_recaps ORDER BY 1"))
+    assert rows == [("2026-12-06", "sent"), ("2026-12-13", "sent")]
+
+
+async def test_weekly_resends_only_the_part_a_crash_lost(db: sqlite_utils.Database) -> None:
+    """A recap whose picture went out before a crash (its id recorded, the text not):
+    the next sweep sends the text alone, and nothing once it is sent."""
+    store_days(db)
+    ensure_user(db, CHAT)
+    add_interest(db, CHAT, "topic", INTERESTS[0])
+    set_weekly(db, CHAT, 6)
+    write_recap(db, CHAT, "2026-12-06")
+    db.execute(
+        "UPDATE weekly_recaps SET photo_message_id = 1, "
+        "claimed_until_utc = '2026-12-06T08:10:00+00:00'"
+    )
+    async with running_bot(db) as h:
+        settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=h.tg.api_url)
+        async with make_bot(settings) as bot:
+            push = WeeklyPush(db, bot, Throttle(per_chat_interval_s=0.01))
+            held = await push.sweep(datetime.fromisoformat("2026-12-06T08:05:00+00:00"))
+            assert held.sent == 0  # claimed by the sender that died, for 10 minutes
+            await push.sweep(datetime.fromisoformat("2026-12-06T08:20:00+00:00"))
+            await push.sweep(datetime.fromisoformat("2026-12-06T08:21:00+00:00"))
+    assert not h.tg.calls("sendPhoto", CHAT)
+    (text,) = h.tg.messages_to(CHAT)
+    assert text.text.startswith("<b>Your top papers this week</b>")

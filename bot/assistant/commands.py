@@ -31,6 +31,7 @@ from storage.library import list_library
 from storage.llm_calls import usage_since
 from storage.papers import all_papers, count_papers, latest_day, search_papers
 from storage.users import update_user, user_counts
+from storage.weekly import set_weekly, weekly_day
 
 if TYPE_CHECKING:
     from bot.assistant.core import Conversation
@@ -194,6 +195,43 @@ async def week(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     return [Reply("", photo=picture), Reply(top_lines(recap, as_html=True))]
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+async def weekly(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
+    """/weekly on [DAY] | off: the week's picture pushed on that day at the digest time."""
+    user = conv.user(chat)
+    words = args.lower().split()
+    if not words:
+        day = weekly_day(conv.db, chat.id)
+        state = "off" if day is None else f"on, {WEEKDAYS[day].title()}s at {user.digest_time}"
+        return [
+            Reply(
+                f"📊 Weekly picture: {state}. <code>/weekly on sunday</code> or "
+                "<code>/weekly off</code>."
+            )
+        ]
+    if words[0] == "off":
+        set_weekly(conv.db, chat.id, None)
+        return [Reply("📊 Weekly picture off. /week still draws it whenever you ask.")]
+    named = [n for n, name in enumerate(WEEKDAYS) if words[1:] and name.startswith(words[1][:3])]
+    if words[0] != "on" or (len(words) > 1 and not named):
+        return [
+            Reply(
+                "Send <code>/weekly on</code> (Sundays), <code>/weekly on friday</code>, "
+                "or <code>/weekly off</code>."
+            )
+        ]
+    day = named[0] if named else WEEKDAYS.index("sunday")
+    set_weekly(conv.db, chat.id, day)
+    return [
+        Reply(
+            f"📊 Weekly picture on: {WEEKDAYS[day].title()}s at {user.digest_time} "
+            f"({escape(user.timezone)}), with your digest time (/time changes both)."
+        )
+    ]
+
+
 async def pause(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     update_user(conv.db, chat.id, paused=1)
     return [Reply("⏸ Daily digests paused. /resume brings them back; questions still work.")]
@@ -354,6 +392,7 @@ COMMANDS: dict[str, Command] = {
         Command("timezone", timezone, "your time zone", "Area/City"),
         Command("digest", digest, "today's digest now"),
         Command("week", week, "your week in a picture"),
+        Command("weekly", weekly, "the week's picture every week (on [DAY] | off)", "on|off"),
         Command("pause", pause, "stop daily digests"),
         Command("resume", resume, "start them again"),
         Command("saved", saved, "papers you starred"),

@@ -21,7 +21,6 @@ from bot.messages.callbacks import encode
 from bot.messages.html import echo, split_html
 from bot.messages.replies import Button, Reply
 from bot.ranking.embedders import Embedder
-from bot.writing.topics import topics_by_llm
 from bot.ranking.interests import (
     MAX_INTERESTS,
     Interest,
@@ -30,6 +29,7 @@ from bot.ranking.interests import (
     split_interests,
     topics_from_sentence,
 )
+from bot.writing.topics import topics_by_llm
 from storage.interests import add_interest, list_interests
 from storage.messages import answered, questions_since, set_turn_message_id
 from storage.users import User, ensure_user, update_user

@@ -22,15 +22,19 @@ from bot.telegram.app import TokenMissing, build_application, make_bot
 from bot.telegram.app import start as start_bot
 from bot.telegram.app import stop as stop_bot
 from bot.telegram.throttle import Throttle
+from bot.weekly.push import WeeklyPush
 from storage import open_db
 from storage.db import exclusive_use
+from storage.weekly import release_recap_claims
 
 log = logging.getLogger(__name__)
 
 
-async def _catch_up(db: sqlite_utils.Database, settings: Settings, deliverer: Deliverer) -> None:
+async def _catch_up(
+    db: sqlite_utils.Database, settings: Settings, deliverer: Deliverer, weekly: WeeklyPush
+) -> None:
     await ingest_job(db, settings)
-    await sweep_job(deliverer)
+    await sweep_job(deliverer, weekly)
 
 
 # How often Python hands the GIL from a busy worker thread (ranking, PDF parsing) back to the
@@ -59,6 +63,7 @@ async def _run(settings: Settings) -> None:
         embedder = make_embedder(settings.embeddings, llm, settings.embeddings_model)
         desk = DigestDesk(db, settings, llm, embedder)  # the one owner of digests
         desk.resume()
+        release_recap_claims(db)  # one service per database: a dead process's claims are void
         conv = Conversation(db, settings, llm, desk=desk)
         throttle = Throttle()  # one budget for replies and digests alike
         app = build_application(settings, conv, throttle)
@@ -68,13 +73,14 @@ async def _run(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         await start_bot(app)
         deliverer = Deliverer(desk, app.bot, throttle)
-        scheduler = build_scheduler(db, settings, deliverer)
+        weekly = WeeklyPush(db, app.bot, throttle, embedder=embedder)
+        scheduler = build_scheduler(db, settings, deliverer, weekly)
         scheduler.start()
         if settings.health_port is not None:
             health = await serve_health(db, settings.health_host, settings.health_port)
         log.info("paperboy running as @%s; Ctrl-C to stop", app.bot.username)
         # Catch up at once: today's list, and digests left pending by a crash or downtime.
-        catch_up = asyncio.create_task(_catch_up(db, settings, deliverer))
+        catch_up = asyncio.create_task(_catch_up(db, settings, deliverer, weekly))
         try:
             await stop.wait()
         finally:

@@ -1,6 +1,6 @@
 """APScheduler jobs on the service's event loop: ingest several times a day (UTC); a
-delivery sweep every minute (which also summarises what it is about to send); a daily
-backup when configured."""
+delivery sweep every minute (which also summarises what it is about to send, then sends
+the weekly recaps due); a daily backup when configured."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.digests.sweep import Deliverer
 from bot.sources import SourceError
 from bot.sources.ingest import load_source, store_day
+from bot.weekly.push import WeeklyPush
 from storage.backup import BackupFailed, backup_database, prune_backups
 from storage.papers import utc_now
 from storage.personal_notes import forget_old_notes
@@ -44,13 +45,20 @@ async def ingest_job(db: sqlite_utils.Database, settings: Settings) -> None:
     forget_old_notes(db)  # personal notes are about one day's candidates
 
 
-async def sweep_job(deliverer: Deliverer) -> None:
-    """One delivery sweep. It works from the database's state, not the clock of the last
-    run: a sweep missed while the host slept or the process was down loses nothing."""
+async def sweep_job(deliverer: Deliverer, weekly: WeeklyPush | None = None) -> None:
+    """One delivery sweep: digests, then weekly recaps. It works from the database's
+    state, not the clock of the last run: a sweep missed while the host slept or the
+    process was down loses nothing."""
     try:
         await deliverer.sweep()
     except Exception:  # one bad sweep must not stop the next one; the outbox keeps state
         log.exception("delivery sweep failed; the next sweep retries")
+    if weekly is None:
+        return
+    try:
+        await weekly.sweep()
+    except Exception:
+        log.exception("weekly sweep failed; the next sweep retries")
 
 
 BACKUP_HOUR_UTC = 3
@@ -75,6 +83,7 @@ def build_scheduler(
     db: sqlite_utils.Database,
     settings: Settings,
     deliverer: Deliverer | None = None,
+    weekly: WeeklyPush | None = None,
 ) -> AsyncIOScheduler:
     """The service's jobs; coroutine jobs run on the loop that calls `start()`."""
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -93,7 +102,7 @@ def build_scheduler(
             sweep_job,
             "interval",
             seconds=SWEEP_INTERVAL_S,
-            args=[deliverer],
+            args=[deliverer, weekly],
             id="delivery-sweep",
             coalesce=True,  # after a pause, one sweep, not a burst of them
             max_instances=1,  # a long sweep is never run twice at once

@@ -1,19 +1,16 @@
 """The week as a picture: a grid of interests × days, each cell the number of papers that
 matched, darker for more (cividis: readable with every common colour-vision deficiency),
 the days the reader rated marked. matplotlib with its Agg backend: no display needed, and
-the same data gives the same picture."""
+the same data gives the same picture. A Figure of its own, not pyplot's global state, so
+a picture can be drawn in a worker thread while the loop answers users."""
 
 from __future__ import annotations
 
 import io
 from datetime import date
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: before pyplot is imported
-
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from bot.weekly.recap import Week
 
@@ -33,38 +30,36 @@ def render_png(week: Week) -> bytes:
     """The chart as PNG bytes."""
     counts = np.array(week.counts, dtype=float).reshape(len(week.interests), len(week.days))
     height = 2.2 + 0.55 * len(week.interests)
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, height), dpi=DPI)
-    try:
-        ax.imshow(counts, cmap="cividis", aspect="auto", vmin=0, vmax=max(1.0, counts.max()))
-        for (row, col), value in np.ndenumerate(counts):
-            dark = value < counts.max() * 0.55
-            ax.text(
-                col,
-                row,
-                f"{int(value)}",
-                ha="center",
-                va="center",
-                fontsize=15,
-                color="white" if dark else "black",
-                fontweight="bold",
-            )
-        ax.set_yticks(range(len(week.interests)), [short(t) for t in week.interests], fontsize=14)
-        labels = [_day_label(d, d in week.rated) for d in week.days]
-        ax.set_xticks(range(len(week.days)), labels, fontsize=13)
-        ax.set_xlabel("day (★ = you rated or saved papers)", fontsize=13)
-        ax.set_ylabel("your interests", fontsize=13)
-        change = week.total - week.previous_total
-        ax.set_title(
-            f"Your week: {week.total} matches ({change:+d} on the week before)",
-            fontsize=17,
-            loc="left",
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)  # Agg canvas: no display needed
+    ax = fig.subplots()
+    ax.imshow(counts, cmap="cividis", aspect="auto", vmin=0, vmax=max(1.0, counts.max()))
+    for (row, col), value in np.ndenumerate(counts):
+        dark = value < counts.max() * 0.55
+        ax.text(
+            col,
+            row,
+            f"{int(value)}",
+            ha="center",
+            va="center",
+            fontsize=15,
+            color="white" if dark else "black",
+            fontweight="bold",
         )
-        fig.tight_layout()
-        out = io.BytesIO()
-        fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
-        return out.getvalue()
-    finally:
-        plt.close(fig)
+    ax.set_yticks(range(len(week.interests)), [short(t) for t in week.interests], fontsize=14)
+    labels = [_day_label(d, d in week.rated) for d in week.days]
+    ax.set_xticks(range(len(week.days)), labels, fontsize=13)
+    ax.set_xlabel("day (★ = you rated or saved papers)", fontsize=13)
+    ax.set_ylabel("your interests", fontsize=13)
+    change = week.total - week.previous_total
+    ax.set_title(
+        f"Your week: {week.total} matches ({change:+d} on the week before)",
+        fontsize=17,
+        loc="left",
+    )
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    return out.getvalue()
 
 
 def _day_label(day: str, rated: bool) -> str:

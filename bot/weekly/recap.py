@@ -38,16 +38,25 @@ async def week_of(
     days: int = 7,
     embedder: Embedder | None = None,
     rated: set[str] | None = None,
+    rankers: dict[str, DayRanker] | None = None,
 ) -> Week:
     """Rank each of the last `days` listing days (and the `days` before, for the total to
-    compare with) for `profile`, interest by interest."""
+    compare with) for `profile`, interest by interest. `rankers` keeps each day's index
+    for the next reader (a weekly sweep serves every reader from the same days)."""
+    kept = {} if rankers is None else rankers
+
+    async def ranker_of(day: str) -> DayRanker:
+        if day not in kept:
+            kept[day] = await build_ranker(papers_for_day(db, day), embedder=embedder, db=db)
+        return kept[day]
+
     both = listing_days(db, until, 2 * days)
     this, before = both[-days:], both[:-days]
     topics = [i for i in profile.interests if i.kind == "topic"]
     counts = [[0] * len(this) for _ in topics]
     best: dict[str, tuple[str, Match]] = {}
     for d, day in enumerate(this):
-        ranker = await build_ranker(papers_for_day(db, day), embedder=embedder, db=db)
+        ranker = await ranker_of(day)
         for n, count in enumerate(_per_interest(ranker, profile)):
             counts[n][d] = count
         for match in ranker.rank(profile, top_k=TOP):
@@ -55,7 +64,7 @@ async def week_of(
                 best[match.paper.id] = (day, match)
     previous = 0
     for day in before:
-        ranker = await build_ranker(papers_for_day(db, day), embedder=embedder, db=db)
+        ranker = await ranker_of(day)
         previous += sum(_per_interest(ranker, profile))
     top = sorted(best.values(), key=lambda dm: -dm[1].score)[:TOP]
     total = sum(sum(row) for row in counts)

@@ -1,0 +1,147 @@
+"""The opt-in weekly recap, pushed on the reader's chosen weekday at their digest time,
+through an outbox like the digests': the recap is written (pending) before anything is
+sent, each of its two messages (the picture, then the week's top papers) is recorded the
+moment Telegram accepts it, and a sender claims a recap before sending. After a crash the
+next sweep sends only what did not go out: the reader gets it once, or at worst the one
+message in flight twice, never the whole recap again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+from telegram import Bot
+from telegram.error import Forbidden, TelegramError
+
+from bot.digests.schedule import is_due
+from bot.messages.replies import Document, Reply
+from bot.ranking import DayRanker
+from bot.ranking.embedders import Embedder
+from bot.ranking.profiles import load_profile
+from bot.telegram.sender import Sleep, send_reply
+from bot.telegram.throttle import Throttle
+from bot.weekly.chart import render_png
+from bot.weekly.recap import Week, week_of
+from bot.weekly.text import caption, thin_text, top_lines
+from storage.feedback import rated_days
+from storage.papers import latest_day
+from storage.users import get_user, update_user
+from storage.weekly import (
+    Recap,
+    claim_pending,
+    finish_recap,
+    part_sent,
+    weekly_readers,
+    write_recap,
+)
+
+log = logging.getLogger(__name__)
+
+CLAIM_S = 600
+MAX_ATTEMPTS = 5
+# Pictures are drawn one at a time off the loop: a chart takes a few hundred milliseconds
+# of CPU, and thousands in a sweep must not hold up replies to users.
+_DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="weekly-chart")
+
+
+@dataclass
+class WeeklyReport:
+    written: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+class WeeklyPush:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        bot: Bot,
+        throttle: Throttle,
+        *,
+        embedder: Embedder | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.db, self.bot, self.throttle = db, bot, throttle
+        self.embedder, self.sleep = embedder, sleep
+
+    async def sweep(self, now_utc: datetime | None = None) -> WeeklyReport:
+        """Write the recaps now due, then send every pending one."""
+        now = now_utc or datetime.now(UTC)
+        report = WeeklyReport(written=self.write_due(now))
+        recaps = claim_pending(self.db, _iso(now), _iso(now + timedelta(seconds=CLAIM_S)))
+        rankers: dict[str, DayRanker] = {}  # each stored day indexed once per sweep
+        for recap in recaps:
+            await self._send(recap, rankers, report)
+        if report.written or report.sent or report.failed:
+            log.info("weekly sweep: %s", report)
+        return report
+
+    def write_due(self, now: datetime) -> int:
+        """A pending recap for each reader whose weekday it is, past their digest time."""
+        written = 0
+        for chat_id, weekday in weekly_readers(self.db):
+            user = get_user(self.db, chat_id)
+            if user is None:
+                continue
+            due, local = is_due(user.timezone, user.digest_time, now)
+            if due and local.weekday() == weekday:
+                written += write_recap(self.db, chat_id, local.isoformat())
+        return written
+
+    async def _send(
+        self, recap: Recap, rankers: dict[str, DayRanker], report: WeeklyReport
+    ) -> None:
+        try:
+            for part, reply in await self._parts(recap, rankers):
+                if getattr(recap, part) is not None:
+                    continue  # sent before a crash
+                message_id = await send_reply(
+                    self.bot, self.throttle, recap.chat_id, reply, sleep=self.sleep
+                )
+                part_sent(self.db, recap, part, message_id)
+        except Forbidden:
+            update_user(self.db, recap.chat_id, blocked=1)
+            finish_recap(self.db, recap, "failed", "blocked by the user")
+            report.failed += 1
+            return
+        except (TelegramError, OSError) as exc:
+            last = recap.attempts + 1 >= MAX_ATTEMPTS
+            finish_recap(self.db, recap, "failed" if last else "pending", f"{exc}")
+            log.warning("weekly recap to chat %d failed: %s", recap.chat_id, exc)
+            report.failed += 1
+            return
+        finish_recap(self.db, recap, "sent")
+        report.sent += 1
+
+    async def _parts(self, recap: Recap, rankers: dict[str, DayRanker]) -> list[tuple[str, Reply]]:
+        """The recap's messages, each with the outbox column that records it."""
+        week = await self._week(recap.chat_id, rankers)
+        if week is None or week.thin:
+            text = thin_text(week) if week is not None else "📊 No papers stored yet this week."
+            return [("text_message_id", Reply(text))]
+        png = await asyncio.get_running_loop().run_in_executor(_DRAWING, render_png, week)
+        return [
+            ("photo_message_id", Reply("", photo=Document("week.png", png, caption(week)))),
+            ("text_message_id", Reply(top_lines(week, as_html=True))),
+        ]
+
+    async def _week(self, chat_id: int, rankers: dict[str, DayRanker]) -> Week | None:
+        day = latest_day(self.db)
+        if day is None:
+            return None
+        return await week_of(
+            self.db,
+            load_profile(self.db, chat_id),
+            day,
+            embedder=self.embedder,
+            rated=rated_days(self.db, chat_id),
+            rankers=rankers,
+        )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
