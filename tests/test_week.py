@@ -3,6 +3,7 @@ Telegram (a photo within the caption limit, then the top papers; text only when 
 
 from __future__ import annotations
 
+import html
 import struct
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from bot.sources.hf_json import parse_daily_papers
 from bot.telegram.app import make_bot
 from bot.telegram.throttle import Throttle
 from bot.weekly.push import WeeklyPush
+from bot.weekly.recap import reader_week
+from storage.feedback import record_feedback
 from storage.interests import add_interest
 from storage.papers import upsert_papers
 from storage.users import ensure_user
@@ -158,3 +161,26 @@ async def test_weekly_resends_only_the_part_a_crash_lost(db: sqlite_utils.Databa
     assert not h.tg.calls("sendPhoto", CHAT)
     (text,) = h.tg.messages_to(CHAT)
     assert text.text.startswith("<b>Your top papers this week</b>")
+
+
+async def test_the_week_puts_liked_papers_first_and_lists_unseen_ones_as_missed(
+    db: sqlite_utils.Database,
+) -> None:
+    store_days(db)
+    ensure_user(db, CHAT)
+    for text in INTERESTS:
+        add_interest(db, CHAT, "topic", text)
+    before = await reader_week(db, CHAT)
+    assert before is not None and len(before.missed) == 3
+    ranked = [m.paper for _, m in [*before.top, *before.missed]]
+    liked, disliked = ranked[6], ranked[5]  # both among the missed at first
+    record_feedback(db, CHAT, liked.id, 1)
+    record_feedback(db, CHAT, disliked.id, -1)
+    async with running_bot(db) as h:
+        h.tg.user_says(CHAT, "/week")
+        await h.tg.until(lambda: h.tg.calls("sendPhoto", CHAT), timeout=60)
+        (text,) = await h.tg.until(lambda: h.tg.messages_to(CHAT), timeout=30)
+    top, _, missed = text.text.partition("<b>You may have missed</b>")
+    assert top.split("\n")[1].startswith("1. ") and html.escape(liked.title) in top.split("\n")[1]
+    assert missed.count("• ") == 3
+    assert html.escape(disliked.title) not in missed  # rated: seen, not missed

@@ -20,16 +20,15 @@ from bot.llm import start_of_utc_day
 from bot.messages.callbacks import encode
 from bot.messages.html import echo
 from bot.messages.replies import Button, Document, Reply
-from bot.ranking.profiles import load_profile
 from bot.weekly.chart import render_png
-from bot.weekly.recap import week_of
+from bot.weekly.recap import reader_week
 from bot.weekly.text import caption, thin_text, top_lines
 from storage.deliveries import recent_errors, status_counts
-from storage.feedback import rated_days, saved_paper_ids
+from storage.feedback import saved_paper_ids
 from storage.interests import list_interests, remove_interest
 from storage.library import list_library
 from storage.llm_calls import usage_since
-from storage.papers import all_papers, count_papers, latest_day, search_papers
+from storage.papers import all_papers, count_papers, search_papers
 from storage.users import update_user, user_counts
 from storage.weekly import set_weekly, weekly_day
 
@@ -182,13 +181,10 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
 async def week(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     """The week in a picture: matches per interest and day, and the week's top papers."""
     conv.user(chat)
-    profile = load_profile(conv.db, chat.id)
-    day = latest_day(conv.db)
-    if not [i for i in profile.interests if i.kind == "topic"] or day is None:
+    interests = list_interests(conv.db, chat.id)
+    recap = await reader_week(conv.db, chat.id, embedder=conv.embedder)
+    if not [i for i in interests if i.kind == "topic"] or recap is None:
         return [Reply("📊 Follow a topic first (/add), and I'll draw your week.")]
-    recap = await week_of(
-        conv.db, profile, day, embedder=conv.embedder, rated=rated_days(conv.db, chat.id)
-    )
     if recap.thin:
         return [Reply(thin_text(recap))]
     picture = Document("week.png", render_png(recap), caption(recap))

@@ -21,14 +21,11 @@ from bot.digests.schedule import is_due
 from bot.messages.replies import Document, Reply
 from bot.ranking import DayRanker
 from bot.ranking.embedders import Embedder
-from bot.ranking.profiles import load_profile
 from bot.telegram.sender import Sleep, send_reply
 from bot.telegram.throttle import Throttle
 from bot.weekly.chart import render_png
-from bot.weekly.recap import Week, week_of
+from bot.weekly.recap import Week, reader_week
 from bot.weekly.text import caption, thin_text, top_lines
-from storage.feedback import rated_days
-from storage.papers import latest_day
 from storage.users import get_user, update_user
 from storage.weekly import (
     Recap,
@@ -130,17 +127,7 @@ class WeeklyPush:
         ]
 
     async def _week(self, chat_id: int, rankers: dict[str, DayRanker]) -> Week | None:
-        day = latest_day(self.db)
-        if day is None:
-            return None
-        return await week_of(
-            self.db,
-            load_profile(self.db, chat_id),
-            day,
-            embedder=self.embedder,
-            rated=rated_days(self.db, chat_id),
-            rankers=rankers,
-        )
+        return await reader_week(self.db, chat_id, embedder=self.embedder, rankers=rankers)
 
 
 def _iso(moment: datetime) -> str:

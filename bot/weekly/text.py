@@ -1,11 +1,13 @@
 """The words with the week's picture: a caption within Telegram's 1,024 characters, and the
-week's top papers with one line why."""
+week's top papers with one line why, then what the reader may have missed (5 + 3 papers of
+at most ~600 characters each: one message)."""
 
 from __future__ import annotations
 
 import html
 from datetime import date
 
+from bot.ranking import Match
 from bot.text import clip
 from bot.weekly.recap import Week
 
@@ -28,16 +30,23 @@ def caption(week: Week) -> str:
 
 def top_lines(week: Week, *, as_html: bool) -> str:
     """The week's best papers for the reader, each with the day and one line why."""
-    e = html.escape if as_html else (lambda s: s)
     head = "<b>Your top papers this week</b>" if as_html else "Your top papers this week"
     lines = [head]
     for n, (day, match) in enumerate(week.top, 1):
-        title = e(clip(match.paper.title, 200)[0])
-        link = match.paper.links.arxiv or match.paper.links.hf
-        if as_html and link:
-            title = f'<a href="{e(link)}">{title}</a>'
-        lines.append(f"{n}. {title} ({_short_day(day)})\n   {e(clip(match.reason, 200)[0])}")
+        lines.append(f"{n}. {_paper_line(day, match, as_html)}")
+    if week.missed:
+        lines += ["", "<b>You may have missed</b>" if as_html else "You may have missed"]
+        lines += [f"• {_paper_line(day, match, as_html)}" for day, match in week.missed]
     return "\n".join(lines)
+
+
+def _paper_line(day: str, match: Match, as_html: bool) -> str:
+    e = html.escape if as_html else (lambda s: s)
+    title = e(clip(match.paper.title, 200)[0])
+    link = match.paper.links.arxiv or match.paper.links.hf
+    if as_html and link:
+        title = f'<a href="{e(link)}">{title}</a>'
+    return f"{title} ({_short_day(day)})\n   {e(clip(match.reason, 200)[0])}"
 
 
 def thin_text(week: Week) -> str:
