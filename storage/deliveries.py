@@ -134,6 +134,21 @@ def latest_digest_papers(db: sqlite_utils.Database, chat_id: int) -> list[str]:
     return [row[0] for row in rows]
 
 
+def sent_on_days(
+    db: sqlite_utils.Database, chat_id: int, first_day: str = "0000", last_day: str = "9999"
+) -> list[tuple[str, str, int]]:
+    """(paper id, local day, position) of every paper sent to this chat in a digest for a
+    local day in [first_day, last_day], newest first."""
+    rows = db.execute(
+        """SELECT i.paper_id, d.local_day, i.position FROM delivery_items i
+           JOIN deliveries d ON d.id = i.delivery_id
+           WHERE d.chat_id = ? AND d.status = 'sent' AND d.empty_reason IS NULL
+           AND d.local_day BETWEEN ? AND ? ORDER BY d.local_day DESC, i.position""",
+        [chat_id, first_day, last_day],
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
 def latest_sent_items(db: sqlite_utils.Database, chat_id: int) -> tuple[str, list[StoredItem]]:
     """The day and papers (with the reasons they were picked) of this chat's latest sent
     digest; ("", []) before the first."""

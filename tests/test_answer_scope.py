@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 
 import sqlite_utils
 
 from storage.deliveries import delivery_items, list_deliveries
-from storage.papers import all_papers
+from storage.papers import Paper, all_papers, upsert_papers
 from tests.telegram_harness import running_bot
 
 CHAT = 801
@@ -101,3 +102,70 @@ async def test_which_of_these_lists_exactly_those_that_do_and_those_that_do_not(
     numbers = [str(titles.index(t) + 1) for t in titles if t not in with_gpu]
     assert "do not mention GPUs" in text or "does not mention GPUs" in text
     assert all(n in text.split("not mention")[0].splitlines()[-1] for n in numbers)
+
+
+DAY1 = [
+    Paper(
+        id="2612.00101",
+        title="Tree-based speculative decoding for language model inference",
+        abstract="A tree of draft tokens is verified at once, which speeds up inference.",
+    ),
+    Paper(
+        id="2612.00102",
+        title="Quantized attention kernels for language model inference",
+        abstract="Low-bit attention kernels make language model inference cheaper on GPUs.",
+    ),
+]
+DAY2 = [
+    Paper(
+        id="2612.00111",
+        title="KV cache eviction for language model inference",
+        abstract="Evicting stale keys and values bounds the memory of long-context inference.",
+    ),
+    Paper(
+        id="2612.00112",
+        title="Batch scheduling for language model inference servers",
+        abstract="Continuous batching raises the throughput of language model inference.",
+    ),
+]
+
+
+async def test_that_paper_about_x_you_sent_me_is_found_among_earlier_digests(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db, full_text=False) as h:
+        await h.say(CHAT, "/start")
+        await h.say(CHAT, "language model inference")
+        upsert_papers(db, DAY1, day="2026-12-01", source="hf")
+        h.conv.clock = lambda: datetime(2026, 12, 1, 9, tzinfo=UTC)
+        await h.say(CHAT, "/digest")
+        upsert_papers(db, DAY2, day="2026-12-02", source="hf")
+        h.conv.clock = lambda: datetime(2026, 12, 2, 9, tzinfo=UTC)
+        today = "".join(m.text for m in await h.say(CHAT, "/digest"))
+        assert DAY2[0].title in today  # today's digest holds the newer papers
+        asked = await h.say(CHAT, "what was the paper about tree drafts you sent me?")
+        (none,) = await h.say(CHAT, "the paper on quantum chromodynamics you sent me?")
+    (found,) = [m for m in asked if "<i>From" in m.text]
+    first_line = found.text.splitlines()[0]
+    assert DAY1[0].title in first_line and "sent to you on 2026-12-01" in first_line
+    assert not any(p.title in found.text for p in DAY2)
+    assert "I found no paper about quantum chromodynamics among those I sent you." in none.text
+
+
+async def test_which_of_my_saved_papers_names_only_the_one_about_it(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db, full_text=False) as h:
+        await h.say(CHAT, "/start")
+        await h.say(CHAT, "language model inference")
+        upsert_papers(db, DAY1, day="2026-12-01", source="hf")
+        h.conv.clock = lambda: datetime(2026, 12, 1, 9, tzinfo=UTC)
+        digest = [m for m in await h.say(CHAT, "/digest") if m.buttons()]
+        for paper in DAY1:  # star both
+            await h.press(CHAT, f"save|{paper.id}", digest[0].message_id or 1)
+        (reply,) = await h.say(CHAT, "which of my saved papers is about tree drafts?")
+    assert reply.text.startswith("<i>From your saved papers:</i>")
+    assert DAY1[0].title in reply.text and DAY1[1].title not in reply.text
+    assert "The other 1 does not." in reply.text
+    named = re.findall(r"^\[\d\] ", reply.text, re.M)
+    assert len(named) == 2  # the paper in the answer and once in Sources: that one only

@@ -25,9 +25,10 @@ from bot.answers.retrieve import (
     numbered_scope,
     papers_for_reply,
     retrieve,
+    sent_paper_scope,
     within,
 )
-from bot.answers.scope import absent_topic, which_of, which_topic
+from bot.answers.scope import absent_topic, which_in, which_of, which_topic
 from bot.fulltext import ReadOptions
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder
@@ -62,12 +63,23 @@ async def answer(
         focus = papers_for_reply(db, chat_id, reply_to_message_id) + focus
     history = recent_turns(db, chat_id, HISTORY_TURNS)
     today = datetime.now(UTC).date()
-    own = collection_scope(db, chat_id, question, today)
-    topic = which_topic(question) if own is None else None
-    listing = digest_numbering(db, chat_id, reply_to_message_id) if topic else []
-    if topic is not None and listing:
-        text, cited = which_of(topic, listing)
-        result = Answer(text, tuple(cited), "retrieval", scope="the papers of that digest")
+    recalled = sent_paper_scope(db, chat_id, question, today)
+    if recalled is not None and not recalled[0].papers:
+        text = f"I found no paper about {recalled[1]} among those I sent you."
+        result = Answer(text, (), "nothing")
+        return await _stored(
+            db, chat_id, question, reply_to_message_id, question_message_id, result
+        )
+    own = recalled[0] if recalled is not None else collection_scope(db, chat_id, question, today)
+    topic = which_topic(question) if recalled is None else None
+    listing = digest_numbering(db, chat_id, reply_to_message_id) if topic and not own else []
+    if topic is not None and (own is not None or listing):
+        if own is not None:  # "which of my saved papers is about X?"
+            text, cited = which_in(topic, own.papers, own.label)
+            result = Answer(text, tuple(cited), "retrieval", scope=own.label)
+        else:
+            text, cited = which_of(topic, listing)
+            result = Answer(text, tuple(cited), "retrieval", scope="the papers of that digest")
         return await _stored(
             db, chat_id, question, reply_to_message_id, question_message_id, result
         )

@@ -17,6 +17,7 @@ from storage.deliveries import (
     latest_digest_papers,
     papers_in_message,
     sent_between,
+    sent_on_days,
     sent_paper_ids,
 )
 from storage.feedback import saved_paper_ids
@@ -119,7 +120,18 @@ def collection_scope(
     if window is None:
         return None
     name = " ".join(window.group(1).lower().split())
-    first, last = {
+    first, last = _days_of(name, today)
+    ids = sent_between(db, chat_id, first.isoformat(), last.isoformat())
+    found = {p.id: p for p in all_papers(db, ids)}
+    label = {"today": "today's digest", "yesterday": "yesterday's digest"}.get(
+        name, f"the digests sent to you {name}"
+    )
+    return Scope([found[i] for i in ids if i in found], label)
+
+
+def _days_of(window: str, today: date) -> tuple[date, date]:
+    """The local days a time word covers: today, yesterday, this week, last week."""
+    return {
         "today": (today, today),
         "yesterday": (today - timedelta(days=1), today - timedelta(days=1)),
         "this week": (today - timedelta(days=today.weekday()), today),
@@ -127,13 +139,47 @@ def collection_scope(
             today - timedelta(days=today.weekday() + 7),
             today - timedelta(days=today.weekday() + 1),
         ),
-    }[name]
-    ids = sent_between(db, chat_id, first.isoformat(), last.isoformat())
-    found = {p.id: p for p in all_papers(db, ids)}
-    label = {"today": "today's digest", "yesterday": "yesterday's digest"}.get(
-        name, f"the digests sent to you {name}"
-    )
-    return Scope([found[i] for i in ids if i in found], label)
+    }[window]
+
+
+# "the paper about X you sent me (last week)", "that one on X that you sent"
+_SENT_ME = re.compile(
+    r"\b(?:the|that)\s+(?:paper|one|article)\s+(?:about|on)\s+(?P<topic>.+?)\s+"
+    r"(?:that\s+)?you\s+sent(?:\s+me)?\b(?P<when>.*)$",
+    re.IGNORECASE,
+)
+
+
+def sent_paper_scope(
+    db: sqlite_utils.Database, chat_id: int, question: str, today: date
+) -> tuple[Scope, str] | None:
+    """ "That paper about X you sent me": the one paper sent to this reader (in the time
+    named, if any) that is most about X, labelled with when it was sent; an empty scope
+    when none is about X. Returns (scope, X), or None when the question is not of this
+    kind."""
+    match = _SENT_ME.search(question.strip().rstrip("?.!"))
+    if match is None:
+        return None
+    topic = match.group("topic").strip()
+    window = _WINDOW.search(match.group("when"))
+    days = ("0000", "9999")
+    if window is not None:
+        first, last = _days_of(" ".join(window.group(1).lower().split()), today)
+        days = (first.isoformat(), last.isoformat())
+    sent = sent_on_days(db, chat_id, *days)
+    papers = {p.id: p for p in all_papers(db, [pid for pid, _, _ in sent])}
+    candidates = [(papers[pid], day, n) for pid, day, n in sent if pid in papers]
+    if not candidates or not content_stems(topic):
+        return Scope([], "the papers I sent you"), topic
+    index = LexicalIndex([paper for paper, _, _ in candidates])
+    relevance = index.score(index.plan(topic))
+    best = int(relevance.argmax())
+    if float(relevance[best]) <= 0:
+        return Scope([], "the papers I sent you"), topic
+    paper, day, n = candidates[best]
+    return Scope(
+        [paper], f"“{paper.title}”, sent to you on {day} (paper {n} of that digest)"
+    ), topic
 
 
 def within(scope: Scope, question: str) -> list[Paper]:

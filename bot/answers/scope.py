@@ -78,6 +78,26 @@ def which_of(topic: str, numbered: Sequence[tuple[int, Paper]]) -> tuple[str, li
     return "\n".join(lines), [p for _, p, _ in hits]
 
 
+def which_in(topic: str, papers: Sequence[Paper], label: str) -> tuple[str, list[Paper]]:
+    """Which papers of one of the reader's sets ("your saved papers") mention `topic`,
+    each with its evidence; the others are counted, not named (they are not what was
+    asked for, and their titles would read as answers)."""
+    wanted = _terms(topic)
+    hits = []
+    for paper in papers:
+        best, overlap = _evidence(paper, wanted)
+        if wanted and overlap * 2 >= len(wanted):
+            hits.append((paper, best))
+    if not hits:
+        return f"None of {label} mention {topic}.", []
+    lines = [f"{len(hits)} of {label} {'mentions' if len(hits) == 1 else 'mention'} {topic}:"]
+    lines += [f"[{i}] {p.title}: “{quote}”" for i, (p, quote) in enumerate(hits, 1)]
+    others = len(papers) - len(hits)
+    if others:
+        lines.append(f"The other {others} {'does' if others == 1 else 'do'} not.")
+    return "\n".join(lines), [p for p, _ in hits]
+
+
 def _evidence(paper: Paper, wanted: set[str]) -> tuple[str, int]:
     sentences = [paper.title, *re.split(r"(?<=[.!?])\s+", paper.abstract)]
     scored = [(len(wanted & _terms(s)), s) for s in sentences if s.strip()]
