@@ -12,6 +12,7 @@ import sqlite_utils
 
 from storage.deliveries import delivery_items, list_deliveries
 from storage.papers import Paper, all_papers, upsert_papers
+from tests.fakes.openai_server import FakeLLM
 from tests.telegram_harness import running_bot
 
 CHAT = 801
@@ -33,15 +34,46 @@ def _titles_of(db: sqlite_utils.Database, chat: int) -> list[str]:
 async def test_compare_papers_1_and_3_answers_from_exactly_those(
     db: sqlite_utils.Database,
 ) -> None:
+    """Side by side: one cited line per paper and aspect, from exactly those two papers."""
     async with running_bot(db) as h:
         messages = await _digest(h, CHAT)
         (reply, *_) = await h.say(CHAT, "compare papers 1 and 3", reply_to=messages[0].message_id)
     titles = _titles_of(db, CHAT)
-    cited = re.findall(r"\[\d\] ([^\n]+?)(?:: “|$)", reply.text.split("Sources")[0], re.M)
-    assert reply.text.startswith("<i>From papers 1 and 3 of that digest:</i>")
-    assert set(cited) == {titles[0], titles[2]}, cited
-    sources = reply.text.split("Sources")[1]
+    body, _, sources = reply.text.partition("<b>Sources</b>")
+    assert body.startswith("<i>From papers 1 and 3 of that digest:</i>")
+    lines = body.splitlines()[1:]
+    for aspect in ("Problem", "Method", "Data", "Result"):
+        at = lines.index(f"▸ {aspect}")
+        first, second = lines[at + 1], lines[at + 2]
+        assert first.rstrip().endswith("[1]") and second.rstrip().endswith("[2]"), (first, second)
     assert titles[0] in sources and titles[2] in sources and titles[1] not in sources
+    assert sources.count("[") == 2
+
+
+async def test_compare_with_a_model_keeps_its_lines_that_their_citations_back(
+    db: sqlite_utils.Database,
+) -> None:
+    def reply(payload: dict) -> str | None:  # type: ignore[type-arg]
+        if "side by side" not in payload["messages"][0]["content"]:
+            return None
+        return (
+            "Problem | 1 | Sparse mixture of experts models have high memory demands [1]\n"
+            "Problem | 2 | Penguins prefer cold water in winter [2]\n"
+            "Method | 1 | Not a line in the format"
+        )
+
+    with FakeLLM(reply) as llm:
+        async with running_bot(db, openai_base_url=llm.base_url, expand_interests=False) as h:
+            messages = await _digest(h, CHAT)
+            (answer, *_) = await h.say(
+                CHAT, "compare papers 1 and 3", reply_to=messages[0].message_id
+            )
+    body = answer.text.partition("<b>Sources</b>")[0]
+    assert "Sparse mixture of experts models have high memory demands [1]" in body
+    assert "Penguins" not in body  # not backed by paper 2: its own sentence instead
+    lines = body.splitlines()
+    problem = lines.index("▸ Problem")
+    assert lines[problem + 2].rstrip().endswith("[2]") and "“" in lines[problem + 2]
 
 
 async def test_a_topic_the_paper_never_mentions_is_said_plainly(

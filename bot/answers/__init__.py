@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from bot.answers.cited import Answer
+from bot.answers.compare import is_comparison, side_by_side
 from bot.answers.compose import compose
 from bot.answers.context import full_text_context
 from bot.answers.render import answer_html, answer_text
@@ -90,6 +91,9 @@ async def answer(
     missing = absent_topic(question, sources, context) if scope else None
     if scope is not None and not scope.papers:
         result = Answer(f"There is nothing in {scope.label} yet.", (), "nothing")
+    elif scope is not None and missing is None and is_comparison(question, sources):
+        result = await side_by_side(llm, sources, context.passages, deadline_s=deadline_s)
+        result = replace(result, passages=context.passages, read=context.read, note=context.note)
     elif scope is not None and missing is not None:
         one = scope.label.startswith("paper ") or scope.label.endswith("digest")
         says = "says" if one else "say"

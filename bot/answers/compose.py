@@ -3,11 +3,13 @@ quoted (retrieval only)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import sqlite_utils
 
+from bot.answers.checks import check_answer
 from bot.answers.cited import Answer, passage_label
 from bot.answers.context import FullTextContext
 from bot.answers.prompt import PROMPT_VERSION, clean_citations, prompt_messages
@@ -17,6 +19,8 @@ from bot.writing.extractive import split_sentences
 from storage.messages import Turn
 from storage.papers import Paper
 from storage.passages import Passage
+
+log = logging.getLogger(__name__)
 
 MAX_QUOTE = 500  # characters of one quoted passage in a retrieval-only answer
 
@@ -48,28 +52,59 @@ async def compose(
                 max_tokens=400,
                 deadline_s=deadline_s,
             )
-            text = clean_citations(reply.text.strip(), len(sources))
-            if text:
-                return _with(context, Answer(text, tuple(sources), "llm"))
         except LLMUnavailable:
-            pass
+            reply = None
+        checked = _checked(reply.text if reply else "", sources, context)
+        if checked is not None:
+            return checked
+        if reply is not None:
+            refused = retrieval_only(question, sources, context.passages, header=REFUSED)
+            return _with(context, refused)
     return _with(context, retrieval_only(question, sources, context.passages))
+
+
+def _checked(text: str, sources: list[Paper], context: FullTextContext) -> Answer | None:
+    """The model's answer with the sentences its citations do not back left out (and a
+    note saying how many); None when too little holds up and retrieval only should answer."""
+    if not text.strip():
+        return None
+    checked = check_answer(clean_citations(text.strip(), len(sources)), sources, context.passages)
+    if not checked.text:
+        log.info("model answer not backed by its citations (%d sentences)", checked.dropped)
+        return None
+    result = _with(context, Answer(checked.text, tuple(sources), "llm"))
+    if not checked.dropped:
+        return result
+    left_out = f"({checked.dropped} sentence(s) left out: not backed by what they cite.)"
+    return replace(result, note=" ".join(filter(None, [result.note, left_out])))
 
 
 def _with(context: FullTextContext, result: Answer) -> Answer:
     return replace(result, passages=context.passages, read=context.read, note=context.note)
 
 
+NO_MODEL = (
+    "(Retrieval only: no language model is available, so here are the closest passages "
+    "from the papers.)"
+)
+REFUSED = (
+    "(The model's answer was not backed by the passages it cited, so here are the closest "
+    "passages from the papers instead.)"
+)
+
+
 def retrieval_only(
-    question: str, sources: list[Paper], passages: Sequence[Sequence[Passage]] = ()
+    question: str,
+    sources: list[Paper],
+    passages: Sequence[Sequence[Passage]] = (),
+    *,
+    header: str = NO_MODEL,
 ) -> Answer:
-    """Without a model: for each source, its full-text passage or abstract sentence closest
-    to the question, quoted and cited (with the section or page for a passage)."""
+    """Without a model (or without a model answer that held up): for each source, its
+    full-text passage or abstract sentence closest to the question, quoted and cited (with
+    the section or page for a passage)."""
     wanted = set(content_stems(question))
-    lines = [
-        "(Retrieval only: no language model is available, so here are the closest "
-        "passages from the papers.)"
-    ]
+    lines = [header]
     for n, paper in enumerate(sources[:3], 1):
         found = passages[n - 1] if n <= len(passages) else ()
         if found:
