@@ -134,6 +134,7 @@ async def test_health_endpoint_follows_the_sweep(db: sqlite_utils.Database) -> N
             set_state(db, LAST_SWEEP, datetime.now(UTC).isoformat())
             ok = await http.get(f"{url}/health")
             assert ok.status_code == 200 and ok.json() == {"healthy": True, "problem": None}
+            assert (await http.get(f"{url}/health?probe=1")).status_code == 200  # a query
             stale = datetime.now(UTC) - timedelta(minutes=6)
             set_state(db, LAST_SWEEP, stale.isoformat())
             late = await http.get(f"{url}/health")

@@ -124,7 +124,11 @@ async def serve_health(db: sqlite_utils.Database, host: str, port: int) -> async
             body: dict[str, object]
             if not parts:
                 code, body = 400, {"error": "a request line of at most 64 KB, please"}
-            elif len(parts) < 2 or parts[0] not in ("GET", "HEAD") or parts[1] != "/health":
+            elif (
+                len(parts) < 2
+                or parts[0] not in ("GET", "HEAD")
+                or parts[1].split("?")[0] != "/health"
+            ):
                 code, body = 404, {"error": "GET /health"}
             else:
                 healthy, problem = health(db, datetime.now(UTC))

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, Update
 from telegram.constants import ChatAction, ChatMemberStatus
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -36,6 +36,7 @@ from bot.telegram.inbox import PersistentQueue
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.sender import markup, send_reply
 from bot.telegram.throttle import Throttle
+from bot.telegram.webhook import serve_webhook
 from storage.users import update_user
 
 log = logging.getLogger(__name__)
@@ -149,26 +150,40 @@ async def start(app: Application, *, poll_timeout: int = 30) -> None:  # type: i
 
 
 async def start_webhook(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
-    """Serve Telegram's HTTPS calls (behind a reverse proxy that terminates TLS) and register
-    the webhook with its secret. PTB answers 403 to a request without the right
-    X-Telegram-Bot-Api-Secret-Token, and answers Telegram only after the update is in the
+    """Serve Telegram's calls (behind a reverse proxy that terminates TLS) with our own
+    endpoint (bot/telegram/webhook.py: the secret checked before the body is read), then
+    register the webhook with its secret. An update is answered only once it is in the
     queue, which stores it first (bot/telegram/inbox.py)."""
-    assert app.updater is not None and settings.webhook_url and settings.webhook_secret
-    path = urlsplit(settings.webhook_url).path.lstrip("/")
-    await app.updater.start_webhook(
-        listen=settings.webhook_listen,
+    assert settings.webhook_url and settings.webhook_secret
+    server = await serve_webhook(
+        app.bot,
+        app.update_queue.put,
+        host=settings.webhook_listen,
         port=settings.webhook_port,
-        url_path=path,
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret,
-        allowed_updates=Update.ALL_TYPES,
-        max_connections=WEBHOOK_CONNECTIONS,
+        path=urlsplit(settings.webhook_url).path,
+        secret=settings.webhook_secret,
     )
+    app.bot_data["webhook_server"] = server
+    try:
+        await app.bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            max_connections=WEBHOOK_CONNECTIONS,
+        )
+    except TelegramError as exc:
+        server.close()
+        raise StartFailed(f"Telegram refused the webhook {settings.webhook_url}: {exc}") from None
 
 
 async def stop(app: Application) -> None:  # type: ignore[type-arg]
+    server = app.bot_data.pop("webhook_server", None)
+    if server is not None:
+        server.close()
+        await server.wait_closed()
     assert app.updater is not None
-    await app.updater.stop()
+    if app.updater.running:
+        await app.updater.stop()
     await app.stop()
     await app.shutdown()
 
