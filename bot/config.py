@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.fulltext import DEFAULT_HTML_URL, DEFAULT_PDF_URL, ReadOptions
 from bot.sources import SourceError, split_sources
@@ -295,6 +296,13 @@ def _log_level(raw: str) -> str:
 def _url(raw: str) -> str:
     if not raw.startswith(("http://", "https://")):
         raise ValueError("expected an http:// or https:// URL")
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises ValueError for a port past 65535 or not a number
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc})") from None
+    if not parts.hostname:
+        raise ValueError("the URL names no host")
     return raw.rstrip("/")
 
 

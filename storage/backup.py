@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,29 +27,52 @@ def backup_database(source: sqlite_utils.Database | Path, target: Path) -> Backu
     Given a path, the copy reads through a connection of its own, made in the calling
     thread: that is the form to use from a worker thread (a connection may only be used in
     the thread that made it)."""
+    _check_target(source, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
+    _remove(partial)
     try:
-        with sqlite3.connect(partial) as copy:
+        with closing(sqlite3.connect(partial)) as copy:
             if isinstance(source, Path):
-                reader = sqlite3.connect(source)
-                try:
+                with closing(sqlite3.connect(source)) as reader:
                     reader.backup(copy)
-                finally:
-                    reader.close()
             else:
                 source.conn.backup(copy)
-        with sqlite3.connect(partial) as copy:
+            # The copy inherits WAL mode; as one self-contained file it needs no -wal/-shm.
+            copy.execute("PRAGMA journal_mode=DELETE")
             verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.Error as exc:
-        partial.unlink(missing_ok=True)
+        _remove(partial)
         raise BackupFailed(f"could not write {target}: {exc}") from None
     if verdict != "ok":
-        partial.unlink(missing_ok=True)
+        _remove(partial)
         raise BackupFailed(f"the copy failed its integrity check: {verdict}")
     partial.replace(target)
     return Backup(target, target.stat().st_size)
+
+
+def _check_target(source: sqlite_utils.Database | Path, target: Path) -> None:
+    """A backup replaces a regular file or nothing: never a device, a folder, or the
+    database it copies."""
+    if target.exists() and not target.is_file():
+        raise BackupFailed(f"{target} exists and is not a regular file; choose a file path")
+    live = (
+        source
+        if isinstance(source, Path)
+        else Path(
+            source.conn.execute(
+                "SELECT file FROM pragma_database_list WHERE name = 'main'"
+            ).fetchone()[0]
+            or ""
+        )
+    )
+    if str(live) and target.exists() and live.exists() and target.samefile(live):
+        raise BackupFailed(f"{target} is the database itself; choose another path")
+
+
+def _remove(partial: Path) -> None:
+    for leftover in (partial, *(partial.with_name(partial.name + s) for s in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)
 
 
 def prune_backups(folder: Path, pattern: str, keep: int) -> list[Path]:

@@ -71,6 +71,21 @@ def test_backup_command_and_daily_job(tmp_path: Path) -> None:
     kept = sorted(p.name for p in folder.glob("paperboy-*.db"))
     assert len(kept) == 2 and kept[0] == "paperboy-2025-01-03.db"
     assert f"paperboy-{datetime.now(UTC):%Y-%m-%d}.db" in (get_state(db, LAST_BACKUP) or "")
+    assert sorted(p.name for p in folder.iterdir()) == kept  # no -wal/-shm/.partial left
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["one.db"]
+
+
+def test_a_backup_never_replaces_a_device_a_folder_or_the_database(tmp_path: Path) -> None:
+    assert paperboy("ingest", "--source", "sample", env={}, cwd=tmp_path).returncode == 0
+    (tmp_path / "folder").mkdir()
+    for target in ("/dev/null", str(tmp_path / "p.db")):
+        result = paperboy("db", "backup", target, env={}, cwd=tmp_path)
+        assert result.returncode == 1, (target, result.stdout)
+        assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    folder = paperboy("db", "backup", str(tmp_path / "folder"), env={}, cwd=tmp_path)
+    assert folder.returncode != 0 and "is a directory" in folder.stderr
+    assert Path("/dev/null").is_char_device()
+    assert open_db(tmp_path / "p.db").execute("SELECT count(*) FROM papers").fetchone()[0] > 0
 
 
 async def test_restore_continues_and_sends_nothing_twice(db_path: Path, tmp_path: Path) -> None:

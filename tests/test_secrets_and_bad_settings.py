@@ -117,3 +117,31 @@ def test_a_contact_arxiv_cannot_be_sent_is_refused_at_start() -> None:
 
 def test_the_webhook_listens_on_loopback_unless_told_otherwise() -> None:
     assert Settings().webhook_listen == "127.0.0.1"
+
+
+def test_a_wrong_bot_api_address_is_named(tmp_path: Path) -> None:
+    with FakeTelegram() as tg:  # a server that is not the Bot API at that path: 404
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": f"{tg.server.url}/nothing"}
+        result = paperboy("run", env=env, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"or TELEGRAM_API_URL={tg.server.url}/nothing is not a Bot API server" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PAPERBOY_PAPERS_URL": "http://127.0.0.1:99999/x"}, "PAPERBOY_PAPERS_URL="),
+        (
+            {"PAPERBOY_HEALTH_HOST": "no-such-host.invalid", "PAPERBOY_HEALTH_PORT": "18089"},
+            "PAPERBOY_HEALTH_HOST=",
+        ),
+    ],
+)
+def test_bad_addresses_are_refused_at_start_naming_the_setting(
+    tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:9", **env}
+    result = paperboy("run", env=env, cwd=tmp_path)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "ExceptionGroup" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2

@@ -18,7 +18,7 @@ from bot.llm import LLMClient
 from bot.ranking.embedders import make_embedder
 from bot.service.scheduler import build_scheduler, ingest_job, sweep_job
 from bot.service.status import serve_health
-from bot.telegram.app import TokenMissing, build_application, make_bot
+from bot.telegram.app import StartFailed, TokenMissing, build_application, make_bot
 from bot.telegram.app import start as start_bot
 from bot.telegram.app import stop as stop_bot
 from bot.telegram.throttle import Throttle
@@ -71,13 +71,13 @@ async def _run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        if settings.health_port is not None:  # first: a bad host or port stops nothing else
+            health = await _health(db, settings.health_host, settings.health_port)
         await start_bot(app)
         deliverer = Deliverer(desk, app.bot, throttle)
         weekly = WeeklyPush(db, app.bot, throttle, embedder=embedder)
         scheduler = build_scheduler(db, settings, deliverer, weekly)
         scheduler.start()
-        if settings.health_port is not None:
-            health = await serve_health(db, settings.health_host, settings.health_port)
         log.info("paperboy running as @%s; Ctrl-C to stop", app.bot.username)
         # Catch up at once: today's list, and digests left pending by a crash or downtime.
         catch_up = asyncio.create_task(_catch_up(db, settings, deliverer, weekly))
@@ -93,6 +93,16 @@ async def _run(settings: Settings) -> None:
         await llm.aclose()
         db.close()
         log.info("paperboy stopped")
+
+
+async def _health(db: sqlite_utils.Database, host: str, port: int) -> asyncio.Server:
+    try:
+        return await serve_health(db, host, port)
+    except OSError as exc:
+        raise StartFailed(
+            f"cannot serve the health check on PAPERBOY_HEALTH_HOST={host!r} "
+            f"PAPERBOY_HEALTH_PORT={port}: {exc.strerror or exc}"
+        ) from None
 
 
 async def sweep_once(settings: Settings) -> SweepReport:

@@ -28,7 +28,7 @@ from tenacity import (
 )
 
 from bot.assistant import MENU, Chat, Conversation, Reply, press
-from bot.config import Settings
+from bot.config import DEFAULT_TELEGRAM_API_URL, Settings
 from bot.messages.replies import Button, Keyboard, fitted
 from bot.sources.bibliography import MAX_FILE_BYTES
 from bot.telegram import inbox
@@ -125,8 +125,15 @@ async def start(app: Application, *, poll_timeout: int = 30) -> None:  # type: i
             with attempt:
                 await app.initialize()
     except InvalidToken:
+        # A wrong address answers 404 too, which PTB reads as a rejected token.
+        api = app.bot_data["settings"].telegram_api_url
+        elsewhere = (
+            f" (or TELEGRAM_API_URL={api} is not a Bot API server)"
+            if api != DEFAULT_TELEGRAM_API_URL
+            else ""
+        )
         raise StartFailed(
-            "Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather "
+            f"Telegram rejected TELEGRAM_BOT_TOKEN{elsewhere}: copy it again from @BotFather "
             "(/mybots → your bot → API Token)."
         ) from None
     except NetworkError as exc:
@@ -155,14 +162,21 @@ async def start_webhook(app: Application, settings: Settings) -> None:  # type: 
     register the webhook with its secret. An update is answered only once it is in the
     queue, which stores it first (bot/telegram/inbox.py)."""
     assert settings.webhook_url and settings.webhook_secret
-    server = await serve_webhook(
-        app.bot,
-        app.update_queue.put,
-        host=settings.webhook_listen,
-        port=settings.webhook_port,
-        path=urlsplit(settings.webhook_url).path,
-        secret=settings.webhook_secret,
-    )
+    try:
+        server = await serve_webhook(
+            app.bot,
+            app.update_queue.put,
+            host=settings.webhook_listen,
+            port=settings.webhook_port,
+            path=urlsplit(settings.webhook_url).path,
+            secret=settings.webhook_secret,
+        )
+    except OSError as exc:
+        raise StartFailed(
+            f"cannot listen for the webhook on PAPERBOY_WEBHOOK_LISTEN="
+            f"{settings.webhook_listen!r} PAPERBOY_WEBHOOK_PORT={settings.webhook_port}: "
+            f"{exc.strerror or exc}"
+        ) from None
     app.bot_data["webhook_server"] = server
     try:
         await app.bot.set_webhook(
