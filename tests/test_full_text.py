@@ -322,3 +322,44 @@ async def test_a_server_asking_to_wait_forever_is_given_up_on_in_time(
     status = full_text_status(db, [paper.id])[paper.id]
     assert status.source == "none" and "gave up after 2 s" in (status.error or "")
     assert took < 20  # without a deadline: 120 s per Retry-After, HTML then PDF
+
+
+async def test_an_aes_pdf_is_answered_from_the_abstract_and_fetched_once(
+    db: sqlite_utils.Database,
+) -> None:
+    """AES-256 needs a crypto library Paperboy does not install (pypdf: DependencyError):
+    the paper is recorded unreadable once, and questions are answered from its abstract."""
+    from bot.answers import answer
+    from bot.config import Settings
+    from bot.llm import LLMClient
+
+    locked = (
+        Path(__file__).parent / "data" / "made" / "aes256_2501.10120_pages1-2.pdf"
+    ).read_bytes()
+
+    def respond(request: object) -> Reply:
+        if getattr(request, "path", "").startswith("/pdf/"):
+            return Reply(200, locked, {"content-type": "application/pdf"})
+        return Reply(404, "not found", {"content-type": "text/plain"})
+
+    paper = Paper(
+        id="2501.10120",
+        title="PaSa: An LLM Agent for Comprehensive Academic Paper Search",
+        abstract="PaSa is a paper search agent trained with reinforcement learning.",
+    )
+    upsert_papers(db, [paper], day="d", source="arxiv")
+    with FakeServer(respond) as server:
+        settings = Settings(arxiv_html_url=f"{server.url}/html", arxiv_pdf_url=f"{server.url}/pdf")
+        llm = LLMClient(settings, db)
+        first = await answer(
+            db, llm, 5, "how is PaSa trained?", focus_ids=[paper.id], read=settings.read_options()
+        )
+        again = await answer(
+            db, llm, 5, "what does PaSa search?", focus_ids=[paper.id], read=settings.read_options()
+        )
+        fetched = [r for r in server.requests if r.path.startswith("/pdf/")]
+    status = full_text_status(db, [paper.id])[paper.id]
+    assert status.source == "none" and "cryptography" in (status.error or "")
+    assert len(fetched) == 1  # recorded: not downloaded again for the next question
+    assert "answered from the abstract" in first.note and first.sources[0].id == paper.id
+    assert "reinforcement learning" in first.text and again.sources[0].id == paper.id
