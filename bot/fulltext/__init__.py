@@ -66,9 +66,12 @@ async def read_papers(
         todo = todo[:allowed]
     if todo:
         headers = {"user-agent": options.user_agent}
+        # At once, not one after the other: a question reads its two top papers, and with
+        # a slow server it would otherwise wait two deadlines instead of one.
         async with httpx.AsyncClient(timeout=options.timeout_s, headers=headers) as client:
-            for paper in todo:
-                await read_paper(db, client, paper, options, read_by=read_by)
+            await asyncio.gather(
+                *(read_paper(db, client, paper, options, read_by=read_by) for paper in todo)
+            )
         known = full_text_status(db, [p.id for p in papers])
     return known
 
