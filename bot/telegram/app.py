@@ -191,6 +191,12 @@ async def start_webhook(app: Application, settings: Settings) -> None:  # type: 
 
 
 async def stop(app: Application) -> None:  # type: ignore[type-arg]
+    if isinstance(app.update_processor, PerChatOrder):
+        cancelled = app.update_processor.cancel_running()
+        if cancelled:
+            log.info(
+                "stopping: %d update(s) in progress will be handled at the next start", cancelled
+            )
     server = app.bot_data.pop("webhook_server", None)
     if server is not None:
         server.close()

@@ -21,8 +21,27 @@ class PerChatOrder(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def cancel_running(self) -> int:
+        """At shutdown: stop every update still being handled (a question waiting on a
+        slow server must not hold the process). Their inbox rows stay unmarked, so they are
+        handled again at the next start."""
+        for task in self._running:
+            task.cancel()
+        return len(self._running)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await coroutine
