@@ -17,13 +17,22 @@ from bot.ranking.profiles import load_profile
 from storage.deliveries import delivery_items
 from storage.papers import papers_for_day
 from storage.users import get_user
+from storage.weekly import write_recap
 from tests.fakes.http_server import Reply
 from tests.fakes.openai_server import FakeLLM
 from tests.fakes.telegram_api import TOKEN
 from tests.telegram_harness import Harness, running_bot
 
 ADA, BEN = 1001, 2002
-USER_TABLES = ["users", "interests", "deliveries", "messages", "feedback", "saved"]
+USER_TABLES = [
+    "users",
+    "interests",
+    "deliveries",
+    "messages",
+    "feedback",
+    "saved",
+    "weekly_recaps",
+]
 
 
 async def onboard(bot: Harness, chat: int, *interests: str) -> None:
@@ -186,6 +195,8 @@ async def test_forget_removes_every_row_of_that_user_only(db: sqlite_utils.Datab
             await bot.press(chat, next(d for _, d in message.buttons() if d.startswith("save|")))
             await bot.press(chat, next(d for _, d in message.buttons() if d.startswith("up|")))
             await bot.say(chat, "what is new in MoE?")
+            await bot.say(chat, "/weekly on")
+            write_recap(db, chat, "2026-12-06")
         (confirm,) = await bot.say(ADA, "/forget")
         assert [text for text, _ in confirm.buttons()] == ["🗑 Yes, delete everything", "Cancel"]
         await bot.press(ADA, "forget|yes", confirm.message_id or 1)
@@ -204,6 +215,16 @@ async def test_forget_removes_every_row_of_that_user_only(db: sqlite_utils.Datab
             "ON d.id = i.delivery_id WHERE d.chat_id = ?",
             [BEN],
         ).fetchone()[0]
+        # Every table keyed by a chat, including any added later (inbox: below).
+        keyed = [
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if "chat_id" in {c.name for c in db[name].columns} and name != "inbox"
+        ]
+        assert {"weekly_recaps", "library", *USER_TABLES} <= set(keyed)
+        for table in keyed:
+            count = f"SELECT count(*) FROM {table} WHERE chat_id = ?"
+            assert db.execute(count, [ADA]).fetchone()[0] == 0, table
         # The raw updates too: nothing left in the inbox that carries Ada's id or name,
         # beyond the /forget press still being handled.
         await bot.settle()
