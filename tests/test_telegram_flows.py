@@ -152,7 +152,10 @@ async def test_ask_button_then_reply_is_about_that_paper(db: sqlite_utils.Databa
 
 
 async def test_long_answers_are_split(db: sqlite_utils.Database) -> None:
-    long_answer = ("This is a long answer sentence about experts [1]. " * 200).strip()
+    # Backed by what it cites (answers are checked): mixture-of-experts inference papers.
+    long_answer = (
+        "Mixture of experts inference activates few experts per token [1]. " * 200
+    ).strip()
     with FakeLLM(lambda _p: long_answer) as fake:
         async with running_bot(db, openai_base_url=fake.base_url) as bot:
             await onboard(bot, ADA, "MoE")
