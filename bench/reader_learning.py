@@ -95,25 +95,39 @@ def cold_start(s: EvalSet, ranker: DayRanker, rng: random.Random) -> dict[str, l
         known = rng.sample(relevant, KNOWN)
         rest = {p: g for p, g in q.grades.items() if p not in known}
         liked = tuple(by_id[p] for p in known)
-        runs: dict[str, list[str]] = {
-            "reader model (library only)": paperboy(ranker, Profile((), liked), set(known)),
-            "TF-IDF centroid": [
-                p
-                for p in tfidf(" ".join(f"{x.title} {x.abstract}" for x in liked))
-                if p not in known
-            ],
-            "interest alone": paperboy(ranker, Profile((_interest(q.text),)), set(known)),
-            "interest + library": paperboy(
-                ranker, Profile((_interest(q.text),), liked), set(known)
-            ),
-        }
-        if centroid is not None:
-            mean = vectors_of(ranker, known).mean(axis=0)
-            runs["MiniLM centroid"] = [p for p in centroid(mean) if p not in known]
-        for name, ranked in runs.items():
-            out[f"{name} nDCG@10"].append(ndcg(ranked, rest))
-            out[f"{name} recall@50"].append(recall_at(ranked, rest))
+        runs = from_library(ranker, tfidf, centroid, liked, "reader model (library only)")
+        runs["interest alone"] = paperboy(ranker, Profile((_interest(q.text),)), set(known))
+        runs["interest + library"] = paperboy(
+            ranker, Profile((_interest(q.text),), liked), set(known)
+        )
+        score(out, runs, rest)
     return out
+
+
+def from_library(
+    ranker: DayRanker,
+    tfidf: Callable[[str], list[str]],
+    centroid: Callable[[np.ndarray], list[str]] | None,
+    liked: tuple[Paper, ...],
+    model: str,
+) -> dict[str, list[str]]:
+    """The day ranked from the `liked` papers alone (themselves left out): Paperboy's reader
+    model (named `model`), a TF-IDF centroid and, with vectors, a MiniLM centroid."""
+    known = {p.id for p in liked}
+    runs = {
+        model: paperboy(ranker, Profile((), liked), known),
+        "TF-IDF centroid": [p for p in tfidf(_text_of(liked)) if p not in known],
+    }
+    if centroid is not None:
+        mean = vectors_of(ranker, [p.id for p in liked]).mean(axis=0)
+        runs["MiniLM centroid"] = [p for p in centroid(mean) if p not in known]
+    return runs
+
+
+def score(out: dict[str, list[float]], runs: dict[str, list[str]], rest: dict[str, int]) -> None:
+    for name, ranked in runs.items():
+        out[f"{name} nDCG@10"].append(ndcg(ranked, rest))
+        out[f"{name} recall@50"].append(recall_at(ranked, rest))
 
 
 def libraries(s: EvalSet, ranker: DayRanker, rng: random.Random) -> dict[str, list[float]]:
@@ -134,16 +148,7 @@ def libraries(s: EvalSet, ranker: DayRanker, rng: random.Random) -> dict[str, li
         known = rng.sample(relevant, LIBRARY_KNOWN)
         rest = {p: g for p, g in grades.items() if p not in known}
         liked = tuple(by_id[p] for p in known)
-        runs = {
-            "reader model": paperboy(ranker, Profile((), liked), set(known)),
-            "TF-IDF centroid": [p for p in tfidf(_text_of(liked)) if p not in known],
-        }
-        if centroid is not None:
-            mean = vectors_of(ranker, known).mean(axis=0)
-            runs["MiniLM centroid"] = [p for p in centroid(mean) if p not in known]
-        for name, ranked in runs.items():
-            out[f"{name} nDCG@10"].append(ndcg(ranked, rest))
-            out[f"{name} recall@50"].append(recall_at(ranked, rest))
+        score(out, from_library(ranker, tfidf, centroid, liked, "reader model"), rest)
     return out
 
 

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 from bot.answers.checks import check_answer
 from bot.answers.cited import Answer, Mode, passage_label
+from bot.answers.prompt import paper_block
 from bot.llm import LLMClient, LLMUnavailable
 from bot.text import clip
 from bot.writing.extractive import split_sentences
-from bot.writing.summaries import as_data
 from storage.papers import Paper
 from storage.passages import Passage
 
@@ -108,15 +108,7 @@ async def _model_lines(
     deadline_s: float | None,
 ) -> dict[tuple[str, int], str]:
     """(aspect, paper number) -> the model's line, for the lines its citations back."""
-    blocks = []
-    for n, paper in enumerate(papers, 1):
-        given = "".join(
-            f"\nPassage [{n} {passage_label(p)}]: {as_data(p.text)}" for p in _given(passages, n)
-        )
-        blocks.append(
-            f'<paper n="{n}">\nTitle: {as_data(paper.title)}\n'
-            f"Abstract: {as_data(paper.abstract[:1200])}{given}\n</paper>"
-        )
+    blocks = [paper_block(n, paper, _given(passages, n)) for n, paper in enumerate(papers, 1)]
     try:
         reply = await llm.complete(
             "compare",

@@ -36,20 +36,28 @@ def prompt_messages(
     passages: Sequence[Sequence[Passage]] = (),
 ) -> list[dict[str, str]]:
     summaries = summaries_for(db, sources, model=llm.model)
-    blocks = []
-    for n, p in enumerate(sources, 1):
-        found = passages[n - 1] if n <= len(passages) else ()
-        text = "".join(f"\nPassage [{n} {passage_label(x)}]: {as_data(x.text)}" for x in found)
-        blocks.append(
-            f'<paper n="{n}">\nTitle: {as_data(p.title)}\nSummary: '
-            f"{as_data(summaries[p.id].text)}\nAbstract: {as_data(p.abstract[:ABSTRACT_CHARS])}"
-            f"{text}\n</paper>"
-        )
+    blocks = [
+        paper_block(n, p, passages[n - 1] if n <= len(passages) else (), summaries[p.id].text)
+        for n, p in enumerate(sources, 1)
+    ]
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
     for turn in history:
         messages.append({"role": turn.role, "content": turn.text})
     messages.append({"role": "user", "content": "\n\n".join(blocks) + f"\n\nQuestion: {question}"})
     return messages
+
+
+def paper_block(
+    n: int, paper: Paper, passages: Sequence[Passage] = (), summary: str | None = None
+) -> str:
+    """Paper `n` as fenced data for a prompt: title, summary (if any), abstract and the
+    passages given, each passage with the label it is to be cited by."""
+    given = "".join(f"\nPassage [{n} {passage_label(x)}]: {as_data(x.text)}" for x in passages)
+    said = f"\nSummary: {as_data(summary)}" if summary is not None else ""
+    return (
+        f'<paper n="{n}">\nTitle: {as_data(paper.title)}{said}\n'
+        f"Abstract: {as_data(paper.abstract[:ABSTRACT_CHARS])}{given}\n</paper>"
+    )
 
 
 def clean_citations(text: str, count: int) -> str:

@@ -58,15 +58,9 @@ def which_topic(question: str) -> str | None:
 def which_of(topic: str, numbered: Sequence[tuple[int, Paper]]) -> tuple[str, list[Paper]]:
     """Which of the `numbered` papers mention `topic`, each with its evidence sentence, and
     which do not: (the answer's text, the papers cited in it)."""
-    wanted = _terms(topic)
-    hits: list[tuple[int, Paper, str]] = []
-    misses: list[int] = []
-    for n, paper in numbered:
-        best, overlap = _evidence(paper, wanted)
-        if wanted and overlap * 2 >= len(wanted):
-            hits.append((n, paper, best))
-        else:
-            misses.append(n)
+    found = _mentions(topic, [paper for _, paper in numbered])
+    hits = [(n, paper, found[i]) for i, (n, paper) in enumerate(numbered) if i in found]
+    misses = [n for i, (n, _) in enumerate(numbered) if i not in found]
     lines = []
     if hits:
         verb = "mentions" if len(hits) == 1 else "mention"
@@ -82,12 +76,8 @@ def which_in(topic: str, papers: Sequence[Paper], label: str) -> tuple[str, list
     """Which papers of one of the reader's sets ("your saved papers") mention `topic`,
     each with its evidence; the others are counted, not named (they are not what was
     asked for, and their titles would read as answers)."""
-    wanted = _terms(topic)
-    hits = []
-    for paper in papers:
-        best, overlap = _evidence(paper, wanted)
-        if wanted and overlap * 2 >= len(wanted):
-            hits.append((paper, best))
+    found = _mentions(topic, papers)
+    hits = [(paper, found[i]) for i, paper in enumerate(papers) if i in found]
     if not hits:
         return f"None of {label} mention {topic}.", []
     lines = [f"{len(hits)} of {label} {'mentions' if len(hits) == 1 else 'mention'} {topic}:"]
@@ -96,6 +86,18 @@ def which_in(topic: str, papers: Sequence[Paper], label: str) -> tuple[str, list
     if others:
         lines.append(f"The other {others} {'does' if others == 1 else 'do'} not.")
     return "\n".join(lines), [p for p, _ in hits]
+
+
+def _mentions(topic: str, papers: Sequence[Paper]) -> dict[int, str]:
+    """Index -> evidence sentence of the papers that mention at least half the topic's
+    words (title or abstract)."""
+    wanted = _terms(topic)
+    found = {}
+    for i, paper in enumerate(papers):
+        best, overlap = _evidence(paper, wanted)
+        if wanted and overlap * 2 >= len(wanted):
+            found[i] = best
+    return found
 
 
 def _evidence(paper: Paper, wanted: set[str]) -> tuple[str, int]:
