@@ -1,6 +1,6 @@
 """Choose the fusion weight and the cut-off on the dev sets only, by a rule fixed in advance.
 
-Run: python -m bench.tune_cutoff [--show]
+Run: python -m bench.tune_cutoff [--show] [--ceilings]
 
 Reads only the dev sets (the team's two in bench/relevance/ and the two labelled by people
 outside the team in ../shared/data/relevance/; the test sets are never loaded), scores every
@@ -17,7 +17,8 @@ on the team's two sets alone, required precision >= 0.70):
    interests (>= 3 relevant) left empty; then the highest pooled recall; ties keep the
    setting closest to the current one.
 
-`--show` prints each dev interest's best fused score and cosine (what the rule sees).
+`--show` prints each dev interest's best fused score and cosine (what the rule sees);
+`--ceilings` what no cut-off on these scores can beat (bounds that know the labels).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import argparse
 import asyncio
 import itertools
 import statistics
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,11 +122,24 @@ class CutResult:
 
 
 def cut(sets: Sequence[DevSet], weight: float, ceiling: float, rule: CutOff) -> CutResult:
+    return cut_by(
+        sets, weight, ceiling, lambda t, row: np.flatnonzero(passes(row, rule, t.cosines))
+    )
+
+
+def cut_by(
+    sets: Sequence[DevSet],
+    weight: float,
+    ceiling: float,
+    choose: Callable[[Scored, np.ndarray], np.ndarray],
+) -> CutResult:
+    """Precision and recall pooled over interests (as eval_ranking counts them) when
+    `choose(topic, fused row)` picks the papers shown, at most TOP, best first."""
     precisions, recalls, empty, off = [], [], 0, 0
     for d in sets:
         for t in d.topics:
             row = fused(t, weight, ceiling)
-            keep = np.flatnonzero(passes(row, rule, t.cosines))
+            keep = choose(t, row)
             score = row + POPULARITY_WEIGHT * d.popularity
             shown = [d.ids[i] for i in keep[np.argsort(-score[keep], kind="stable")][:TOP]]
             grades = t.query.grades
@@ -138,6 +152,27 @@ def cut(sets: Sequence[DevSet], weight: float, ceiling: float, rule: CutOff) -> 
             recalls.append(hits / min(len(grades), TOP))
             empty += not shown and len(grades) >= 3
     return CutResult(statistics.mean(precisions), statistics.mean(recalls), empty, off)
+
+
+def ceilings(sets: Sequence[DevSet], weight: float, ceiling: float) -> None:
+    """What no cut-off on these scores can beat: shown the top min(relevant, 10) papers of
+    each on-topic interest and nothing for off-topic ones (it knows the labels), precision
+    and recall are both the ranking's R-precision; a fixed top k with the same perfect
+    off-topic gate is the frontier of cut-offs that know only whether an interest is on
+    topic today."""
+
+    def top(k_of: Callable[[Scored], int]) -> Callable[[Scored, np.ndarray], np.ndarray]:
+        return lambda t, row: np.argsort(-row, kind="stable")[: k_of(t)]
+
+    oracle = top(lambda t: min(len(t.query.grades), TOP))
+    print("\nceilings (these know the labels; a bound, not a setting):")
+    for d in [*([d] for d in sets), list(sets)]:
+        name = d[0].name if len(d) == 1 else "all dev sets"
+        print(f"  {name}: top min(relevant, 10): {cut_by(d, weight, ceiling, oracle)}")
+    for k in range(1, 6):
+        fixed = top(lambda t, k=k: k if t.query.grades else 0)
+        result = cut_by(sets, weight, ceiling, fixed)
+        print(f"  all dev sets, top {k} for every on-topic interest: {result}")
 
 
 def show(sets: Sequence[DevSet]) -> None:
@@ -159,6 +194,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--show", action="store_true", help="per-interest best scores")
+    parser.add_argument(
+        "--ceilings", action="store_true", help="what no cut-off on these scores can beat"
+    )
     args = parser.parse_args(argv)
     sets = load_dev()
     if args.show:
@@ -175,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     current = cut(sets, weight, ceiling, HYBRID_CUTOFF)
     print(f"current cut-off {HYBRID_CUTOFF}: {current}")
+    for d in sets:
+        print(f"  {d.name}: {cut([d], weight, ceiling, HYBRID_CUTOFF)}")
+    if args.ceilings:
+        ceilings(sets, weight, ceiling)
     best: tuple[tuple[float, ...], CutOff, CutResult] | None = None
     for rule in candidates():
         r = cut(sets, weight, ceiling, rule)
