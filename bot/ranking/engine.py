@@ -28,7 +28,15 @@ import numpy as np
 from bot.ranking.interests import Interest
 from bot.ranking.lexical import LexicalIndex, matched_phrases
 from bot.ranking.preference import Learned, learn
-from bot.ranking.scoring import HYBRID_CUTOFF, LEXICAL_CUTOFF, CutOff, calibrate, fuse, passes
+from bot.ranking.scoring import (
+    HYBRID_CUTOFF,
+    LEXICAL_CUTOFF,
+    CutOff,
+    calibrate,
+    fuse,
+    near_misses,
+    passes,
+)
 from bot.ranking.semantic import VectorStore
 from bot.text import clean_text, clip, fold
 from storage.papers import Paper
@@ -243,19 +251,25 @@ class DayRanker:
         return np.vstack(rows)
 
     def closest(self, profile: Profile, per_interest: int = 2) -> list[tuple[Interest, Match]]:
-        """Each topic interest's best papers below the cut-off, for a day where nothing
-        matched: what came closest, with the reason, rather than nothing at all."""
+        """Each topic interest's best papers below the cut-off whose meaning still agrees
+        (scoring.near_misses), for a day where nothing matched: what came closest, with
+        the reason. An interest with nothing near today gets none: better no line than
+        papers it never asked for."""
         excluded = self._excluded(profile) | ~self._within_categories(profile)
         out: list[tuple[Interest, Match]] = []
         seen: set[int] = set()
         for interest in profile.interests:
             if interest.kind != "topic" or not self.papers:
                 continue
-            row = self.topic_scores(interest.text)
+            self.prepare([interest.text])
+            row, cosines, rule, _ = self._topic_cache[interest.text]
+            near = near_misses(rule, cosines)
+            if near is None:
+                continue
             picked = [
                 int(i)
                 for i in np.argsort(-row, kind="stable")
-                if not excluded[i] and row[i] > 0 and int(i) not in seen
+                if near[i] and not excluded[i] and int(i) not in seen
             ][:per_interest]
             for i in picked:
                 seen.add(i)

@@ -87,6 +87,17 @@ def passes(scores: np.ndarray, rule: CutOff, cosines: np.ndarray | None = None) 
     return keep
 
 
+def near_misses(rule: CutOff, cosines: np.ndarray | None) -> np.ndarray | None:
+    """Papers worth naming as "closest, weaker matches" on a day nothing passed: those
+    whose meaning agrees as the cut-off asks (cosine >= `min_cosine`). Words alone do not
+    qualify: on the dev sets off-topic interests reach lexical scores of 0.44 from a
+    passing mention ("speech recognition" in a testing paper), while no off-topic
+    interest has a paper at cosine 0.40. None without embeddings: nothing is near."""
+    if cosines is None or rule.min_cosine <= 0:
+        return None
+    return cosines >= rule.min_cosine
+
+
 def _top_indices(scores: np.ndarray, k: int) -> np.ndarray:
     """The indices of the `k` best scores (ties broken by position, as a stable sort
     would), in no particular order: a partition, not a sort of the whole day."""
