@@ -189,11 +189,23 @@ class CutoffRun:
 
     def line(self) -> str:
         return (
-            f"precision {statistics.mean(self.precisions or [0.0]):.3f}, recall "
-            f"{statistics.mean(self.recalls or [0.0]):.3f}; on-topic interests left empty "
+            f"precision {_with_interval(self.precisions)}, recall "
+            f"{_with_interval(self.recalls)}; on-topic interests left empty "
             f"{len(self.empty)} of {len(self.recalls)} {self.empty or ''}; papers given to "
             f"{self.off_topic} off-topic interests: {self.off_topic_papers}"
         )
+
+
+def _with_interval(values: list[float], resamples: int = 2000) -> str:
+    """The mean with a 95% bootstrap interval over interests: 20 interests a day make a
+    precision of 0.68 anything from about 0.55 to 0.80."""
+    if not values:
+        return "n/a"
+    rng = np.random.default_rng(0)
+    data = np.array(values)
+    means = data[rng.integers(0, len(data), (resamples, len(data)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return f"{data.mean():.3f} ({low:.2f}-{high:.2f})"
 
 
 def cutoff_report(ranker: DayRanker, queries: list[Query]) -> CutoffRun:
