@@ -8,7 +8,14 @@ import pytest
 from bot.ranking import Profile, make_ranker
 from bot.ranking.embedders import load_local_embedder
 from bot.ranking.interests import parse_interest
-from bot.ranking.scoring import HYBRID_CUTOFF, LEXICAL_CUTOFF, CutOff, fuse, passes
+from bot.ranking.scoring import (
+    HYBRID_CUTOFF,
+    LEXICAL_CUTOFF,
+    CutOff,
+    fuse,
+    near_misses,
+    passes,
+)
 from bot.sources import sample_bytes
 from bot.sources.hf_json import parse_daily_papers
 
@@ -100,3 +107,11 @@ def test_threshold_zero_still_returns_the_full_ranking() -> None:
     ranker = make_ranker(papers)
     everything = ranker.rank(Profile((parse_interest("quantum error correction"),), threshold=0))
     assert len(everything) == len(papers)
+
+
+def test_near_misses_need_agreeing_meaning_never_words_alone() -> None:
+    cosines = np.array([0.55, 0.39, 0.41, 0.10], dtype=np.float32)
+    near = near_misses(HYBRID_CUTOFF, cosines)
+    assert near is not None and near.tolist() == [True, False, True, False]
+    assert near_misses(HYBRID_CUTOFF, None) is None  # no embeddings: nothing is near
+    assert near_misses(LEXICAL_CUTOFF, cosines) is None  # the lexical rule has no meaning test
