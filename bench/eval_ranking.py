@@ -196,16 +196,13 @@ class CutoffRun:
         )
 
 
-def _with_interval(values: list[float], resamples: int = 2000) -> str:
+def _with_interval(values: list[float]) -> str:
     """The mean with a 95% bootstrap interval over interests: 20 interests a day make a
     precision of 0.68 anything from about 0.55 to 0.80."""
     if not values:
         return "n/a"
-    rng = np.random.default_rng(0)
-    data = np.array(values)
-    means = data[rng.integers(0, len(data), (resamples, len(data)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return f"{data.mean():.3f} ({low:.2f}-{high:.2f})"
+    mean, low, high = bootstrap(np.array(values))
+    return f"{mean:.3f} ({low:.2f}-{high:.2f})"
 
 
 def cutoff_report(ranker: DayRanker, queries: list[Query]) -> CutoffRun:
@@ -236,15 +233,21 @@ def margins(per_query: dict[str, list[float]]) -> tuple[str, str, np.ndarray]:
     return ours, baseline, np.array(per_query[ours]) - np.array(per_query[baseline])
 
 
+def bootstrap(values: np.ndarray, resamples: int = 2000) -> tuple[float, float, float]:
+    """The mean and its 95% interval, resampling the values (queries or interests)."""
+    rng = np.random.default_rng(0)
+    means = values[rng.integers(0, len(values), (resamples, len(values)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(values.mean()), float(low), float(high)
+
+
 def margin_line(label: str, diff: np.ndarray, resamples: int = 2000) -> str:
     """The mean margin with a 95% interval from a paired bootstrap over queries: on a day of
     16-22 queries one query moving shifts the mean by several hundredths, and the interval
     says so."""
-    rng = np.random.default_rng(0)
-    means = diff[rng.integers(0, len(diff), (resamples, len(diff)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
+    mean, low, high = bootstrap(diff, resamples)
     return (
-        f"  margin of {label}: {diff.mean():+.3f} (95% interval {low:+.3f} to "
+        f"  margin of {label}: {mean:+.3f} (95% interval {low:+.3f} to "
         f"{high:+.3f}, paired bootstrap over {len(diff)} queries)"
     )
 

@@ -172,9 +172,12 @@ class DayRanker:
         vectors = self.vectors.lookup(texts)
         return None if vectors is None else vectors @ self.paper_vectors.T
 
-    def topic_scores(self, text: str) -> np.ndarray:
+    def scored_topic(self, text: str) -> ScoredTopic:
         self.prepare([text])
-        return self._topic_cache[text][0]
+        return self._topic_cache[text]
+
+    def topic_scores(self, text: str) -> np.ndarray:
+        return self.scored_topic(text).row
 
     def rank(self, profile: Profile, top_k: int | None = None) -> list[Match]:
         """Papers that clear the cut-off (or the profile's own threshold), best first, each
@@ -261,8 +264,7 @@ class DayRanker:
         for interest in profile.interests:
             if interest.kind != "topic" or not self.papers:
                 continue
-            self.prepare([interest.text])
-            row, cosines, rule, _ = self._topic_cache[interest.text]
+            row, cosines, rule, _ = self.scored_topic(interest.text)
             near = near_misses(rule, cosines)
             if near is None:
                 continue
