@@ -34,11 +34,16 @@ def is_handled(db: sqlite_utils.Database, update_id: int) -> bool:
     return row is not None and row[0] is not None
 
 
-def unhandled(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+def unhandled(db: sqlite_utils.Database) -> list[tuple[int, str, int]]:
+    """(update id, payload, earlier replays) of every update never marked handled."""
     rows = db.execute(
-        "SELECT update_id, payload FROM inbox WHERE handled_utc IS NULL ORDER BY update_id"
+        "SELECT update_id, payload, replays FROM inbox WHERE handled_utc IS NULL ORDER BY update_id"
     )
-    return [(row[0], row[1]) for row in rows]
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def count_replay(db: sqlite_utils.Database, update_id: int) -> None:
+    db.execute("UPDATE inbox SET replays = replays + 1 WHERE update_id = ?", [update_id])
 
 
 def forget_old(db: sqlite_utils.Database) -> int:

@@ -360,3 +360,10 @@ def m016_weekly_recaps(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (chat_id, local_day)
         )"""
     )
+
+
+@migrations()
+def m017_inbox_replays(db: sqlite_utils.Database) -> None:
+    # How many starts found an update unfinished: one replay is a crash's due, a second means
+    # the update itself stops the bot, and it is given up instead of replayed again.
+    db.execute("ALTER TABLE inbox ADD COLUMN replays INTEGER NOT NULL DEFAULT 0")

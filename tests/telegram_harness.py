@@ -16,6 +16,7 @@ from bot.llm import LLMClient
 from bot.sources import load_day
 from bot.sources.ingest import store_day
 from bot.telegram.app import build_application, start, stop
+from bot.telegram.ordering import UPDATE_DEADLINE_S
 from bot.telegram.throttle import Throttle
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Sent
 
@@ -58,7 +59,14 @@ class Harness:
 
 
 @asynccontextmanager
-async def running_bot(db: sqlite_utils.Database, **overrides: Any) -> AsyncIterator[Harness]:
+async def running_bot(
+    db: sqlite_utils.Database,
+    *,
+    throttle: Throttle | None = None,
+    update_deadline_s: float = UPDATE_DEADLINE_S,
+    **overrides: Any,
+) -> AsyncIterator[Harness]:
+    """The bot on the fake Bot API; `throttle` defaults to a near-instant per-chat pace."""
     with FakeTelegram() as tg:
         settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=tg.api_url, **overrides)
         store_day(db, await load_day("sample", None, papers_url=""))
@@ -67,7 +75,12 @@ async def running_bot(db: sqlite_utils.Database, **overrides: Any) -> AsyncItera
         # Telegram's per-chat pace (about 1 message/s) would make every multi-message reply
         # slow to test; the throttle itself is tested in test_delivery against a fake that
         # enforces the real limits.
-        app = build_application(settings, conv, Throttle(per_chat_interval_s=0.01))
+        app = build_application(
+            settings,
+            conv,
+            throttle or Throttle(per_chat_interval_s=0.01),
+            update_deadline_s=update_deadline_s,
+        )
         await start(app, poll_timeout=1)
         try:
             yield Harness(tg, db, conv)

@@ -3,6 +3,7 @@ ordered block, and start/stop for running it inside our own event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import urlsplit
 
@@ -33,7 +34,7 @@ from bot.messages.replies import Button, Keyboard, fitted
 from bot.sources.bibliography import MAX_FILE_BYTES
 from bot.telegram import inbox
 from bot.telegram.inbox import PersistentQueue
-from bot.telegram.ordering import PerChatOrder
+from bot.telegram.ordering import UPDATE_DEADLINE_S, PerChatOrder
 from bot.telegram.sender import markup, send_reply
 from bot.telegram.throttle import Throttle
 from bot.telegram.webhook import serve_webhook
@@ -48,9 +49,14 @@ class TokenMissing(RuntimeError):
 
 
 def build_application(
-    settings: Settings, conv: Conversation, throttle: Throttle | None = None
+    settings: Settings,
+    conv: Conversation,
+    throttle: Throttle | None = None,
+    *,
+    update_deadline_s: float = UPDATE_DEADLINE_S,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot, talking to `{TELEGRAM_API_URL}/bot{token}/…`, driving `conv`."""
+    """The bot, talking to `{TELEGRAM_API_URL}/bot{token}/…`, driving `conv`; an update
+    still being handled after `update_deadline_s` is stopped and its reader told."""
     if not settings.telegram_bot_token:
         raise TokenMissing(
             "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather, put its token in "
@@ -65,13 +71,21 @@ def build_application(
         .connection_pool_size(32)  # digests to many chats go out concurrently
         .pool_timeout(30)
         .update_queue(PersistentQueue(conv.db))  # stored before Telegram hears it arrived
-        .concurrent_updates(PerChatOrder())  # a slow answer never holds up other chats
+        .concurrent_updates(
+            # a slow answer or one chat's flood never holds up other chats
+            PerChatOrder(
+                deadline_s=update_deadline_s,
+                on_overflow=lambda update, first: _dropped(app, update, first),
+                on_expired=lambda update: _expired(app, update),
+            )
+        )
         .build()
     )
     app.bot_data["conversation"] = conv
     app.bot_data["settings"] = settings
     inbox.install(app, conv.db)
     app.bot_data["throttle"] = throttle or Throttle()
+    app.bot_data["courtesy"] = asyncio.Semaphore(COURTESY_IN_FLIGHT)
     # Order matters: the first matching handler in a group wins.
     app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, decline_group))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_command))
@@ -82,6 +96,57 @@ def build_application(
     app.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(on_error)
     return app
+
+
+SLOW_DOWN = (
+    "⏳ You're sending messages faster than I can answer, so I'm skipping some of them. "
+    "Wait for my replies, then send again what you still need."
+)
+TOO_MANY_TAPS = "Too many taps at once: wait a moment."
+TOO_LONG = (
+    "⚠️ That took me too long, so I stopped working on it. Please try again in a minute "
+    "(a smaller file or a shorter question helps)."
+)
+
+
+# Courtesy answers to dropped updates share the bot's connections with everyone's replies:
+# a few at a time, and the rest of a flood goes unanswered rather than queue for them.
+COURTESY_IN_FLIGHT = 4
+
+
+async def _dropped(app: Application, update: Update, first: bool) -> None:  # type: ignore[type-arg]
+    """An update beyond its chat's backlog: never handled, never replayed; a tap gets its
+    spinner stopped (while few are), and the chat hears about it once per flood."""
+    conv: Conversation = app.bot_data["conversation"]
+    inbox.give_up(conv.db, update.update_id)
+    courtesy: asyncio.Semaphore = app.bot_data["courtesy"]
+    if update.callback_query is not None and courtesy.locked():
+        return
+    try:
+        if update.callback_query is not None:
+            async with courtesy:
+                await update.callback_query.answer(TOO_MANY_TAPS)
+        elif first and update.effective_chat is not None:
+            await send_reply(
+                app.bot, app.bot_data["throttle"], update.effective_chat.id, Reply(SLOW_DOWN)
+            )
+    except TelegramError as exc:
+        log.info("could not tell a flooding chat to slow down: %s", exc)
+
+
+async def _expired(app: Application, update: Update) -> None:  # type: ignore[type-arg]
+    """An update that ran past its deadline: marked handled (a restart must not run it into
+    the same wall again) and the reader told."""
+    conv: Conversation = app.bot_data["conversation"]
+    inbox.give_up(conv.db, update.update_id)
+    if update.effective_chat is None:
+        return
+    try:
+        await send_reply(
+            app.bot, app.bot_data["throttle"], update.effective_chat.id, Reply(TOO_LONG)
+        )
+    except TelegramError as exc:
+        log.info("could not tell chat %s its update expired: %s", update.effective_chat.id, exc)
 
 
 def make_bot(settings: Settings) -> Bot:

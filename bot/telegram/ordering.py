@@ -1,26 +1,58 @@
-"""Updates of different chats handled at once, each chat's in the order they came: one slow
-answer (an LLM taking 20 s, a paper read from a slow server) never holds up anyone else."""
+"""Updates of different chats handled at once, each chat's in the order they came, and fairly:
+one chat's backlog (a flood of commands, a forward of 1,000 messages, a slow answer) never
+holds up anyone else's reply."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-CONCURRENT_UPDATES = 64  # chats served at once; beyond that, updates wait their turn
+log = logging.getLogger(__name__)
+
+CONCURRENT_UPDATES = 64  # updates being handled at once, across chats
+MAX_QUEUED_PER_CHAT = 20  # one chat's backlog; beyond it, updates are dropped (and told once)
+UPDATE_DEADLINE_S = 180.0  # longer than any answer's own deadlines (LLM 45 s, full text 30 s)
+PRESSES_PER_MINUTE = 60  # button presses one chat may make; a human taps far fewer
+# PTB holds a slot of its own semaphore while we wait for a chat's lock: so big that it never
+# binds, and the slots that matter are taken only once a chat's turn has come.
+_PTB_SLOTS = 1_000_000
+
+Overflow = Callable[[Update, bool], Awaitable[None]]
+Expired = Callable[[Update], Awaitable[None]]
 
 
 class PerChatOrder(BaseUpdateProcessor):
-    """python-telegram-bot's update processor with a lock per chat: concurrent across
-    chats (up to `max_concurrent_updates`), sequential within one."""
+    """python-telegram-bot's update processor: a lock per chat (sequential within one chat)
+    taken *before* one of `max_concurrent_updates` shared slots, so a chat waiting for its
+    own earlier updates holds no slot another chat needs; at most `max_queued_per_chat`
+    updates wait per chat (the rest go to `on_overflow`, told whether it is the first of
+    this flood); each update has `deadline_s` (then it is cancelled and given to
+    `on_expired`)."""
 
-    def __init__(self, max_concurrent_updates: int = CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(
+        self,
+        max_concurrent_updates: int = CONCURRENT_UPDATES,
+        *,
+        max_queued_per_chat: int = MAX_QUEUED_PER_CHAT,
+        deadline_s: float = UPDATE_DEADLINE_S,
+        on_overflow: Overflow | None = None,
+        on_expired: Expired | None = None,
+    ) -> None:
+        super().__init__(_PTB_SLOTS)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._max_queued = max_queued_per_chat
+        self._deadline_s = deadline_s
+        self._on_overflow, self._on_expired = on_overflow, on_expired
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._told: set[int] = set()  # chats already told to slow down in this backlog
+        self._presses: dict[int, AsyncLimiter] = {}
         self._running: set[asyncio.Task[Any]] = set()
 
     def cancel_running(self) -> int:
@@ -30,6 +62,10 @@ class PerChatOrder(BaseUpdateProcessor):
         for task in self._running:
             task.cancel()
         return len(self._running)
+
+    def queued(self, chat_id: int) -> int:
+        """Updates of `chat_id` being handled or waiting their turn."""
+        return self._waiting.get(chat_id, 0)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         task = asyncio.current_task()
@@ -43,19 +79,58 @@ class PerChatOrder(BaseUpdateProcessor):
 
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await coroutine
+        if chat is None or not isinstance(update, Update):
+            async with self._slots:
+                await self._bounded(update, coroutine)
+            return
+        if self._waiting.get(chat.id, 0) >= self._max_queued or await self._pressing_too_fast(
+            update
+        ):
+            await self._overflow(chat.id, update, coroutine)
             return
         lock = self._locks.setdefault(chat.id, asyncio.Lock())
         self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
         try:
-            async with lock:
-                await coroutine
+            async with lock, self._slots:
+                await self._bounded(update, coroutine)
         finally:
             self._waiting[chat.id] -= 1
             if not self._waiting[chat.id]:  # nobody else queued for this chat
                 del self._waiting[chat.id]
                 del self._locks[chat.id]
+                self._told.discard(chat.id)
+
+    async def _bounded(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await asyncio.wait_for(coroutine, self._deadline_s)
+        except TimeoutError:
+            log.warning("an update took over %.0f s and was stopped", self._deadline_s)
+            if self._on_expired is not None and isinstance(update, Update):
+                await self._on_expired(update)
+
+    async def _pressing_too_fast(self, update: Update) -> bool:
+        if update.callback_query is None or update.effective_chat is None:
+            return False
+        chat_id = update.effective_chat.id
+        limiter = self._presses.get(chat_id)
+        if limiter is None:
+            if len(self._presses) > 10_000:  # forget old chats rather than grow forever
+                self._presses.clear()
+            limiter = self._presses[chat_id] = AsyncLimiter(PRESSES_PER_MINUTE, 60)
+        if not limiter.has_capacity():
+            return True
+        await limiter.acquire()  # with capacity, at once: nothing waits here
+        return False
+
+    async def _overflow(self, chat_id: int, update: Update, coroutine: Awaitable[Any]) -> None:
+        if asyncio.iscoroutine(coroutine):
+            coroutine.close()  # never run: the chat's backlog is full
+        first = chat_id not in self._told
+        self._told.add(chat_id)
+        if first:
+            log.warning("chat %s sent more than %d updates at once", chat_id, self._max_queued)
+        if self._on_overflow is not None:
+            await self._on_overflow(update, first)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -29,6 +29,13 @@ class Reply:
 Responder = Callable[[Request], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's backlog of 5 resets connections when a client opens a few dozen at
+    # once (the bot's pool holds 32), which no real API server does.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class FakeServer:
     """Serve `responder(request)` on 127.0.0.1:<free port>; `requests` records what arrived."""
 
@@ -66,7 +73,7 @@ class FakeServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
