@@ -44,6 +44,16 @@ def signals(db: sqlite_utils.Database, chat_id: int, limit: int = 50) -> dict[st
     return result
 
 
+def rated_paper_ids(db: sqlite_utils.Database, chat_id: int) -> set[str]:
+    """Every paper this chat rated (👍/👎) or saved (⭐), however long ago."""
+    rows = db.execute(
+        "SELECT paper_id FROM feedback WHERE chat_id = ? "
+        "UNION SELECT paper_id FROM saved WHERE chat_id = ?",
+        [chat_id, chat_id],
+    )
+    return {row[0] for row in rows}
+
+
 def saved_paper_ids(db: sqlite_utils.Database, chat_id: int) -> list[str]:
     rows = db.execute(
         "SELECT paper_id FROM saved WHERE chat_id = ? ORDER BY created_utc DESC", [chat_id]

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
+from storage.feedback import record_feedback
 from tests.fakes.http_server import Reply
 from tests.fakes.telegram_api import _error
 from tests.telegram_harness import running_bot
@@ -59,3 +60,48 @@ async def test_a_double_tap_is_not_an_error(
         assert await answers(h, first) == ["Removed."]
         await h.settle()
     assert "error handling an update" not in caplog.text
+
+
+async def test_presses_for_papers_never_offered_to_the_chat_do_nothing(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as h:
+        await h.say(CHAT, "/add mixture of experts")
+        digest = next(m for m in await h.say(CHAT, "/digest") if m.buttons())
+        shown = {d.partition("|")[2] for _t, d in digest.buttons()}
+        stranger = next(
+            row[0] for row in db.execute("SELECT id FROM papers") if row[0] not in shown
+        )
+        toasts = []
+        for action in ("up", "save", "ask"):
+            # on the digest (whose keyboard Telegram sends along) and on a message without one
+            for message_id in (digest.message_id or 1, 1):
+                query = h.tg.user_presses(CHAT, f"{action}|{stranger}", message_id)
+                toasts += await answers(h, query)
+        await h.settle()
+    assert all("expired" in t for t in toasts), toasts
+    stored = db.execute(
+        "SELECT (SELECT count(*) FROM feedback) + (SELECT count(*) FROM saved)"
+    ).fetchone()[0]
+    assert stored == 0
+
+
+async def test_every_rejected_paper_stays_out_of_later_digests(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as h:
+        await h.say(CHAT, "/add large language models")
+        rejected = [row[0] for row in db.execute("SELECT id FROM papers LIMIT 99")]
+        # 👎 on every paper of the day (only the latest 50 were kept out before)
+        for paper_id in rejected:
+            record_feedback(db, CHAT, paper_id, -1)
+        replies = await h.say(CHAT, "/digest")
+    sent = {
+        row[0]
+        for row in db.execute(
+            "SELECT paper_id FROM delivery_items i JOIN deliveries d ON d.id = i.delivery_id "
+            "WHERE d.chat_id = ?",
+            [CHAT],
+        )
+    }
+    assert replies and not sent & set(rejected)

@@ -13,7 +13,8 @@ from bot.messages.callbacks import decode, encode
 from bot.messages.replies import Button, Keyboard, Reply
 from bot.text import clip
 from bot.writing.extractive import split_sentences
-from storage.feedback import record_feedback, save_paper
+from storage.deliveries import sent_paper_ids
+from storage.feedback import rated_paper_ids, record_feedback, save_paper
 from storage.interests import remove_interest
 from storage.messages import add_turn
 from storage.papers import Paper, get_paper
@@ -43,6 +44,8 @@ async def press(
     paper = get_paper(conv.db, value)
     if paper is None:
         return ButtonOutcome("I no longer have that paper.")
+    if not _offered(conv, chat, data or "", keyboard, paper.id):
+        return ButtonOutcome(STALE)
     if action in ("up", "down"):
         record_feedback(conv.db, chat.id, paper.id, 1 if action == "up" else -1)
         toast = "👍 Noted: more like this." if action == "up" else "👎 Noted: fewer like this."
@@ -57,6 +60,17 @@ async def press(
     )
     turn = add_turn(conv.db, chat.id, "assistant", prompt, cited=[paper.id])
     return ButtonOutcome("Ask away!", replies=(Reply(prompt, turn_id=turn),))
+
+
+def _offered(conv: Conversation, chat: Chat, data: str, keyboard: Keyboard, paper_id: str) -> bool:
+    """Was this paper's button shown to this chat? Telegram sends the pressed message's
+    keyboard with the press; a press on an old message comes without it, and then the
+    paper must be one the chat was sent or rated. Forged presses fail both."""
+    if keyboard:
+        return any(button.data == data for row in keyboard for button in row)
+    return paper_id in rated_paper_ids(conv.db, chat.id) or paper_id in set(
+        sent_paper_ids(conv.db, chat.id, limit=1_000_000)
+    )
 
 
 def mark_choice(keyboard: Keyboard, data: str) -> Keyboard | None:

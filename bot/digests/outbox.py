@@ -23,6 +23,7 @@ from storage.deliveries import (
     last_listing_day,
     sent_paper_ids,
 )
+from storage.feedback import rated_paper_ids
 from storage.papers import all_papers, latest_day, papers_for_day, sources_for_day
 from storage.users import User
 
@@ -51,8 +52,8 @@ async def write_digest(
     else:
         seen_list = last_listing_day(db, user.chat_id) == ctx.day
         profile = load_profile(db, user.chat_id)
-        # Papers the reader rated (e.g. in "rate a few") were seen, as were those sent.
-        seen = {p.id for p in (*profile.liked, *profile.disliked)}
+        # Papers the reader ever rated (e.g. in "rate a few") were seen, as were those sent.
+        seen = rated_paper_ids(db, user.chat_id)
         digest = await digest_for(
             ctx,
             db,
