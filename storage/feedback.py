@@ -29,6 +29,12 @@ def save_paper(db: sqlite_utils.Database, chat_id: int, paper_id: str) -> bool:
     return cursor.rowcount > 0
 
 
+def unsave_paper(db: sqlite_utils.Database, chat_id: int, paper_id: str) -> bool:
+    """Take a paper off the saved list; False if it was not on it."""
+    cursor = db.execute("DELETE FROM saved WHERE chat_id = ? AND paper_id = ?", [chat_id, paper_id])
+    return cursor.rowcount > 0
+
+
 def signals(db: sqlite_utils.Database, chat_id: int, limit: int = 50) -> dict[str, int]:
     """paper id -> +1 (liked or saved) / -1 (disliked), most recent first, at most `limit`."""
     rows = db.query(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.assistant.commands import digest, interests_reply
+from bot.assistant.commands import digest, interests_reply, pause, search
 from bot.assistant.core import Conversation
 from bot.assistant.replies import ButtonOutcome, Chat
 from bot.messages.callbacks import decode, encode
@@ -14,7 +14,7 @@ from bot.messages.replies import Button, Keyboard, Reply
 from bot.text import clip
 from bot.writing.extractive import split_sentences
 from storage.deliveries import sent_paper_ids
-from storage.feedback import rated_paper_ids, record_feedback, save_paper
+from storage.feedback import rated_paper_ids, record_feedback, save_paper, unsave_paper
 from storage.interests import remove_interest
 from storage.messages import add_turn
 from storage.papers import Paper, get_paper
@@ -41,6 +41,15 @@ async def press(
     if action == "addi":
         added = conv.add_interests(chat, value)
         return ButtonOutcome("Following it." if "Added" in added[0].html else "Already there.")
+    if action == "srch":
+        return ButtonOutcome(
+            "Searching.", keyboard=(), replies=tuple(await search(conv, chat, value))
+        )
+    if action == "req" and value in ("pause",):
+        return ButtonOutcome("Done.", keyboard=(), replies=tuple(await pause(conv, chat, "")))
+    if action == "unsv":
+        gone = unsave_paper(conv.db, chat.id, value)
+        return ButtonOutcome("Removed from your saved papers." if gone else "It was not saved.")
     paper = get_paper(conv.db, value)
     if paper is None:
         return ButtonOutcome("I no longer have that paper.")

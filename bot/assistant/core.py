@@ -12,8 +12,10 @@ import sqlite_utils
 
 from bot.answers import answer, answer_html
 from bot.assistant.commands import COMMANDS, Command
+from bot.assistant.intents import read_intent
 from bot.assistant.library import import_file
 from bot.assistant.replies import Chat
+from bot.assistant.requests import carry_out
 from bot.config import Settings
 from bot.digests.desk import DigestDesk
 from bot.llm import LLMClient
@@ -100,13 +102,6 @@ class Conversation:
         text = text.strip()
         if not text:
             return [Reply("Send me a question about your papers, or /help.")]
-        if text.lower().strip(" !.") in GREETINGS:
-            return [
-                Reply(
-                    "Hello! Ask me anything about your papers, or send /digest. "
-                    "/help lists everything."
-                )
-            ]
         onboarding = not list_interests(self.db, user.chat_id) or chat.id in self.collecting
         if reply_to is None and chat.id in self.collecting and text.lower().strip(" .!") in DONE:
             return self.onboarding_done(chat) or [Reply("Send a topic first, then Done.")]
@@ -120,7 +115,10 @@ class Conversation:
             # Topics often come one message at a time: keep collecting until Done.
             self.collecting.add(chat.id)
             return self.add_interests(chat, text, onboarding=True)
-        self.collecting.discard(chat.id)  # a question ends onboarding, and is answered
+        self.collecting.discard(chat.id)  # a request or question ends onboarding
+        done = await carry_out(self, chat, read_intent(text), reply_to)
+        if done is not None:
+            return done
         return await self.question(chat, text, reply_to, message_id)
 
     async def question(
@@ -249,7 +247,6 @@ class Conversation:
 DONE = frozenset(
     {"done", "that's all", "thats all", "that's it", "finished", "ok done", "all done"}
 )
-GREETINGS = frozenset({"hi", "hello", "hey", "hallo", "thanks", "thank you", "ok", "cool"})
 
 
 QUESTION_WORDS = frozenset(

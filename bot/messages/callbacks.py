@@ -7,7 +7,10 @@ and the bot answers it politely instead of failing.
 from __future__ import annotations
 
 CALLBACK_LIMIT = 64
-ACTIONS = frozenset({"up", "down", "save", "ask", "rm", "forget", "onb", "addi"})
+# srch: search for a phrase; unsv: unsave a paper; req: a request the reader confirmed
+ACTIONS = frozenset(
+    {"up", "down", "save", "ask", "rm", "forget", "onb", "addi", "srch", "unsv", "req"}
+)
 
 
 def encode(action: str, value: str) -> str:

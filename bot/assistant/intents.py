@@ -1,0 +1,437 @@
+"""What a plain message asks for: a request in words ("save paper 1", "also follow X", "send
+it at 7:30", "pausiere bitte", "sígueme X") or a question about the papers. Pure: text in,
+an Intent out, in English, German, Spanish and French, typos forgiven (one letter off a
+keyword). Carrying an intent out is bot/assistant/requests.py.
+
+Every pattern here runs on what a reader typed: each is linear (no nested or adjacent
+overlapping quantifiers) and runs on at most MAX_CHARS characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+from bot.sources.bibliography import parse_ids
+
+MAX_CHARS = 2000
+LAST = -1  # "the last one": the digest's last paper, whatever its length
+
+# Request verbs and nouns, by intent; a typed word one letter off one of these is read as it.
+KEYWORDS = {
+    "save": "save star bookmark favorite favourite keep speichern speicher merken merk merke "
+    "guarda guardar guardalo guardame marca enregistre garde sauvegarde",
+    "unsave": "unsave unstar unbookmark",
+    "follow": "follow add subscribe track folge folgen hinzufugen hinzu sigueme sigue seguir "
+    "anade agrega agregar suis suivre ajoute ajouter abonne",
+    "unfollow": "unfollow unsubscribe remove drop delete entferne entfernen raus quita quitar "
+    "elimina borra retire retirer supprime enleve",
+    "pause": "pause pausier pausiere pausieren pausa pausar mute hold urlaub vacation holiday "
+    "holidays vacaciones vacances break",
+    "resume": "resume unpause weiter fortsetzen reanuda reanudar reprends reprendre",
+    "digest": "digest digests papers paper today todays heute heutige heutigen hoy "
+    "aujourd'hui resumen",
+    "why": "why warum wieso weshalb pourquoi",
+    "time": "send sending deliver schick schicke envia enviar manda mandame envoie",
+    "timezone": "timezone zeitzone moved live living wohne umgezogen vivo mude demenage habite",
+    "import": "import importiere importa importe",
+}
+VOCABULARY = frozenset(w for words in KEYWORDS.values() for w in words.split())
+
+FILLERS = (
+    r"(?:ok(?:ay)?|so|hey|hi|also|and|pls|please|plz|bitte|por\s+favor|porfa|stp|svp|"
+    r"s'il\s+te\s+plait|can\s+you|could\s+you|would\s+you|will\s+you|kannst\s+du|"
+    r"konntest\s+du|puedes|podrias|peux[-\s]tu|tu\s+peux|i\s+want\s+to|i'd\s+like\s+to|"
+    r"i\s+wanna|just|now|then|oh|yeah|yes|ja|si|oui)"
+)
+_LEAD = re.compile(r"^(?:" + FILLERS + r"[\s,!.]+){0,4}")
+
+# "paper 2", "papers 1 and 3", "p4", "#3", "no. 2", "artikel 2", "l'article 1", "le 1"
+_NUMBERED = re.compile(
+    r"(?:\b(?:papers?|paper\s+no\.?|papier|papiers|artikel|articulo|article|nr\.?|no\.?|"
+    r"numero|number|nummer|el|le|la|das|den|der)\s*|#|\bp)(\d{1,2})\b"
+)
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "erste": 1, "ersten": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3,
+    "vierte": 4, "vierten": 4, "funfte": 5, "funften": 5, "primero": 1, "primer": 1,
+    "segundo": 2, "tercero": 3, "tercer": 3, "cuarto": 4, "quinto": 5, "premier": 1,
+    "premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5,
+}  # fmt: skip
+_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b")
+_LAST_ONE = re.compile(r"\b(?:last|letzte|letzten|ultimo|dernier|derniere)\b")
+_BACK = re.compile(
+    r"\b(?:it|this|that|this\s+one|that\s+one|this\s+paper|that\s+paper|the\s+paper|es|"
+    r"dieses|diesen|das\s+paper|lo|la|le|ce\s+papier|cet\s+article)\b|"
+    r"\b(?:guardalo|guardala|garde-le)\b"
+)
+_TIME = re.compile(r"\b(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|uhr|h)?(?![\d.:])")
+_QUESTION_START = re.compile(
+    r"^(?:what|what's|whats|wat|how|which|who|where|when|does|do|did|is|are|was|were|"
+    r"explain|summari[sz]e|compare|tell\s+me|tl;?dr|was|wie|welche|welcher|wer|worum|"
+    r"erklar|erklare|gibt\s+es|que|qué|como|cual|cuales|quien|cuantos|cuantas|resume|"
+    r"qu'est-ce|quel|quelle|quels|quelles|comment|combien|est-ce)\b"
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    kind: str  # question, save, unsave, follow, unfollow, not_interested, set_time,
+    # set_timezone, pause, resume, digest, why, more_like, import, smalltalk, ambiguous
+    papers: tuple[int, ...] = ()  # digest numbers named (LAST: the last one)
+    refers_back: bool = False  # "it", "that one": the paper of the last turn
+    slot: str = ""  # a topic, a time "HH:MM"-ish text, a place
+    ids: tuple[str, ...] = ()  # arXiv ids to import
+    options: tuple[str, ...] = field(default=())  # for ambiguous: the readings to offer
+    raw: str = ""  # the message, normalised (what the words around the slot said)
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents off, typographic quotes plain, each word one letter off a
+    request keyword read as that keyword."""
+    text = unicodedata.normalize("NFKD", text[:MAX_CHARS].lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("’", "'").replace("ß", "ss")
+    return re.sub(r"[a-z']{5,}", lambda m: _closest(m.group(0)), text)
+
+
+def read_intent(text: str) -> Intent:
+    """The intent of one plain message (not a command)."""
+    raw = text.strip()[:MAX_CHARS]
+    said = normalise(raw)
+    core = _LEAD.sub("", said.strip())
+    asking = _QUESTION_START.match(core) is not None
+    for reader in _READERS:
+        if asking and reader not in _EVEN_WHEN_ASKING:
+            continue
+        found = reader(raw, said, core)
+        if found is not None:
+            return replace(found, raw=said, slot=_as_typed(found.slot, raw))
+    return Intent("question", _papers(said), _refers_back(said), raw=said)
+
+
+def _smalltalk(raw: str, said: str, core: str) -> Intent | None:
+    bare = re.sub(r"[^a-z' ]+", " ", said).strip()
+    if bare in SMALLTALK or (bare and all(w in SMALLTALK_WORDS for w in bare.split())):
+        return Intent("smalltalk")
+    letters = re.sub(r"[^a-z]", "", said)
+    if letters and len(said.split()) == 1 and not re.search(r"[aeiouy]{1}", letters[1:-1]):
+        return Intent("smalltalk")  # "asdfgh", "hmm": nothing to act on
+    return None
+
+
+SMALLTALK = frozenset(
+    {
+        "hi", "hello", "hey", "hallo", "hola", "salut", "bonjour", "moin", "servus",
+        "thanks", "thank you", "thx", "ty", "danke", "gracias", "merci", "ok", "okay",
+        "cool", "nice", "great", "lol", "haha", "good bot", "who are you", "what are you",
+        "wer bist du", "quien eres", "qui es tu", "good morning", "guten morgen",
+        "buenos dias", "bye", "ciao", "tschuss", "adios", "au revoir", "hmm",
+    }
+)  # fmt: skip
+SMALLTALK_WORDS = frozenset(
+    "thanks thank you thx ty danke dir dich gracias merci beaucoup mucho muchas echt "
+    "really so very much super helpful hilfreich util utile great nice cool awesome good "
+    "bot lol haha ok okay perfect perfekt perfecto parfait genial wow bien".split()
+)
+
+
+def _import(raw: str, said: str, core: str) -> Intent | None:
+    ids = parse_ids(raw)
+    if not ids:
+        return None
+    if _QUESTION_START.match(core) and not _has(core, "import"):
+        return None  # "what is 2401.04088 about?" asks about it
+    return Intent("import", ids=tuple(ids))
+
+
+def _why(raw: str, said: str, core: str) -> Intent | None:
+    if not re.match(r"(?:why|warum|wieso|weshalb|por\s?que|pourquoi)\b", core):
+        return None
+    picked = re.search(
+        r"\b(?:pick|picked|choose|chose|chosen|send|sent|get|got|include|included|recommend|"
+        r"geschickt|gesendet|ausgewahlt|empfohlen|enviaste|mandaste|elegiste|recomendaste|"
+        r"envoye|choisi|recommande|m'as)\b",
+        core,
+    )
+    papers, back = _papers(said), _refers_back(said)
+    if picked is None or not (papers or back or "that" in core):
+        return None
+    return Intent("why", papers, refers_back=not papers)
+
+
+def _more_like(raw: str, said: str, core: str) -> Intent | None:
+    if not re.search(
+        r"\b(?:more|mehr|mas|plus)\s+(?:\w+\s+){0,2}?(?:like|wie|como|comme|solche)\b|"
+        r"\bsimilar\s+to\b|\bahnlich\s+wie\b|\bparecidos?\s+a\b",
+        core,
+    ):
+        return None
+    papers = _papers(said)
+    named = re.search(r"\b(?:the\s+)?(?<![a-z0-9-])([a-z0-9-]+)\s+one\b", core)
+    return Intent("more_like", papers, refers_back=not papers, slot=named.group(1) if named else "")
+
+
+def _unsave(raw: str, said: str, core: str) -> Intent | None:
+    saved_list = re.search(
+        r"\b(?:saved|bookmarks?|favou?rites?|favoris|favoritos|guardados|merkliste|"
+        r"gespeicherten)\b",
+        core,
+    )
+    removing = re.match(
+        r"(?:remove|delete|drop|take|unsave|unstar|un-save|entferne|losche|quita|borra|"
+        r"elimina|enleve|retire|supprime)\b",
+        core,
+    )
+    if _has(core[:20], "unsave") or (removing and saved_list):
+        return Intent("unsave", _papers(said), refers_back=not _papers(said))
+    return None
+
+
+def _save(raw: str, said: str, core: str) -> Intent | None:
+    if not re.match(r"(?:save|star|bookmark|keep|favou?rite|speicher\w*|merk\w*|guarda\w*|"
+                    r"marca|enregistre|garde|sauvegarde)\b", core):  # fmt: skip
+        return None
+    papers = _papers(said)
+    if not papers and not _refers_back(said):
+        return None
+    return Intent("save", papers, refers_back=not papers)
+
+
+def _not_interested(raw: str, said: str, core: str) -> Intent | None:
+    match = re.search(
+        r"\bnot\s+interested\s+in\s+(?P<a>.+)|\bno\s+more\s+(?P<b>.+)|"
+        r"\bless\s+(?P<c>.+)|\bi\s+don'?t\s+care\s+about\s+(?P<d>.+)|"
+        r"\bkeine\s+(?:(?:paper|papers|artikel)\s*)?mehr\s+(?:uber|zu|zum|zur|mit)?\s*(?P<e>.+)|"
+        r"\bno\s+me\s+interesa(?:n)?\s+(?P<f>.+)|\bno\s+mas\s+(?:papers?\s+)?(?:de|sobre)?\s*(?P<g>.+)|"
+        r"\bpas\s+interesse\w*\s+par\s+(?P<h>.+)|\bplus\s+de\s+(?:papiers?\s+)?(?:sur\s+)?(?P<i>.+)",
+        core,
+    )
+    if match is None:
+        return None
+    topic = _topic(next(g for g in match.groups() if g))
+    topic = re.sub(r"^(?:papers?|articles?|artikel|stuff)\s+(?:about|on|uber|sobre|sur)\s+", "",
+                   topic)  # fmt: skip
+    topic = re.sub(r"(?<!\s)\s+(?:papers?|articles?|stuff|things)$", "", topic)
+    return Intent("not_interested", slot=topic) if topic else None
+
+
+def _unfollow(raw: str, said: str, core: str) -> Intent | None:
+    match = re.search(
+        r"(?:stop\s+following|unfollow|unsubscribe\s+(?:from\s+)?|"
+        r"(?:remove|drop|delete)\s+(?:the\s+)?(?:topic\s+)?|"
+        r"folge\s+(?:nicht\s+mehr|keine)|entferne\s+(?:das\s+thema\s+)?|"
+        r"deja\s+de\s+seguir|quita\s+(?:el\s+tema\s+)?|"
+        r"arrete\s+de\s+suivre|retire\s+(?:le\s+sujet\s+)?|supprime\s+(?:le\s+sujet\s+)?)"
+        r"(?P<topic>.*)",
+        core,
+    )
+    drop_topic = re.search(r"\b(?:drop|remove)\s+(?:that|this|the)\s+(?:\w+\s+)?topic\b", said)
+    raus = re.search(r"\b(?:nimm|mach)\s+(?P<t>\S(?:.{0,98}?\S)?)\s+raus\b|"
+                     r"(?<!\S)\W*(?P<u>\w\S*)\s+nicht\s+mehr\s+folgen",
+                     said)  # fmt: skip
+    if match is None and drop_topic is None and raus is None:
+        return None
+    topic = match.group("topic") if match else ""
+    if raus is not None:
+        topic = raus.group("t") or raus.group("u") or ""
+    if re.fullmatch(r"\s*\d{1,2}\s*", topic):
+        return Intent("ambiguous", slot=topic.strip(), options=("unfollow", "unsave"))
+    return Intent("unfollow", slot=_topic(topic) if match or raus else "", papers=())
+
+
+def _follow(raw: str, said: str, core: str) -> Intent | None:
+    match = re.match(
+        r"(?:also\s+)?(?:add|follow|track|subscribe\s+(?:me\s+)?to|watch|folge|sigueme|sigue|"
+        r"anade|agrega|suis|ajoute|abonne-moi\s+a)(?:\s+(?:auch|tambien|aussi|also|too))?"
+        r"\s+(?P<topic>.+)",
+        core,
+    )
+    into = re.search(
+        r"\b(?:i'?m|i\s+am)\s+(?:really\s+)?(?:into|interested\s+in)\s+(?P<a>[^,\n]{1,200})(?:,|$)|"
+        r"\binteressiere\s+mich\s+(?:auch\s+)?fur\s+(?P<b>.+)|"
+        r"\bme\s+interesa(?:n)?\s+(?:tambien\s+)?(?P<c>.+)|"
+        r"\bje\s+m'interesse\s+(?:aussi\s+)?(?:a|aux|au)\s+(?P<d>.+)|"
+        r"(?<!\S)(?P<e>\S(?:.{0,98}?\S)?)\s+(?:hinzufugen|auch\s+folgen)\b",
+        core,
+    )
+    if match is None and into is None:
+        return None
+    topic = match.group("topic") if match else next(g for g in into.groups() if g)  # type: ignore[union-attr]
+    topic = _topic(topic)
+    return Intent("follow", slot=topic) if topic else None
+
+
+def _timezone(raw: str, said: str, core: str) -> Intent | None:
+    zone = re.search(
+        r"\b(?:time\s*zone|zeitzone|zona\s+horaria|fuseau(?:\s+horaire)?)\b"
+        r"(?:\s+(?:to|is|auf|a|en|sur|=|:))?\s*(?P<a>[\w/+-]+(?:\s+[\w/+-]+){0,2})?",
+        core,
+    )
+    moved = re.search(
+        r"\b(?:moved\s+to|live\s+in|living\s+in|i'?m\s+in|wohne\s+(?:jetzt\s+)?in|"
+        r"umgezogen\s+nach|vivo\s+en|me\s+mude\s+a|j'habite\s+a|demenage\s+a|"
+        r"je\s+suis\s+a)\s+(?P<b>[\w' -]+)",
+        core,
+    )
+    if zone is None and moved is None:
+        return None
+    place = (zone.group("a") if zone and zone.group("a") else "") or (
+        moved.group("b") if moved else ""
+    )
+    place = re.split(r"(?:(?<!\s)\s+)?(?:,|\bnow\b|\bjetzt\b|\bcambia\b|\bchange\b|\bpls\b)", place)[0]
+    return Intent("set_timezone", slot=place.strip())
+
+
+def _time(raw: str, said: str, core: str) -> Intent | None:
+    if not re.search(
+        r"\b(?:send|sending|deliver|get|digest|schick\w*|sende|bekomm\w*|envia\w*|manda\w*|"
+        r"recib\w*|envoie\w*|recevoir|reçois|at|um|a\s+las|vers|instead|stattdessen)\b",
+        core,
+    ):
+        return None
+    for match in _TIME.finditer(core):
+        hour, minute, suffix = match.group(1), match.group(2), match.group(3)
+        if minute is None and suffix is None:
+            before = core[max(0, match.start() - 8) : match.start()]
+            if not re.search(r"\b(?:at|um|a\s+las|vers|a)\s*$", before):
+                continue
+        time_text = f"{hour}:{minute or '00'}"
+        if suffix in ("am", "pm", "a.m.", "p.m."):
+            time_text += suffix.replace(".", "")
+        return Intent("set_time", slot=time_text)
+    return None
+
+
+def _pause_resume(raw: str, said: str, core: str) -> Intent | None:
+    if re.search(
+        r"\b(?:resume|unpause|i'?m\s+back|start\s+(?:again|sending)|send\s+again|"
+        r"weiter(?:machen|schicken)?|fortsetzen|bin\s+zuruck|wieder\s+schicken|reanuda\w*|"
+        r"vuelve\s+a\s+enviar|de\s+vuelta|reprends|reprendre|recommence\w*)\b",
+        core,
+    ):
+        return Intent("resume")
+    if re.search(
+        r"\b(?:pause\w*|pausier\w*|pausa\w*|stop\s+(?:sending|the\s+digests?|digests?|"
+        r"for\s+a\s+while)|don'?t\s+send|take\s+a\s+break|on\s+(?:holiday|vacation)|mute|"
+        r"urlaub|deja\s+de\s+enviar|vacaciones|arrete\s+(?:d'envoyer|les\s+envois)|vacances)\b",
+        core,
+    ):
+        return Intent("pause")
+    return None
+
+
+def _digest(raw: str, said: str, core: str) -> Intent | None:
+    if re.search(
+        r"^(?:send|give|show|get)\s+(?:me\s+)?(?:(?:today'?s|todays|the|my)\s*)?"
+        r"(?:digest|papers|paper\s+list)\b|\b(?:today'?s|todays)\s+(?:digest|papers)\b|"
+        r"\bheutige\w*\s+(?:digest|paper)|\bschick\w*\s+mir\s+(?:das|den|die)\s+"
+        r"(?:digest|paper)|\bresumen\s+de\s+hoy\b|\bpapers?\s+de\s+hoy\b|"
+        r"\bdigest\s+du\s+jour\b|\barticles\s+d'aujourd'hui\b|\bwhat'?s\s+new\s+today\b",
+        core,
+    ):
+        return Intent("digest")
+    return None
+
+
+def _bare_topic(raw: str, said: str, core: str) -> Intent | None:
+    """A short phrase with no question and no verb: a topic to follow, or something to
+    look up? The reader is asked."""
+    words = core.strip(" .!").split()
+    if not 1 <= len(words) <= 4 or "?" in core or _QUESTION_START.match(core):
+        return None
+    if _papers(said) or _refers_back(said):
+        return Intent("ambiguous", _papers(said), options=("question",))
+    if re.search(r"\b(?:stop|halt|stopp|basta|arrete)\b", core):
+        return Intent("ambiguous", options=("pause", "unfollow"))
+    if re.search(r"\b(?:mehr|more|mas|plus)\s+(?:davon|of\s+(?:this|that)|de\s+esto)\b", core):
+        return Intent("ambiguous", options=("more_like",))
+    return Intent("ambiguous", slot=core.strip(" .!"), options=("follow", "question"))
+
+
+_EVEN_WHEN_ASKING = frozenset({_smalltalk, _import, _timezone})  # "what is 2401.x?" → import?
+_READERS = (
+    _smalltalk,
+    _import,
+    _why,
+    _more_like,
+    _unsave,
+    _save,
+    _not_interested,
+    _unfollow,
+    _timezone,
+    _time,
+    _pause_resume,
+    _digest,
+    _follow,
+    _bare_topic,
+)
+
+
+def _as_typed(slot: str, raw: str) -> str:
+    """The slot with the reader's own capitals ("LLM agents"), where it can be found."""
+    at = raw.lower().find(slot) if slot else -1
+    return raw[at : at + len(slot)] if at >= 0 else slot
+
+
+def _papers(said: str) -> tuple[int, ...]:
+    found = [int(n) for n in _NUMBERED.findall(said)]
+    found += [_ORDINALS[w] for w in _ORDINAL.findall(said)]
+    if _LAST_ONE.search(said) and re.search(r"\b(?:one|paper|papier|artikel|uno)\b", said):
+        found.append(LAST)
+    return tuple(dict.fromkeys(n for n in found if n == LAST or 1 <= n <= 30))
+
+
+def _refers_back(said: str) -> bool:
+    return _BACK.search(said) is not None
+
+
+def _topic(text: str) -> str:
+    """What is left of a topic once the chat around it is gone."""
+    text = re.split(r"(?:(?<!\s)\s+)?(?:[,;!?]|\.(?:\s|$)|\band\s+keep\b|\bplease\b|\bpls\b|"
+                    r"\bbitte\b|"
+                    r"\bstp\b|\bthanks\b)", text)[0]  # fmt: skip
+    text = re.sub(
+        r"^(?:to\s+|the\s+|el\s+tema\s+(?:de\s+)?|das\s+thema\s+|le\s+sujet\s+|"
+        r"(?:the\s+)?topic\s+|tambien\s+(?:el\s+tema\s+(?:de\s+)?)?|auch\s+)+",
+        "",
+        text.strip(),
+    )
+    text = re.sub(
+        r"(?<!\s)\s+(?:to\s+my\s+(?:topics|interests|list)|too|as\s+well|also|auch|tambien|aussi|"
+        r"topic|thema|hinzu|that|then|pls|please|bitte|one|papers?|entirely|please)$",
+        "",
+        text,
+    )
+    return text.strip(" .'\"“”")
+
+
+def _has(text: str, intent: str) -> bool:
+    words = set(re.findall(r"[a-z']+", text))
+    return bool(words & set(KEYWORDS[intent].split()))
+
+
+def _closest(word: str) -> str:
+    if word in VOCABULARY:
+        return word
+    for known in VOCABULARY:
+        if abs(len(known) - len(word)) <= 1 and len(known) >= 5 and _one_edit(word, known):
+            return known
+    return word
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One substitution, insertion, deletion or swap of neighbours apart."""
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and (a[diff[1]] == b[diff[0]])
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long[k]), len(short))
+    return short[i:] == long[i + 1 :]

@@ -1,0 +1,305 @@
+"""Requests typed in words, carried out as their commands would be: "save paper 1", "also
+follow X", "stop following the serving one", "send it at 7:30", "pausiere bitte". What
+the words mean is bot/assistant/intents.py; here, which paper or topic they name, and the
+doing. When a message could mean two things, the reader is asked with buttons."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import TYPE_CHECKING
+
+from bot.answers.retrieve import digest_numbering
+from bot.assistant import commands
+from bot.assistant.intents import LAST, Intent
+from bot.assistant.library import import_command
+from bot.assistant.replies import Chat
+from bot.assistant.why import why_command
+from bot.messages.callbacks import CALLBACK_LIMIT, encode
+from bot.messages.html import echo
+from bot.messages.replies import Button, Reply
+from bot.text import content_stems
+from storage.feedback import record_feedback, save_paper, saved_paper_ids, unsave_paper
+from storage.interests import StoredInterest, list_interests, remove_interest
+from storage.messages import recent_turns
+from storage.papers import Paper, all_papers
+
+if TYPE_CHECKING:
+    from bot.assistant.core import Conversation
+
+NO_DIGEST = "You have no digest yet, so there is no paper {n}: send /digest to get today's."
+WHICH_PAPER = "Which paper? Say e.g. “save paper 2” (the numbers of your latest digest)."
+
+
+async def carry_out(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None = None
+) -> list[Reply] | None:
+    """The replies to a request, or None when `intent` is a question (to be answered)."""
+    doer = _DOERS.get(intent.kind)
+    return await doer(conv, chat, intent, reply_to) if doer is not None else None
+
+
+async def _save(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    found = _papers(conv, chat, intent, reply_to)
+    if isinstance(found, str):
+        return [Reply(found)]
+    lines = []
+    for paper in found:
+        fresh = save_paper(conv.db, chat.id, paper.id)
+        lines.append(f"⭐ {'Saved' if fresh else 'Already saved'}: “{escape(paper.title)}”.")
+    return [Reply("\n".join([*lines, "/saved lists them, /export gives BibTeX."]))]
+
+
+async def _unsave(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    found = _papers(conv, chat, intent, reply_to)
+    if isinstance(found, str):
+        return [Reply(found)]
+    lines = [
+        f"{'Removed from' if unsave_paper(conv.db, chat.id, p.id) else 'Was not in'} your "
+        f"saved papers: “{escape(p.title)}”."
+        for p in found
+    ]
+    return [Reply("\n".join(lines))]
+
+
+async def _follow(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    return conv.add_interests(chat, intent.slot)
+
+
+async def _not_interested(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    (added,) = conv.add_interests(chat, f"not: {intent.slot}")
+    if not added.html.startswith("✅"):
+        return [added]
+    return [Reply(f"{added.html}\nPapers about it are left out of your digests from now on.")]
+
+
+async def _unfollow(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    stored = list_interests(conv.db, chat.id)
+    if not stored:
+        return [Reply("You follow nothing yet. /add a topic, e.g. <code>/add LLM agents</code>.")]
+    target = _interest_named(stored, intent.slot, intent.raw)
+    if target is None:
+        listing = commands.interests_reply(conv, chat)
+        return [Reply("Which one should I stop following? Tap ✖ beside it."), listing]
+    remove_interest(conv.db, chat.id, target.id)
+    return [Reply(f"✖ Stopped following “{escape(target.text)}”. /interests shows the rest.")]
+
+
+async def _set_time(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    return await commands.time_(conv, chat, intent.slot)
+
+
+async def _set_timezone(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    if not intent.slot:
+        return await commands.timezone(conv, chat, "")
+    return await commands.timezone(conv, chat, intent.slot)
+
+
+async def _why(conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None) -> list[Reply]:
+    found = _papers(conv, chat, intent, reply_to, numbered=True)
+    if isinstance(found, str):
+        return [Reply(found)]
+    numbering = digest_numbering(conv.db, chat.id, reply_to)
+    positions = [n for n, p in numbering if p.id in {f.id for f in found}]
+    return await why_command(conv, chat, str(positions[0]) if positions else "")
+
+
+async def _more_like(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    found = _papers(conv, chat, intent, reply_to)
+    if isinstance(found, str):
+        return [Reply(found)]
+    for paper in found:
+        record_feedback(conv.db, chat.id, paper.id, 1)
+    titles = "; ".join(f"“{escape(p.title)}”" for p in found)
+    return [Reply(f"👍 Noted: more papers like {titles} in your digests. /learned shows it.")]
+
+
+async def _import(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    return await import_command(conv, chat, " ".join(intent.ids))
+
+
+async def _command(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    name = {"pause": "pause", "resume": "resume", "digest": "digest"}[intent.kind]
+    return await conv.command(chat, name, "")
+
+
+async def _smalltalk(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    if re.search(r"\b(?:thank|thanks|thx|danke|gracias|merci|good|great|nice|cool)", intent.raw):
+        return [Reply("Glad to help! Ask me anything about your papers, or /help.")]
+    return [
+        Reply(
+            "Hello! I'm Paperboy: I send you new papers matched to your interests each "
+            "morning and answer questions about them. Try “what's the main result of paper "
+            "1?”, “save paper 2”, “also follow LLM agents” or /help."
+        )
+    ]
+
+
+async def _ambiguous(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply] | None:
+    """Ask rather than guess: a bare phrase (follow it, or look it up?), "remove 3" (a topic
+    or a saved paper?), "stop" (pause, or stop following something?)."""
+    if intent.options == ("question",):
+        return None  # "paper 5" alone: what it is about
+    if "follow" in intent.options and intent.slot:
+        return [_follow_or_search(intent.slot)]
+    if "unsave" in intent.options:
+        return [_topic_or_saved(conv, chat, intent.slot)]
+    if "pause" in intent.options:
+        return [
+            Reply(
+                "Stop what? /pause stops your daily digests; /interests lists your topics "
+                "with a ✖ to stop following one.",
+                ((Button("⏸ Pause my digests", encode("req", "pause")),),),
+            )
+        ]
+    return [Reply("Which paper? Say e.g. “more like paper 2”, or tap 👍 under it.")]
+
+
+def _follow_or_search(phrase: str) -> Reply:
+    rows: list[tuple[Button, ...]] = []
+    if _fits("addi", phrase):
+        rows.append((Button(f"➕ Follow “{phrase}”", encode("addi", phrase)),))
+    if _fits("srch", phrase):
+        rows.append((Button("🔎 No, search the papers for it", encode("srch", phrase)),))
+    return Reply(
+        f"Do you want to follow “{echo(phrase)}” (new papers about it in your digest), or "
+        "did you mean a question?",
+        tuple(rows),
+    )
+
+
+def _topic_or_saved(conv: Conversation, chat: Chat, number: str) -> Reply:
+    n = int(number) if number.isdigit() else 0
+    rows: list[tuple[Button, ...]] = []
+    stored = list_interests(conv.db, chat.id)
+    if 1 <= n <= len(stored):
+        topic = stored[n - 1]
+        rows.append((Button(f"✖ Stop following “{topic.text[:30]}”", encode("rm", str(topic.id))),))
+    numbering = dict(digest_numbering(conv.db, chat.id, None))
+    if n in numbering and numbering[n].id in saved_paper_ids(conv.db, chat.id):
+        rows.append((Button(f"☆ Unsave paper {n}", encode("unsv", numbering[n].id)),))
+    if not rows:
+        return Reply(f"There is no topic or paper {n} to remove: /interests and /saved list them.")
+    return Reply(f"Remove which {n}?", tuple(rows))
+
+
+def _fits(action: str, value: str) -> bool:
+    return len(f"{action}|{value}".encode()) <= CALLBACK_LIMIT
+
+
+_DOERS = {
+    "save": _save,
+    "unsave": _unsave,
+    "follow": _follow,
+    "not_interested": _not_interested,
+    "unfollow": _unfollow,
+    "set_time": _set_time,
+    "set_timezone": _set_timezone,
+    "why": _why,
+    "more_like": _more_like,
+    "import": _import,
+    "pause": _command,
+    "resume": _command,
+    "digest": _command,
+    "smalltalk": _smalltalk,
+    "ambiguous": _ambiguous,
+}
+
+
+def _papers(
+    conv: Conversation,
+    chat: Chat,
+    intent: Intent,
+    reply_to: int | None,
+    *,
+    numbered: bool = False,
+) -> list[Paper] | str:
+    """The papers a request names: by number in the digest (replied to, else the latest),
+    by a word of the title ("the splitwise one"), or "it" (the paper the last turn was
+    about); a string says why none could be found."""
+    numbering = digest_numbering(conv.db, chat.id, reply_to)
+    if intent.papers:
+        if not numbering:
+            return NO_DIGEST.format(n=intent.papers[0] if intent.papers[0] != LAST else "")
+        wanted = [len(numbering) if n == LAST else n for n in intent.papers]
+        beyond = [n for n in wanted if not 1 <= n <= len(numbering)]
+        if beyond:
+            return f"Your latest digest has {len(numbering)} papers; there is no paper {beyond[0]}."
+        by_number = dict(numbering)
+        return [by_number[n] for n in wanted]
+    if intent.slot:
+        named = [p for _, p in numbering if intent.slot.lower() in p.title.lower()]
+        if len(named) == 1:
+            return named
+    last = [] if numbered else _last_turn_papers(conv, chat)
+    if len(last) == 1:
+        return last
+    if reply_to is not None and len(numbering) == 1:
+        return [numbering[0][1]]
+    return WHICH_PAPER if numbering else NO_DIGEST.format(n="").replace("paper ", "paper")
+
+
+def _last_turn_papers(conv: Conversation, chat: Chat) -> list[Paper]:
+    """The papers the latest answer was about (its citations)."""
+    for turn in reversed(recent_turns(conv.db, chat.id, 4)):
+        if turn.role == "assistant" and turn.cited:
+            return all_papers(conv.db, list(dict.fromkeys(turn.cited)))
+    return []
+
+
+def _interest_named(stored: list[StoredInterest], slot: str, message: str) -> StoredInterest | None:
+    """The followed interest a reader means: named in `slot` (words, stems, or its
+    initials, "moe" for "mixture of experts inference"), else the one the whole message
+    names, unless it names several."""
+    for text in (slot, message):
+        if not text:
+            continue
+        hits = [i for i in stored if _names(text, i.text)]
+        if len(hits) == 1:
+            return hits[0]
+        exact = [i for i in hits if i.text.lower() in text.lower()]
+        if len(exact) == 1:
+            return exact[0]
+    return None
+
+
+def _names(text: str, interest: str) -> bool:
+    """Does `text` name `interest` other than in a "keep …" clause ("drop that topic and
+    keep the moe one")?"""
+    keep = re.search(r"\bkeep\b[^.,;]*", text.lower())
+    if keep is not None and _mentions(keep.group(0), interest):
+        return False
+    return _mentions(text, interest)
+
+
+def _mentions(text: str, interest: str) -> bool:
+    """A word stem in common, or its initials typed ("moe": mixture of experts inference)."""
+    if set(content_stems(text)) & set(content_stems(interest)):
+        return True
+    initials = "".join(w[0] for w in re.findall(r"[a-z0-9]+", interest.lower()))
+    typed = re.findall(r"[a-z0-9]+", text.lower())
+    return any(len(t) >= 3 and initials.startswith(t) for t in typed)

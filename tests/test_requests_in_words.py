@@ -1,0 +1,161 @@
+"""Requests typed in words do what they say, through the real Application and the fake Bot
+API: save / unsave a paper (by number or "it"), follow / stop following a topic, not
+interested in X, digest time and time zone, pause / resume, today's digest, why paper N,
+more like paper N; a message the bot is unsure of gets buttons, not a guess."""
+
+from __future__ import annotations
+
+import pytest
+import sqlite_utils
+
+from bot.assistant.intents import read_intent
+from storage.feedback import saved_paper_ids, signals
+from storage.interests import list_interests
+from storage.users import get_user
+from tests.telegram_harness import Harness, running_bot
+
+ADA = 801
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("save paper 1", "save"),
+        ("pls star #2", "save"),
+        ("speicher paper 3 bitte", "save"),
+        ("unsave paper 3", "unsave"),
+        ("ok also add LLM agents that control computers", "follow"),
+        ("can you follow graph neural networks too", "follow"),
+        ("sigue tambien el tema de retrieval augmented generation", "follow"),
+        ("please stop following mixture of experts", "unfollow"),
+        ("not interested in robotics", "not_interested"),
+        ("keine paper mehr über medizin", "not_interested"),
+        ("can you send my digest at 7:30 instead", "set_time"),
+        ("send it at 8pm", "set_time"),
+        ("i moved to tokyo", "set_timezone"),
+        ("set my timezone to Europe/Berlin", "set_timezone"),
+        ("pause for a week pls", "pause"),
+        ("i'm back, resume", "resume"),
+        ("send me today's papers", "digest"),
+        ("why did you pick paper 4", "why"),
+        ("more like paper 2 pls", "more_like"),
+        ("2401.04088 and https://arxiv.org/abs/2310.06825", "import"),
+        ("thanks!", "smalltalk"),
+        ("diffusion transformers", "ambiguous"),
+        ("what's the main result of paper 1?", "question"),
+        ("how does paper 2 save memory?", "question"),
+        ("what is the speedup in paper 2?", "question"),
+        ("wat does paper 2 do", "question"),
+        ("was ist das hauptergebnis von paper 1?", "question"),
+        ("tl;dr of paper 4 pls", "question"),
+        ("what's the cause of the slowdown in paper 3?", "question"),
+    ],
+)
+def test_what_a_message_asks_for(text: str, kind: str) -> None:
+    assert read_intent(text).kind == kind
+
+
+def test_typos_one_letter_off_a_request_word_are_forgiven() -> None:
+    assert read_intent("pasue it for 2 weeks").kind == "pause"
+    assert read_intent("improt 2402.17764 pls").kind == "import"
+    assert read_intent("send me todays paprs").kind == "digest"
+    assert read_intent("more like paper 2").kind == "more_like"  # "like" is not "live"
+
+
+async def _digest(h: Harness) -> None:
+    await h.say(ADA, "/add mixture of experts inference")
+    await h.say(ADA, "/add LLM serving systems")
+    await h.say(ADA, "/digest")
+
+
+async def test_save_and_unsave_in_words(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await _digest(h)
+        (saved,) = await h.say(ADA, "save paper 1")
+        assert "Saved" in saved.text
+        assert len(saved_paper_ids(db, ADA)) == 1
+        (gone,) = await h.say(ADA, "unsave paper 1")
+        assert "Removed from your saved papers" in gone.text
+    assert saved_paper_ids(db, ADA) == []
+
+
+async def test_save_it_means_the_paper_of_the_last_answer(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await _digest(h)
+        await h.say(ADA, "what does paper 3 do?")
+        await h.say(ADA, "ok save it")
+        digest = [
+            row[0]
+            for row in db.execute(
+                "SELECT paper_id FROM delivery_items ORDER BY delivery_id, position"
+            )
+        ]
+    assert saved_paper_ids(db, ADA) == [digest[2]]
+
+
+async def test_follow_unfollow_and_not_interested_in_words(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await _digest(h)
+        await h.say(ADA, "ok also add LLM agents that control computers")
+        await h.say(ADA, "please stop following mixture of experts")
+        await h.say(ADA, "not interested in robotics")
+    followed = {(i.kind, i.text) for i in list_interests(db, ADA)}
+    assert ("topic", "LLM agents that control computers") in followed
+    assert ("topic", "mixture of experts inference") not in followed
+    assert ("exclude", "robotics") in followed
+
+
+async def test_stop_following_by_its_initials_keeps_the_other(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await _digest(h)
+        (done,) = await h.say(
+            ADA, "i get way too many serving papers, drop that topic and keep the moe one"
+        )
+    assert "LLM serving systems" in done.text
+    assert [i.text for i in list_interests(db, ADA)] == ["mixture of experts inference"]
+
+
+async def test_time_timezone_pause_resume_in_words(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await h.say(ADA, "/add LLM serving systems")
+        await h.say(ADA, "can you send my digest at 7:30 instead")
+        await h.say(ADA, "i moved to tokyo")
+        await h.say(ADA, "stop sending me stuff for a while")
+        user = get_user(db, ADA)
+        assert user is not None and user.paused
+        await h.say(ADA, "i'm back, resume")
+    user = get_user(db, ADA)
+    assert user is not None
+    assert (user.digest_time, user.timezone, user.paused) == ("07:30", "Asia/Tokyo", 0)
+
+
+async def test_digest_why_and_more_like_in_words(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await h.say(ADA, "/add mixture of experts inference")
+        digest = await h.say(ADA, "send me today's papers")
+        assert any("Your papers" in m.text for m in digest)
+        (why,) = await h.say(ADA, "why did you pick paper 2")
+        assert "Paper 2 of your digest" in why.text
+        (more,) = await h.say(ADA, "more like paper 2 pls")
+        assert "more papers like" in more.text
+    assert list(signals(db, ADA).values()) == [1]
+
+
+async def test_paper_n_before_any_digest_says_so(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await h.say(ADA, "/add LLM serving systems")
+        (reply,) = await h.say(ADA, "save paper 2")
+    assert "no digest yet" in reply.text and "/digest" in reply.text
+
+
+async def test_an_unsure_message_gets_buttons_not_a_guess(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await h.say(ADA, "/add LLM serving systems")
+        (ask,) = await h.say(ADA, "diffusion transformers")
+        assert "follow" in ask.text.lower()
+        follow, search = (data for _text, data in ask.buttons())
+        assert list_interests(db, ADA)[-1].text == "LLM serving systems"  # nothing guessed
+        await h.press(ADA, follow, ask.message_id or 1)
+        found = await h.press(ADA, search, ask.message_id or 1)
+        assert found
+    assert list_interests(db, ADA)[-1].text == "diffusion transformers"
