@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 TELEGRAM_LIMIT = 4096
-_TAG = re.compile(r"<[^>]+>")
+_TAG = re.compile(r"<[^<>]+>")
 
 
 def telegram_length(text: str) -> int:
@@ -48,10 +49,32 @@ def _cut_line(line: str, limit: int) -> list[str]:
 
 
 def echo(user_text: str, limit: int = 100) -> str:
-    """User input quoted back in a reply: its first `limit` characters, escaped, so that a
-    long or hostile input can neither break the HTML nor blow up the message."""
-    clipped = user_text if len(user_text) <= limit else user_text[:limit].rstrip() + "…"
+    """User input quoted back in a reply: what of it is visible, its first `limit`
+    characters, escaped, so that a long or hostile input can neither break the HTML, nor
+    blow up the message, nor reorder or hide the rest of the reply."""
+    shown = visible(user_text)
+    clipped = shown if len(shown) <= limit else shown[:limit].rstrip() + "…"
     return html.escape(clipped)
+
+
+# Kept although invisible: emoji sequences (👩‍💻) and Persian or Indic spelling need them.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def visible(text: str) -> str:
+    """`text` without control and format characters: bidi overrides and isolates
+    (U+202A-202E, U+2066-2069), marks (U+200E, U+200F, U+061C), zero-width spaces, tag
+    characters, C0/C1 controls, lone surrogates; line breaks and tabs become spaces."""
+    return "".join(_visible_char(ch) for ch in text)
+
+
+def _visible_char(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category in ("Zl", "Zp") or ch in "\t\n\r\v\f\x85":
+        return " "
+    if category in ("Cc", "Cf", "Cs") and ch not in _JOINERS:
+        return ""
+    return ch
 
 
 def to_plain(text: str) -> str:
@@ -62,7 +85,7 @@ def to_plain(text: str) -> str:
     return html.unescape(_TAG.sub("", with_links))
 
 
-_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>')
+_LINK = re.compile(r'<a href="([^"]*)">((?:(?!<a ).)*?)</a>')
 
 
 def _plain_link(match: re.Match[str]) -> str:

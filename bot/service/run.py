@@ -4,11 +4,15 @@ stopped cleanly by SIGINT/SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import sqlite_utils
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.assistant import Conversation
 from bot.config import Settings
@@ -72,11 +76,12 @@ async def _run(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         if settings.health_port is not None:  # first: a bad host or port stops nothing else
-            health = await _health(db, settings.health_host, settings.health_port)
+            health = await _health(db, settings.health_host, settings.health_port, settings.db_path)
         await start_bot(app)
         deliverer = Deliverer(desk, app.bot, throttle)
         weekly = WeeklyPush(db, app.bot, throttle, embedder=embedder)
         scheduler = build_scheduler(db, settings, deliverer, weekly)
+        end_quietly_when_cancelled(scheduler)
         scheduler.start()
         log.info("paperboy running as @%s; Ctrl-C to stop", app.bot.username)
         # Catch up at once: today's list, and digests left pending by a crash or downtime.
@@ -95,9 +100,33 @@ async def _run(settings: Settings) -> None:
         log.info("paperboy stopped")
 
 
-async def _health(db: sqlite_utils.Database, host: str, port: int) -> asyncio.Server:
+def end_quietly_when_cancelled(scheduler: AsyncIOScheduler) -> None:
+    """Have each job end with one INFO line when the shutdown cancels it. APScheduler 3
+    catches BaseException around a coroutine job and logs it at ERROR with a traceback, so
+    a sweep stopped by SIGTERM (routine: the outbox sends the rest at the next start) read
+    as a crash. The cancellation ends here, at the top of the job's task, as it would have
+    inside APScheduler."""
+    for job in scheduler.get_jobs():
+        job.modify(func=_quiet_when_cancelled(job.func, job.id))
+
+
+def _quiet_when_cancelled(
+    func: Callable[..., Awaitable[object]], name: str
+) -> Callable[..., Awaitable[object]]:
+    @functools.wraps(func)
+    async def job(*args: object, **kwargs: object) -> object:
+        try:
+            return await func(*args, **kwargs)
+        except asyncio.CancelledError:
+            log.info("%s stopped by the shutdown; the next start carries on", name)
+            return None
+
+    return job
+
+
+async def _health(db: sqlite_utils.Database, host: str, port: int, db_path: Path) -> asyncio.Server:
     try:
-        return await serve_health(db, host, port)
+        return await serve_health(db, host, port, db_path=db_path)
     except OSError as exc:
         raise StartFailed(
             f"cannot serve the health check on PAPERBOY_HEALTH_HOST={host!r} "
