@@ -1,44 +1,66 @@
-"""`paperboy chat`: the bot in a terminal, offline, on the bundled sample day.
+"""`paperboy chat`: the bot in a terminal, offline, on the bundled sample day (or days).
 
-It drives the same assistant the Telegram handlers drive. Messages are numbered [#n];
-buttons are listed as [bN]; type `bN` to press one, `@n question` to reply to message n.
+It drives the same assistant the Telegram handlers drive. Messages are numbered [#n] and
+message n's buttons [bn.1], [bn.2], …: type `bn.k` to press one (`bk` presses the latest
+message's), `@n question` to reply to message n, `/import FILE` to send a local file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
+import sqlite_utils
 
 from bot.assistant import ButtonOutcome, Chat, Conversation, Reply, press
 from bot.cli.app import cli
 from bot.cli.library import cli_embedder
 from bot.config import Settings
 from bot.llm import LLMClient
+from bot.messages.callbacks import decode
 from bot.messages.html import to_plain
-from bot.messages.replies import Button, fitted
-from bot.sources import load_day
+from bot.messages.replies import Button, Keyboard, fitted
+from bot.sources import SourceDay, SourceError, load_day
+from bot.sources.bibliography import MAX_FILE_BYTES
+from bot.sources.hf_json import ParsedDay
 from bot.sources.ingest import store_day
 from storage import open_db
+from storage.users import get_user
 
 TERMINAL_CHAT = Chat(1, "you")
-_REPLY = re.compile(r"^@(\d+)\s+(.+)$", re.DOTALL)
-_BUTTON = re.compile(r"^b(\d+)$")
+_REPLY = re.compile(r"^@(\d{1,9})\s+(.+)$", re.DOTALL)
+_BUTTON = re.compile(r"^b(?:(\d{1,9})\.)?(\d{1,9})$", re.IGNORECASE)
+_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+BIBLIOGRAPHY = (".bib", ".ris", ".json")  # what `/import PATH` sends as a file
+MAX_DAYS = 14  # /week's picture and the week before it, which its caption compares with
+OLD = "that button belongs to an old message that no longer applies"
+
+
+@dataclass
+class Shown:
+    """A message on the screen, and its buttons by the numbers they were shown with."""
+
+    keyboard: Keyboard = ()  # as the bot last set it; sent with a press, as Telegram does
+    slots: list[Button | None] = field(default_factory=list)  # None: the bot took it away
+    stale: str | None = None  # why none of its buttons applies any more
 
 
 @dataclass
 class Screen:
-    """What has been shown: numbered messages and pressable buttons."""
+    """What has been shown: numbered messages (the number is the message id) and which
+    message's buttons a bare `bN` presses."""
 
-    messages: dict[int, int] = field(default_factory=dict)  # shown number -> message id
-    buttons: list[tuple[int, Button]] = field(default_factory=list)  # (message id, button)
-    next_id: int = 1
+    messages: dict[int, Shown] = field(default_factory=dict)
+    latest: int | None = None  # the latest message shown with buttons
 
 
 class TerminalChat:
@@ -52,37 +74,83 @@ class TerminalChat:
         if not line:
             return []
         if match := _BUTTON.match(line):
-            return await self._press(int(match[1]))
-        if line.startswith("/"):
+            lines = await self._press(match[1], int(match[2]))
+        elif (path := bibliography_path(line)) is not None:
+            lines = await self.send_file(path)
+        elif line.startswith("/"):
             head, _, args = line.partition(" ")
-            return self._show(await self.conv.command(TERMINAL_CHAT, head[1:], args))
+            lines = self._show(await self.conv.command(TERMINAL_CHAT, head[1:], args))
+        else:
+            lines = await self._text(line)
+        self._after_forget()
+        return lines
+
+    async def send_file(self, path: Path) -> list[str]:
+        """A local file sent as a document, as Telegram's paperclip sends one."""
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                return [f"({path} is not a file: /import takes a .bib, .ris or CSL-JSON file)"]
+            if size > MAX_FILE_BYTES:
+                mb = MAX_FILE_BYTES // 1_000_000
+                return [f"({path} is {size // 1000:,} KB; at most {mb} MB can be imported)"]
+            payload = path.read_bytes()
+        except FileNotFoundError:
+            return [f"(there is no file {path}: /import takes a .bib, .ris or CSL-JSON file)"]
+        except OSError as exc:
+            return [f"(cannot read {path}: {exc.strerror})"]
+        sent = f"  (you send the file {path.name}, {size:,} bytes)"
+        return [sent, *self._show(await self.conv.document(TERMINAL_CHAT, path.name, payload))]
+
+    async def _text(self, line: str) -> list[str]:
         reply_to = None
         if match := _REPLY.match(line):
-            reply_to = self.screen.messages.get(int(match[1]))
-            if reply_to is None:
+            reply_to = int(match[1])
+            if reply_to not in self.screen.messages:
                 return [f"(there is no message #{match[1]})"]
             line = match[2]
         return self._show(await self.conv.text(TERMINAL_CHAT, line, reply_to))
 
-    async def _press(self, number: int) -> list[str]:
-        if not 1 <= number <= len(self.screen.buttons):
-            return [f"(there is no button b{number})"]
-        message_id, button = self.screen.buttons[number - 1]
-        keyboard = tuple((b,) for m, b in self.screen.buttons if m == message_id)
-        outcome: ButtonOutcome = await press(self.conv, TERMINAL_CHAT, button.data, keyboard)
-        lines = [f"  ({outcome.toast})"]
+    async def _press(self, message: str | None, k: int) -> list[str]:
+        number = int(message) if message is not None else self.screen.latest
+        shown = self.screen.messages.get(number) if number is not None else None
+        if number is None or shown is None or not 1 <= k <= len(shown.slots):
+            return [f"(there is no button b{message + '.' if message else ''}{k})"]
+        button = shown.slots[k - 1]
+        if shown.stale is not None:
+            return [f"({OLD}: {shown.stale})"]
+        if button is None:
+            return [f"(that button no longer applies: the bot changed #{number}'s buttons since)"]
+        outcome = await press(self.conv, TERMINAL_CHAT, button.data, shown.keyboard)
+        lines = [f"  [b{number}.{k}] {button.text} → ({outcome.toast})"]
+        return lines + self._edited(number, shown, outcome) + self._show(list(outcome.replies))
+
+    def _edited(self, number: int, shown: Shown, outcome: ButtonOutcome) -> list[str]:
+        """The pressed message as the bot changed it: new text, new or fewer buttons."""
+        keyboard = outcome.keyboard
         if outcome.edit_html is not None:
-            lines.append(to_plain(outcome.edit_html))
-        return lines + self._show(list(outcome.replies))
+            keyboard = keyboard or ()  # an edit without buttons leaves none (as in Telegram)
+        if keyboard is None:
+            return []
+        before = list(shown.slots)
+        rekey(shown, keyboard)
+        if outcome.edit_html is not None:
+            return [f"[#{number}, edited] {to_plain(outcome.edit_html)}", *labels(number, shown)]
+        if not keyboard:
+            return [f"    (message #{number} has no buttons any more)"]
+        changed = [
+            f"[b{number}.{k}] {b.text}"
+            for k, b in enumerate(shown.slots, 1)
+            if b is not None and (k > len(before) or before[k - 1] != b)
+        ]
+        return [f"    now: {'  '.join(changed)}"] if changed else []
 
     def _show(self, replies: list[Reply]) -> list[str]:
         lines: list[str] = []
         for reply in fitted(replies):
-            message_id = self.screen.next_id
-            self.screen.next_id += 1
             number = len(self.screen.messages) + 1
-            self.screen.messages[number] = message_id
-            self.conv.sent(TERMINAL_CHAT, reply, message_id)
+            self.screen.messages[number] = shown = Shown()
+            self.conv.sent(TERMINAL_CHAT, reply, number)
             if reply.photo is not None:
                 saved = Path(tempfile.gettempdir()) / f"paperboy-{number}-{reply.photo.filename}"
                 saved.write_bytes(reply.photo.content)
@@ -97,32 +165,159 @@ class TerminalChat:
                 )
                 continue
             lines.append(f"[#{number}] {to_plain(reply.html)}")
-            labels = []
-            for row in reply.buttons:
-                for button in row:
-                    self.screen.buttons.append((message_id, button))
-                    labels.append(f"[b{len(self.screen.buttons)}] {button.text}")
-            if labels:
-                lines.append("    " + "  ".join(labels))
+            if any(reply.buttons):
+                self._supersede(_onboarding(reply.buttons))
+                rekey(shown, reply.buttons)
+                self.screen.latest = number
+                lines += labels(number, shown)
         for delivery_id in {r.delivery_id for r in replies if r.delivery_id is not None}:
             self.conv.digest_sent(delivery_id)
         return lines
 
+    def _supersede(self, onboarding: bool) -> None:
+        """A new onboarding choice (Done, the first digest) replaces the older ones."""
+        if not onboarding:
+            return
+        for shown in self.screen.messages.values():
+            if shown.stale is None and _onboarding(shown.keyboard):
+                rekey(
+                    shown, tuple(tuple(b for b in row if not _is_onb(b)) for row in shown.keyboard)
+                )
+                if shown.stale is not None:
+                    shown.stale = "a newer message asks the same"
 
-async def _session(settings: Settings, lexical_only: bool, script: list[str] | None) -> None:
+    def _after_forget(self) -> None:
+        """After /forget went through, nothing shown before it applies to anyone."""
+        if self.screen.messages and get_user(self.conv.db, TERMINAL_CHAT.id) is None:
+            for shown in self.screen.messages.values():
+                if shown.stale is None:
+                    shown.stale = "everything from before /forget was deleted"
+
+
+def rekey(shown: Shown, keyboard: Keyboard) -> None:
+    """The message's buttons are now `keyboard`: each number keeps its button (known by what
+    it does, its label may change) or is gone; new buttons get new numbers."""
+    fresh = {b.data: b for row in keyboard for b in row}
+    shown.slots = [fresh.pop(b.data, None) if b else None for b in shown.slots]
+    shown.slots += fresh.values()
+    shown.keyboard = tuple(row for row in keyboard if row)
+    if shown.slots and not shown.keyboard:
+        shown.stale = "the bot took its buttons away"
+
+
+def labels(number: int, shown: Shown) -> list[str]:
+    """One line per row of buttons: `    [b5.1] 1 👍  [b5.2] 1 👎`."""
+    at = {b.data: k for k, b in enumerate(shown.slots, 1) if b is not None}
+    return [
+        "    " + "  ".join(f"[b{number}.{at[b.data]}] {b.text}" for b in row)
+        for row in shown.keyboard
+    ]
+
+
+def _is_onb(button: Button) -> bool:
+    decoded = decode(button.data)
+    return decoded is not None and decoded[0] == "onb"
+
+
+def _onboarding(keyboard: Keyboard) -> bool:
+    return any(_is_onb(b) for row in keyboard for b in row)
+
+
+def bibliography_path(line: str) -> Path | None:
+    """`/import PATH` naming a .bib/.ris/.json file (which may not exist); else None, and
+    the line is the ordinary /import (arXiv ids)."""
+    head, _, args = line.partition(" ")
+    typed = args.strip().strip("'\"")
+    if head.lower() != "/import" or not typed:
+        return None
+    path = Path(typed).expanduser()
+    return path if path.suffix.lower() in BIBLIOGRAPHY else None
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the session starts from: its days of papers and the reader's own files."""
+
+    lexical_only: bool = False
+    days: int = 1
+    papers: tuple[Path, ...] = ()
+    imports: tuple[Path, ...] = ()
+
+
+async def store_days(db: sqlite_utils.Database, setup: Setup) -> str:
+    """Store the session's papers; say what they are. Raises SourceError."""
+    if setup.papers:
+        return await _store_files(db, setup.papers)
+    sample = await load_day("sample", None, papers_url="")
+    if setup.days == 1:
+        store_day(db, sample)
+        return "on the bundled sample day"
+    last = date.fromisoformat(sample.day)
+    for back in reversed(range(setup.days)):  # oldest first; paper i listed i mod N days back
+        listed = ParsedDay(sample.parsed.papers[back :: setup.days], [])
+        store_day(db, SourceDay("sample", (last - timedelta(days=back)).isoformat(), listed))
+    first = (last - timedelta(days=setup.days - 1)).isoformat()
+    return (
+        f"on the bundled sample day spread over {setup.days} days ({first} to {sample.day}; "
+        f"its {len(sample.parsed.papers)} papers dealt out by position)"
+    )
+
+
+async def _store_files(db: sqlite_utils.Database, paths: tuple[Path, ...]) -> str:
+    loaded = [await load_day(f"file:{p}", file_day(p), papers_url="") for p in paths]
+    days = sorted(d.day for d in loaded)
+    if len(set(days)) < len(days):
+        raise SourceError(f"two files list the same day ({', '.join(days)}): give one per day")
+    for one in sorted(loaded, key=lambda d: d.day):
+        store_day(db, one)
+    return f"on {len(days)} day(s) of papers from your files ({', '.join(days)})"
+
+
+def file_day(path: Path) -> str:
+    """The day a Daily Papers file lists: its papers' submittedOnDailyAt, else the date its
+    name starts with (2026-07-31.json). Raises SourceError."""
+    try:
+        items: Any = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        items = None
+    listed = Counter(
+        str(item["paper"].get("submittedOnDailyAt") or "")[:10]
+        for item in (items if isinstance(items, list) else [])
+        if isinstance(item, dict) and isinstance(item.get("paper"), dict)
+    )
+    listed.pop("", None)
+    candidates = [day for day, _ in listed.most_common(1)]
+    if match := _DATED.match(path.name):
+        candidates.append(match[1])
+    for candidate in candidates:
+        try:
+            return date.fromisoformat(candidate).isoformat()
+        except ValueError:
+            continue
+    raise SourceError(
+        f"cannot tell which day {path} lists: name it after the day, e.g. 2026-07-31.json"
+    )
+
+
+async def _session(settings: Settings, setup: Setup, script: list[str] | None) -> None:
     with tempfile.TemporaryDirectory(prefix="paperboy-chat-") as tmp:
         db = open_db(Path(tmp) / "chat.db")
         llm = LLMClient(settings, db)
         try:
-            store_day(db, await load_day("sample", None, papers_url=""))
-            embedder = cli_embedder(settings, lexical_only, llm)
-            conv = Conversation(db, settings, llm, embedder=embedder)
-            chat = TerminalChat(conv)
+            what = await store_days(db, setup)
+            embedder = cli_embedder(settings, setup.lexical_only, llm)
+            chat = TerminalChat(Conversation(db, settings, llm, embedder=embedder))
             click.echo(
-                "Paperboy in your terminal, on the bundled sample day (offline). "
-                "Type /start; `bN` presses button N; `@n text` replies to message n; "
-                "Ctrl-D quits.\n"
+                f"Paperboy in your terminal, {what} (offline). Type /start; `bN` presses "
+                "button N of the latest message, `bM.N` button N of message #M; "
+                "`@n text` replies to message n; `/import FILE` sends a .bib, .ris or "
+                ".json file; Ctrl-D quits.\n"
             )
+            for path in setup.imports:
+                click.echo(f"you> (--import {path})")
+                for out in await chat.send_file(path):
+                    click.echo(out)
+                click.echo()
             lines = iter(script) if script is not None else None
             while True:
                 try:
@@ -134,9 +329,14 @@ async def _session(settings: Settings, lexical_only: bool, script: list[str] | N
                 for out in await chat.handle(line):
                     click.echo(out)
                 click.echo()
+        except SourceError as exc:
+            raise click.ClickException(str(exc)) from None
         finally:
             await llm.aclose()
             db.close()
+
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @cli.command()
@@ -147,11 +347,49 @@ async def _session(settings: Settings, lexical_only: bool, script: list[str] | N
     default=None,
     help="Read the lines to type from a file (- for stdin) instead of the keyboard.",
 )
+@click.option(
+    "--import",
+    "imports",
+    type=_FILE,
+    multiple=True,
+    metavar="FILE",
+    help="Import your .bib, .ris or CSL-JSON file at the start, as sending it to the bot "
+    "does (repeat for more). In the chat, `/import FILE` does the same.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, MAX_DAYS),
+    default=None,
+    metavar="N",
+    help="Store N days so /week, /learned and rating over days can be tried: the bundled "
+    "sample day (99 papers, one real day) spread over N days ending on its date, paper i "
+    "listed (i mod N) days before it. Not N real days: one day dealt out.",
+)
+@click.option(
+    "--papers",
+    type=_FILE,
+    multiple=True,
+    metavar="FILE",
+    help="Store real days instead of the sample, one file each (repeat for more): the "
+    "Hugging Face Daily Papers API's JSON (e.g. tests/data/hf_api/*.json) or JSON Lines; "
+    "the day is its papers' submittedOnDailyAt, else the date its name starts with.",
+)
 @click.pass_obj
-def chat(settings: Settings, lexical_only: bool, script: IO[str] | None) -> None:
-    """Try the bot in a terminal: no token, no network, the bundled sample day."""
+def chat(
+    settings: Settings,
+    lexical_only: bool,
+    script: IO[str] | None,
+    imports: tuple[Path, ...],
+    days: int | None,
+    papers: tuple[Path, ...],
+) -> None:
+    """Try the bot in a terminal: no token, no network; the bundled sample day (or --days,
+    --papers), and your own bibliography with --import."""
+    if days is not None and papers:
+        raise click.UsageError("--days spreads the sample day; with --papers each file is a day")
     lines = None
     if script is not None or not sys.stdin.isatty():
         source = script if script is not None else sys.stdin
         lines = [line.rstrip("\n") for line in source]
-    asyncio.run(_session(settings, lexical_only, lines))
+    setup = Setup(lexical_only, days or 1, papers, imports)
+    asyncio.run(_session(settings, setup, lines))
