@@ -5,6 +5,9 @@ more like paper N; a message the bot is unsure of gets buttons, not a guess."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 import sqlite_utils
 
@@ -12,6 +15,7 @@ from bot.assistant.intents import read_intent
 from storage.feedback import saved_paper_ids, signals
 from storage.interests import list_interests
 from storage.users import get_user
+from tests.fakes.openai_server import FakeLLM
 from tests.telegram_harness import Harness, running_bot
 
 ADA = 801
@@ -159,3 +163,35 @@ async def test_an_unsure_message_gets_buttons_not_a_guess(db: sqlite_utils.Datab
         found = await h.press(ADA, search, ask.message_id or 1)
         assert found
     assert list_interests(db, ADA)[-1].text == "diffusion transformers"
+
+
+async def test_with_an_llm_an_unusual_request_is_read_by_the_model(
+    db: sqlite_utils.Database,
+) -> None:
+    def model(payload: dict[str, Any]) -> str | None:
+        if '"intent"' not in payload["messages"][0]["content"]:
+            return None
+        return json.dumps({"intent": "follow", "topic": "quantum error correction"})
+
+    with FakeLLM(script=model) as llm:
+        async with running_bot(db, openai_base_url=llm.base_url, expand_interests=False) as h:
+            await h.say(ADA, "/add LLM serving systems")
+            (done,) = await h.say(ADA, "i'd love to see more on quantum error correction")
+    assert "Added" in done.text
+    assert list_interests(db, ADA)[-1].text == "quantum error correction"
+
+
+async def test_a_model_reading_that_does_not_hold_up_is_ignored(
+    db: sqlite_utils.Database,
+) -> None:
+    def model(payload: dict[str, Any]) -> str | None:
+        if '"intent"' not in payload["messages"][0]["content"]:
+            return None
+        # A topic the reader never typed: the model may not invent interests.
+        return json.dumps({"intent": "follow", "topic": "cryptocurrency trading bots"})
+
+    with FakeLLM(script=model) as llm:
+        async with running_bot(db, openai_base_url=llm.base_url, expand_interests=False) as h:
+            await h.say(ADA, "/add LLM serving systems")
+            await h.say(ADA, "i'd love to see more on quantum error correction")
+    assert [i.text for i in list_interests(db, ADA)] == ["LLM serving systems"]

@@ -12,6 +12,7 @@ import sqlite_utils
 
 from bot.answers import answer, answer_html
 from bot.assistant.commands import COMMANDS, Command
+from bot.assistant.intent_llm import intent_by_llm
 from bot.assistant.intents import read_intent
 from bot.assistant.library import import_file
 from bot.assistant.replies import Chat
@@ -116,7 +117,8 @@ class Conversation:
             self.collecting.add(chat.id)
             return self.add_interests(chat, text, onboarding=True)
         self.collecting.discard(chat.id)  # a request or question ends onboarding
-        done = await carry_out(self, chat, read_intent(text), reply_to)
+        intent = await intent_by_llm(self.llm, text, read_intent(text))
+        done = await carry_out(self, chat, intent, reply_to)
         if done is not None:
             return done
         return await self.question(chat, text, reply_to, message_id)
