@@ -11,7 +11,8 @@ server: the fake cannot judge intents (its replies to the intent prompt do not h
 so that run shows the model path leaves the patterns' reading intact, nothing more.
 Questions' answers and refusals are measured by bench.question_eval.
 
-Run: python -m bench.intent_eval [--split dev|test|both] [--show-errors]
+Run: python -m bench.intent_eval [--split dev|test|both] [--set messages_b] [--show-errors]
+     python -m bench.intent_eval --sweep   (the classifier's threshold, on dev only)
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bot.assistant.intent_llm import intent_by_llm
+from bot.assistant.intent_nearest import NearestIntent
 from bot.assistant.intents import LAST, Intent, read_intent
+from bot.assistant.understanding import understand
 from bot.config import Settings
 from bot.digests.schedule import PreferenceError, parse_time
 from bot.llm import LLMClient
+from bot.ranking.embedders import load_local_embedder
 from storage import open_db
 from tests.fakes.openai_server import FakeLLM
 
@@ -64,11 +67,14 @@ def slot_right(item: dict[str, Any], got: Intent, digest_len: int = 5) -> bool |
     return None
 
 
-async def read_all(items: list[dict[str, Any]], llm: LLMClient | None) -> list[Intent]:
+async def read_all(
+    items: list[dict[str, Any]], nearest: NearestIntent | None, llm: LLMClient | None
+) -> list[Intent]:
+    """Each message read as the bot reads it (bot/assistant/understanding.py)."""
     found = []
     for item in items:
-        rules = read_intent(item["text"])
-        found.append(await intent_by_llm(llm, item["text"], rules) if llm else rules)
+        before = read_intent(item["previous"]) if item["previous"] else None
+        found.append(await understand(item["text"], before, nearest=nearest, llm=llm))
     return found
 
 
@@ -98,9 +104,22 @@ def report(label: str, items: list[dict[str, Any]], got: list[Intent], show: boo
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["dev", "test", "both"], default="both")
+    parser.add_argument("--set", default="messages", help="messages (dev/test) or messages_b")
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help="the classifier's threshold on dev")
     args = parser.parse_args()
+    global MESSAGES
+    MESSAGES = HERE / "intents" / f"{args.set}.json"
     splits = ["dev", "test"] if args.split == "both" else [args.split]
+    nearest = NearestIntent(load_local_embedder())
+    if args.sweep:
+        items = load("dev")
+        for threshold in (0.5, 0.55, 0.6, 0.62, 0.65, 0.7, 0.75, 1.01):
+            nearest.threshold = threshold
+            got = await read_all(items, nearest, None)
+            ok = sum(right(i, g) for i, g in zip(items, got, strict=True))
+            print(f"threshold {threshold:.2f}: dev intent accuracy {ok}/{len(items)}")
+        return
     with tempfile.TemporaryDirectory() as tmp, FakeLLM() as fake:
         db = open_db(Path(tmp) / "bench.db")
         settings = Settings(openai_base_url=fake.base_url, openai_api_key="x")
@@ -108,11 +127,14 @@ async def main() -> None:
         try:
             for split in splits:
                 items = load(split)
-                report(f"{split}, patterns only", items, await read_all(items, None),
-                       args.show_errors)  # fmt: skip
-                with_llm = await read_all(items, llm)
-                report(f"{split}, with the fake LLM ({len(fake.payloads)} calls so far)", items,
-                       with_llm, args.show_errors)  # fmt: skip
+                runs = [
+                    ("patterns only", None, None),
+                    ("patterns + embedding classifier", nearest, None),
+                    ("patterns + classifier + the fake LLM", nearest, llm),
+                ]
+                for label, near, model in runs:
+                    got = await read_all(items, near, model)
+                    report(f"{split}, {label}", items, got, args.show_errors)
         finally:
             await llm.aclose()
             db.close()

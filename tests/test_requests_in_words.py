@@ -12,6 +12,7 @@ import pytest
 import sqlite_utils
 
 from bot.assistant.intents import read_intent
+from bot.ranking.embedders import load_local_embedder
 from storage.feedback import saved_paper_ids, signals
 from storage.interests import list_interests
 from storage.users import get_user
@@ -195,3 +196,32 @@ async def test_a_model_reading_that_does_not_hold_up_is_ignored(
             await h.say(ADA, "/add LLM serving systems")
             await h.say(ADA, "i'd love to see more on quantum error correction")
     assert [i.text for i in list_interests(db, ADA)] == ["LLM serving systems"]
+
+
+async def test_undo_that_reverses_the_last_request(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await _digest(h)
+        await h.say(ADA, "save paper 2")
+        assert len(saved_paper_ids(db, ADA)) == 1
+        (undone,) = await h.say(ADA, "wait no, undo that")
+        assert "Removed from your saved papers" in undone.text
+        assert saved_paper_ids(db, ADA) == []
+        (redone,) = await h.say(ADA, "undo")  # the undo itself is undone: saved again
+    assert "Saved" in redone.text
+    assert len(saved_paper_ids(db, ADA)) == 1
+
+
+async def test_a_request_known_only_by_its_meaning_is_confirmed_with_a_button(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db, embedder=load_local_embedder()) as h:
+        await h.say(ADA, "/add LLM serving systems")
+        (ask,) = await h.say(ADA, "could you give the daily emails a rest for a bit")
+        user = get_user(db, ADA)
+        assert user is not None and not user.paused  # asked, not guessed
+        ((label, data),) = ask.buttons()
+        assert "Pause" in label
+        await h.press(ADA, data, ask.message_id or 1)
+        await h.settle()
+    user = get_user(db, ADA)
+    assert user is not None and user.paused

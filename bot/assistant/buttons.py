@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.assistant.commands import digest, interests_reply, pause, search
+from bot.assistant.commands import digest, interests_reply, search
 from bot.assistant.core import Conversation
 from bot.assistant.replies import ButtonOutcome, Chat
 from bot.messages.callbacks import decode, encode
@@ -45,8 +45,9 @@ async def press(
         return ButtonOutcome(
             "Searching.", keyboard=(), replies=tuple(await search(conv, chat, value))
         )
-    if action == "req" and value in ("pause",):
-        return ButtonOutcome("Done.", keyboard=(), replies=tuple(await pause(conv, chat, "")))
+    if action == "req" and value in ("pause", "resume", "digest"):
+        replies = await conv.command(chat, value, "")
+        return ButtonOutcome("On it.", keyboard=(), replies=tuple(replies))
     if action == "unsv":
         gone = unsave_paper(conv.db, chat.id, value)
         return ButtonOutcome("Removed from your saved papers." if gone else "It was not saved.")

@@ -12,11 +12,12 @@ import sqlite_utils
 
 from bot.answers import answer, answer_html
 from bot.assistant.commands import COMMANDS, Command
-from bot.assistant.intent_llm import intent_by_llm
-from bot.assistant.intents import read_intent
+from bot.assistant.intent_nearest import NearestIntent
+from bot.assistant.intents import Intent
 from bot.assistant.library import import_file
 from bot.assistant.replies import Chat
 from bot.assistant.requests import carry_out
+from bot.assistant.understanding import understand
 from bot.config import Settings
 from bot.digests.desk import DigestDesk
 from bot.llm import LLMClient
@@ -58,12 +59,15 @@ class Conversation:
         # chat`, the conversation builds its own.
         self.desk = desk or DigestDesk(db, settings, llm, embedder)
         self.embedder = self.desk.embedder
+        self.nearest = NearestIntent(self.embedder) if self.embedder is not None else None
         self.clock = clock
         self.commands: dict[str, Command] = COMMANDS
         # Chats onboarding since /start: plain messages that look like topics are added
         # until Done, a command or a question. In memory on purpose: after a restart such a
         # message is read as a question (or as topics, while the chat follows nothing).
         self.collecting: set[int] = set()
+        # Each chat's last request in words, in memory: "undo that" reverses it.
+        self.last_request: dict[int, Intent] = {}
 
     def user(self, chat: Chat) -> User:
         user = ensure_user(self.db, chat.id, chat.first_name)
@@ -117,9 +121,12 @@ class Conversation:
             self.collecting.add(chat.id)
             return self.add_interests(chat, text, onboarding=True)
         self.collecting.discard(chat.id)  # a request or question ends onboarding
-        intent = await intent_by_llm(self.llm, text, read_intent(text))
+        intent = await understand(
+            text, self.last_request.get(chat.id), nearest=self.nearest, llm=self.llm
+        )
         done = await carry_out(self, chat, intent, reply_to)
         if done is not None:
+            self.last_request[chat.id] = intent  # what "undo that" reverses
             return done
         return await self.question(chat, text, reply_to, message_id)
 

@@ -8,11 +8,15 @@ overlapping quantifiers) and runs on at most MAX_CHARS characters."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
+from bot.ranking.embedders import MODEL_DIR
 from bot.sources.bibliography import parse_ids
+from bot.text import STOP_WORDS
 
 MAX_CHARS = 2000
 LAST = -1  # "the last one": the digest's last paper, whatever its length
@@ -31,16 +35,36 @@ KEYWORDS = {
     "resume": "resume unpause weiter fortsetzen reanuda reanudar reprends reprendre",
     "digest": "digest digests papers paper today todays heute heutige heutigen hoy "
     "aujourd'hui resumen",
-    "why": "why warum wieso weshalb pourquoi",
+    "why": "why warum wieso weshalb pourquoi pick picked choose chose chosen",
+    "not_interested": "interested interessiert interesa interesse",
+    "undo": "undo nevermind ruckgangig deshacer annule annuler",
     "time": "send sending deliver schick schicke envia enviar manda mandame envoie",
     "timezone": "timezone zeitzone moved live living wohne umgezogen vivo mude demenage habite",
     "import": "import importiere importa importe",
 }
 VOCABULARY = frozenset(w for words in KEYWORDS.values() for w in words.split())
+# Chat shorthand, read as the word it stands for.
+SHORTHAND = {
+    "u": "you", "ur": "your", "pls": "please", "plz": "please", "thx": "thanks",
+    "ty": "thanks", "q": "que", "qe": "que", "xq": "porque", "pq": "porque", "bc": "because",
+    "rn": "now", "tmrw": "tomorrow", "abt": "about", "w/": "with",
+}  # fmt: skip
+# Common words one letter off a keyword ("have"/"save", "like"/"live") are left alone.
+COMMON = STOP_WORDS | frozenset(
+    "like have gave give take make made case cause came come same some more less life love "
+    "live safe sage base data date gate late rate kept deep need seem sent rent tent told "
+    "hole bold gold sold mold fold held hell help keen seen mean lead read real deal hear "
+    "near year dear part past last fast most post host lost cost list lose nose note vote "
+    "pose rose dose mode code node nice rice once ones tone done gone none dont wont cant "
+    "form from fore more mire mine fine line mile file tile hola pasa paso casa cosa esta "
+    "este todo nada mira sera para pero como hier sind soll will kann mais sans plus tous "
+    "tout elle sont avec sera".split()
+)
 
 FILLERS = (
     r"(?:ok(?:ay)?|so|hey|hi|also|and|pls|please|plz|bitte|por\s+favor|porfa|stp|svp|"
     r"s'il\s+te\s+plait|can\s+you|could\s+you|would\s+you|will\s+you|kannst\s+du|"
+    r"tell\s+me|dime|sag\s+mir|dis[-\s]moi|"
     r"konntest\s+du|puedes|podrias|peux[-\s]tu|tu\s+peux|i\s+want\s+to|i'd\s+like\s+to|"
     r"i\s+wanna|just|now|then|oh|yeah|yes|ja|si|oui)"
 )
@@ -65,7 +89,7 @@ _BACK = re.compile(
     r"dieses|diesen|das\s+paper|lo|la|le|ce\s+papier|cet\s+article)\b|"
     r"\b(?:guardalo|guardala|garde-le)\b"
 )
-_TIME = re.compile(r"\b(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|uhr|h)?(?![\d.:])")
+_TIME = re.compile(r"\b(\d{1,2})(?:[:.h](\d{2}))?\s*(am\b|pm\b|a\.m\.|p\.m\.|uhr\b|h\b)?(?![\d.:])")
 _QUESTION_START = re.compile(
     r"^(?:what|what's|whats|wat|how|which|who|where|when|does|do|did|is|are|was|were|"
     r"explain|summari[sz]e|compare|tell\s+me|tl;?dr|was|wie|welche|welcher|wer|worum|"
@@ -92,15 +116,22 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text[:MAX_CHARS].lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("’", "'").replace("ß", "ss")
-    return re.sub(r"[a-z']{5,}", lambda m: _closest(m.group(0)), text)
+    text = re.sub(r"[a-z/]+", lambda m: SHORTHAND.get(m.group(0), m.group(0)), text)
+    return re.sub(r"[a-z']{3,}", lambda m: _closest(m.group(0)), text)
 
 
-def read_intent(text: str) -> Intent:
-    """The intent of one plain message (not a command)."""
+def read_intent(text: str, previous: Intent | None = None) -> Intent:
+    """The intent of one plain message (not a command). `previous`: the reader's last
+    request, which "undo that" reverses."""
     raw = text.strip()[:MAX_CHARS]
     said = normalise(raw)
     core = _LEAD.sub("", said.strip())
-    asking = _QUESTION_START.match(core) is not None
+    if _UNDO.search(core) and len(core.split()) <= 6:
+        return _undo(previous)
+    # "#3 how many …": a paper named first does not hide the question word after it
+    asking = _QUESTION_START.match(_NAMED_FIRST.sub("", core)) is not None or (
+        len(core.split()) > 8 and _WONDERING.search(core) is not None
+    )
     for reader in _READERS:
         if asking and reader not in _EVEN_WHEN_ASKING:
             continue
@@ -108,6 +139,30 @@ def read_intent(text: str) -> Intent:
         if found is not None:
             return replace(found, raw=said, slot=_as_typed(found.slot, raw))
     return Intent("question", _papers(said), _refers_back(said), raw=said)
+
+
+_UNDO = re.compile(
+    r"^(?:(?:wait|no|oops|sorry|nein|nee|perdon|pardon|oh)[\s,!.]+){0,3}"
+    r"(?:undo(?:\s+(?:that|it|this))?|never\s*mind|mach\s+das\s+ruckgangig|ruckgangig|"
+    r"deshacer|deshazlo|annule(?:r)?(?:\s+(?:ca|ça))?)\b"
+)
+# A long message that wonders is a question, whatever request words it holds.
+_WONDERING = re.compile(
+    r"\b(?:wonder(?:ing)?|whether|curious|frage\s+mich|ob\s+(?:die|der|das|sie|es|man)|"
+    r"me\s+pregunto|si\s+(?:el|la|los)|je\s+me\s+demande|est-ce\s+que)\b"
+)
+_NAMED_FIRST = re.compile(r"^(?:#\d{1,2}|p\d{1,2}|paper\s+\d{1,2})[\s:,.-]*")
+REVERSE = {
+    "save": "unsave", "unsave": "save", "follow": "unfollow", "pause": "resume",
+    "resume": "pause",
+}  # fmt: skip
+
+
+def _undo(previous: Intent | None) -> Intent:
+    """The reader's last request, reversed; asked about when there is none to reverse."""
+    if previous is None or previous.kind not in REVERSE:
+        return Intent("ambiguous", options=("undo",))
+    return replace(previous, kind=REVERSE[previous.kind], options=())
 
 
 def _smalltalk(raw: str, said: str, core: str) -> Intent | None:
@@ -148,13 +203,22 @@ def _import(raw: str, said: str, core: str) -> Intent | None:
 def _why(raw: str, said: str, core: str) -> Intent | None:
     if not re.match(r"(?:why|warum|wieso|weshalb|por\s?que|pourquoi)\b", core):
         return None
+    papers, back = _papers(said), _refers_back(said)
+    # "why #2??", "why this one", "why did you …", "por qué me mandaste …", "warum hast du"
+    at_me = re.match(
+        r"(?:why|warum|wieso|weshalb|por\s?que|pourquoi)[\s?!,]+(?:(?:#|p|paper\s*)\d|this\b|"
+        r"that\b|(?:did|do|would)\s+(?:you|i)\b|hast\s+du\b|me\s+\w+aste\b|"
+        r"tu\s+m'|(?:m'|me\s+)as\b)",
+        core,
+    )
+    if at_me is not None and len(core.split()) <= 12 and (papers or back or at_me):
+        return Intent("why", papers, refers_back=not papers)
     picked = re.search(
         r"\b(?:pick|picked|choose|chose|chosen|send|sent|get|got|include|included|recommend|"
         r"geschickt|gesendet|ausgewahlt|empfohlen|enviaste|mandaste|elegiste|recomendaste|"
         r"envoye|choisi|recommande|m'as)\b",
         core,
     )
-    papers, back = _papers(said), _refers_back(said)
     if picked is None or not (papers or back or "that" in core):
         return None
     return Intent("why", papers, refers_back=not papers)
@@ -184,15 +248,24 @@ def _unsave(raw: str, said: str, core: str) -> Intent | None:
         core,
     )
     if _has(core[:20], "unsave") or (removing and saved_list):
-        return Intent("unsave", _papers(said), refers_back=not _papers(said))
+        papers = _papers(said) or _bare_numbers(core)
+        return Intent("unsave", papers, refers_back=not papers)
     return None
 
 
+_SAVE_VERB = (
+    r"(?:save|star|bookmark|keep|favou?rite|speicher\w*|merk\w*|guarda\w*|marca|enregistre|"
+    r"garde|sauvegarde)\b"
+)
+
+
 def _save(raw: str, said: str, core: str) -> Intent | None:
-    if not re.match(r"(?:save|star|bookmark|keep|favou?rite|speicher\w*|merk\w*|guarda\w*|"
-                    r"marca|enregistre|garde|sauvegarde)\b", core):  # fmt: skip
+    first = re.match(_SAVE_VERB, core) is not None
+    # German puts the verb last: "kannst du bitte paper 2 speichern"
+    last = len(core.split()) <= 8 and re.search(_SAVE_VERB + r"[\s.!]*$", core) is not None
+    if not (first or last):
         return None
-    papers = _papers(said)
+    papers = _papers(said) or _bare_numbers(core)
     if not papers and not _refers_back(said):
         return None
     return Intent("save", papers, refers_back=not papers)
@@ -213,6 +286,7 @@ def _not_interested(raw: str, said: str, core: str) -> Intent | None:
     topic = re.sub(r"^(?:papers?|articles?|artikel|stuff)\s+(?:about|on|uber|sobre|sur)\s+", "",
                    topic)  # fmt: skip
     topic = re.sub(r"(?<!\s)\s+(?:papers?|articles?|stuff|things)$", "", topic)
+    topic = _topic(topic)  # "sur la blockchain": the article goes too
     return Intent("not_interested", slot=topic) if topic else None
 
 
@@ -228,7 +302,7 @@ def _unfollow(raw: str, said: str, core: str) -> Intent | None:
     )
     drop_topic = re.search(r"\b(?:drop|remove)\s+(?:that|this|the)\s+(?:\w+\s+)?topic\b", said)
     raus = re.search(r"\b(?:nimm|mach)\s+(?P<t>\S(?:.{0,98}?\S)?)\s+raus\b|"
-                     r"(?<!\S)\W*(?P<u>\w\S*)\s+nicht\s+mehr\s+folgen",
+                     r"(?<!\S)[^\w\s]*(?P<u>\w\S*)\s+nicht\s+mehr\s+folgen",
                      said)  # fmt: skip
     if match is None and drop_topic is None and raus is None:
         return None
@@ -252,7 +326,7 @@ def _follow(raw: str, said: str, core: str) -> Intent | None:
         r"\binteressiere\s+mich\s+(?:auch\s+)?fur\s+(?P<b>.+)|"
         r"\bme\s+interesa(?:n)?\s+(?:tambien\s+)?(?P<c>.+)|"
         r"\bje\s+m'interesse\s+(?:aussi\s+)?(?:a|aux|au)\s+(?P<d>.+)|"
-        r"(?<!\S)(?P<e>\S(?:.{0,98}?\S)?)\s+(?:hinzufugen|auch\s+folgen)\b",
+        r"\b(?=\w)(?P<e>\S(?:.{0,98}?\S)?)\s+(?:hinzufugen|auch\s+folgen)\b",
         core,
     )
     if match is None and into is None:
@@ -279,7 +353,9 @@ def _timezone(raw: str, said: str, core: str) -> Intent | None:
     place = (zone.group("a") if zone and zone.group("a") else "") or (
         moved.group("b") if moved else ""
     )
-    place = re.split(r"(?:(?<!\s)\s+)?(?:,|\bnow\b|\bjetzt\b|\bcambia\b|\bchange\b|\bpls\b)", place)[0]
+    place = re.split(
+        r"(?:(?<!\s)\s+)?(?:,|\bnow\b|\bjetzt\b|\bcambia\b|\bchange\b|\bpls\b)", place
+    )[0]
     return Intent("set_timezone", slot=place.strip())
 
 
@@ -314,6 +390,9 @@ def _pause_resume(raw: str, said: str, core: str) -> Intent | None:
     if re.search(
         r"\b(?:pause\w*|pausier\w*|pausa\w*|stop\s+(?:sending|the\s+digests?|digests?|"
         r"for\s+a\s+while)|don'?t\s+send|take\s+a\s+break|on\s+(?:holiday|vacation)|mute|"
+        r"hold\s+off|suspend\w*|no\s+(?:more\s+)?digests?\s+(?:for|until|till)|"
+        r"until\s+i\s+(?:tell|say)|keine\s+digests?|nicht\s+mehr\s+schicken|"
+        r"aussetzen|no\s+me\s+(?:envies|mandes)|n'envoie\s+plus|suspend\w*|"
         r"urlaub|deja\s+de\s+enviar|vacaciones|arrete\s+(?:d'envoyer|les\s+envois)|vacances)\b",
         core,
     ):
@@ -334,6 +413,23 @@ def _digest(raw: str, said: str, core: str) -> Intent | None:
     return None
 
 
+def _greeting_led(raw: str, said: str, core: str) -> Intent | None:
+    """ "thanks, that's all for today", "hola, qué tal": opens with a greeting or thanks,
+    names no paper and asks nothing."""
+    first = re.match(r"[a-z']+", said.strip())
+    if first is None or first.group(0) not in SMALLTALK_OPENERS or "?" in said:
+        return None
+    if _papers(said) or len(said.split()) > 8:
+        return None
+    return Intent("smalltalk")
+
+
+SMALLTALK_OPENERS = frozenset(
+    "hi hello hey hallo hola salut bonjour moin servus thanks thank danke gracias merci "
+    "bye ciao tschuss adios cheers great cool nice".split()
+)
+
+
 def _bare_topic(raw: str, said: str, core: str) -> Intent | None:
     """A short phrase with no question and no verb: a topic to follow, or something to
     look up? The reader is asked."""
@@ -349,7 +445,9 @@ def _bare_topic(raw: str, said: str, core: str) -> Intent | None:
     return Intent("ambiguous", slot=core.strip(" .!"), options=("follow", "question"))
 
 
-_EVEN_WHEN_ASKING = frozenset({_smalltalk, _import, _timezone})  # "what is 2401.x?" → import?
+_EVEN_WHEN_ASKING = frozenset(
+    {_smalltalk, _import, _timezone, _why, _digest}
+)  # "what is 2401.x?" → import?
 _READERS = (
     _smalltalk,
     _import,
@@ -364,6 +462,7 @@ _READERS = (
     _pause_resume,
     _digest,
     _follow,
+    _greeting_led,
     _bare_topic,
 )
 
@@ -382,6 +481,11 @@ def _papers(said: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(n for n in found if n == LAST or 1 <= n <= 30))
 
 
+def _bare_numbers(core: str) -> tuple[int, ...]:
+    """ "take 2 off my saved list", "enlève le 1": a lone small number beside a save verb."""
+    return tuple(int(n) for n in re.findall(r"(?<![\d:.#])\b([1-9]|[12]\d)\b(?![\d:.])", core))
+
+
 def _refers_back(said: str) -> bool:
     return _BACK.search(said) is not None
 
@@ -393,6 +497,7 @@ def _topic(text: str) -> str:
                     r"\bstp\b|\bthanks\b)", text)[0]  # fmt: skip
     text = re.sub(
         r"^(?:to\s+|the\s+|el\s+tema\s+(?:de\s+)?|das\s+thema\s+|le\s+sujet\s+|"
+        r"(?:la|le|les|l'|el|los|las|die|der|das|den|dem)\s+|"
         r"(?:the\s+)?topic\s+|tambien\s+(?:el\s+tema\s+(?:de\s+)?)?|auch\s+)+",
         "",
         text.strip(),
@@ -412,12 +517,20 @@ def _has(text: str, intent: str) -> bool:
 
 
 def _closest(word: str) -> str:
-    if word in VOCABULARY:
+    if word in VOCABULARY or word in COMMON or word in _known_words():
         return word
-    for known in VOCABULARY:
-        if abs(len(known) - len(word)) <= 1 and len(known) >= 5 and _one_edit(word, known):
+    for known in sorted(VOCABULARY):
+        if abs(len(known) - len(word)) <= 1 and len(known) >= 4 and _one_edit(word, known):
             return known
     return word
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    """Whole words of the shipped model's vocabulary (mostly English): a word it knows is
+    what the reader meant ("start" is not "star" mistyped)."""
+    vocab = json.loads((MODEL_DIR / "tokenizer.json").read_text())["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha() and len(w) >= 3)
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -168,6 +168,18 @@ async def _ambiguous(
         return [_follow_or_search(intent.slot)]
     if "unsave" in intent.options:
         return [_topic_or_saved(conv, chat, intent.slot)]
+    if "undo" in intent.options:
+        return [Reply("There is nothing of yours I can undo just now: /help lists what I can do.")]
+    confirm = [o for o in intent.options if o in _CONFIRMABLE]
+    if confirm and "question" in intent.options:
+        label = _CONFIRMABLE[confirm[0]]
+        return [
+            Reply(
+                f"Did you mean: {label.lower()}? If it was a question about a paper, ask it "
+                "with the paper's number, e.g. “what does paper 2 do?”",
+                ((Button(f"✅ {label}", encode("req", confirm[0])),),),
+            )
+        ]
     if "pause" in intent.options:
         return [
             Reply(
@@ -177,6 +189,13 @@ async def _ambiguous(
             )
         ]
     return [Reply("Which paper? Say e.g. “more like paper 2”, or tap 👍 under it.")]
+
+
+_CONFIRMABLE = {
+    "pause": "Pause my daily digests",
+    "resume": "Resume my daily digests",
+    "digest": "Send today's digest",
+}
 
 
 def _follow_or_search(phrase: str) -> Reply:
