@@ -29,6 +29,7 @@ KEYWORDS = {
     "follow": "follow add subscribe track folge folgen hinzufugen hinzu sigueme sigue seguir "
     "anade agrega agregar suis suivre ajoute ajouter abonne",
     "unfollow": "unfollow unsubscribe remove drop delete entferne entfernen raus quita quitar "
+    "entfolgen ausblenden abbestellen "
     "elimina borra retire retirer supprime enleve",
     "pause": "pause pausier pausiere pausieren pausa pausar mute hold urlaub vacation holiday "
     "holidays vacaciones vacances break",
@@ -66,7 +67,8 @@ FILLERS = (
     r"s'il\s+te\s+plait|can\s+you|could\s+you|would\s+you|will\s+you|kannst\s+du|"
     r"tell\s+me|dime|sag\s+mir|dis[-\s]moi|"
     r"konntest\s+du|puedes|podrias|peux[-\s]tu|tu\s+peux|i\s+want\s+to|i'd\s+like\s+to|"
-    r"i\s+wanna|just|now|then|oh|yeah|yes|ja|si|oui)"
+    r"i\s+wanna|just|now|then|oh|yeah|yes|ja|si|oui|sure|alright|fine|well|actually|"
+    r"rather|mejor|besser|plutot|quiero|ich\s+will|ich\s+mochte|je\s+veux|je\s+voudrais)"
 )
 _LEAD = re.compile(r"^(?:" + FILLERS + r"[\s,!.]+){0,4}")
 
@@ -227,7 +229,8 @@ def _why(raw: str, said: str, core: str) -> Intent | None:
 def _more_like(raw: str, said: str, core: str) -> Intent | None:
     if not re.search(
         r"\b(?:more|mehr|mas|plus)\s+(?:\w+\s+){0,2}?(?:like|wie|como|comme|solche)\b|"
-        r"\bsimilar\s+to\b|\bahnlich\s+wie\b|\bparecidos?\s+a\b",
+        r"\bsimilar\s+to\b|\bahnlich\s+wie\b|\bparecidos?\s+a\b|\bin\s+der\s+art\s+(?:von|wie)\b|"
+        r"\bsimilaires?\s+a\b|\bdu\s+meme\s+genre\b",
         core,
     ):
         return None
@@ -243,8 +246,8 @@ def _unsave(raw: str, said: str, core: str) -> Intent | None:
         core,
     )
     removing = re.match(
-        r"(?:remove|delete|drop|take|unsave|unstar|un-save|entferne|losche|quita|borra|"
-        r"elimina|enleve|retire|supprime)\b",
+        r"(?:remove|delete|drop|take|unsave|unstar|un-save|entferne|losche|quita\w*|borra\w*|"
+        r"elimina\w*|enleve|retire|supprime)\b",
         core,
     )
     if _has(core[:20], "unsave") or (removing and saved_list):
@@ -277,7 +280,9 @@ def _not_interested(raw: str, said: str, core: str) -> Intent | None:
         r"\bless\s+(?P<c>.+)|\bi\s+don'?t\s+care\s+about\s+(?P<d>.+)|"
         r"\bkeine\s+(?:(?:paper|papers|artikel)\s*)?mehr\s+(?:uber|zu|zum|zur|mit)?\s*(?P<e>.+)|"
         r"\bno\s+me\s+interesa(?:n)?\s+(?P<f>.+)|\bno\s+mas\s+(?:papers?\s+)?(?:de|sobre)?\s*(?P<g>.+)|"
-        r"\bpas\s+interesse\w*\s+par\s+(?P<h>.+)|\bplus\s+de\s+(?:papiers?\s+)?(?:sur\s+)?(?P<i>.+)",
+        r"\bpas\s+interesse\w*\s+par\s+(?P<h>.+)|\bplus\s+de\s+(?:papiers?\s+)?(?:sur\s+)?(?P<i>.+)|"
+        r"^(?P<j>\S(?:.{0,98}?\S)?)\s+(?:interessiert\s+mich\s+(?:\w+\s+)?nicht|"
+        r"(?:bitte\s+)?ausblenden|no\s+me\s+interesa|ne\s+m'interesse\s+pas)\b",
         core,
     )
     if match is None:
@@ -302,13 +307,14 @@ def _unfollow(raw: str, said: str, core: str) -> Intent | None:
     )
     drop_topic = re.search(r"\b(?:drop|remove)\s+(?:that|this|the)\s+(?:\w+\s+)?topic\b", said)
     raus = re.search(r"\b(?:nimm|mach)\s+(?P<t>\S(?:.{0,98}?\S)?)\s+raus\b|"
-                     r"(?<!\S)[^\w\s]*(?P<u>\w\S*)\s+nicht\s+mehr\s+folgen",
+                     r"(?<!\S)[^\w\s]*(?P<u>\w\S*)\s+nicht\s+mehr\s+folgen|"
+                     r"^(?P<v>\S(?:.{0,98}?\S)?)\s+(?:bitte\s+)?(?:entfolgen|entfernen|abbestellen)\b",
                      said)  # fmt: skip
     if match is None and drop_topic is None and raus is None:
         return None
     topic = match.group("topic") if match else ""
     if raus is not None:
-        topic = raus.group("t") or raus.group("u") or ""
+        topic = raus.group("t") or raus.group("u") or raus.group("v") or ""
     if re.fullmatch(r"\s*\d{1,2}\s*", topic):
         return Intent("ambiguous", slot=topic.strip(), options=("unfollow", "unsave"))
     return Intent("unfollow", slot=_topic(topic) if match or raus else "", papers=())
@@ -316,7 +322,7 @@ def _unfollow(raw: str, said: str, core: str) -> Intent | None:
 
 def _follow(raw: str, said: str, core: str) -> Intent | None:
     match = re.match(
-        r"(?:also\s+)?(?:add|follow|track|subscribe\s+(?:me\s+)?to|watch|folge|sigueme|sigue|"
+        r"(?:also\s+)?(?:add|follow|track|subscribe\s+(?:me\s+)?to|watch|folge|sigueme|sigue|seguir|"
         r"anade|agrega|suis|ajoute|abonne-moi\s+a)(?:\s+(?:auch|tambien|aussi|also|too))?"
         r"\s+(?P<topic>.+)",
         core,
@@ -408,9 +414,26 @@ def _digest(raw: str, said: str, core: str) -> Intent | None:
         r"(?:digest|paper)|\bresumen\s+de\s+hoy\b|\bpapers?\s+de\s+hoy\b|"
         r"\bdigest\s+du\s+jour\b|\barticles\s+d'aujourd'hui\b|\bwhat'?s\s+new\s+today\b",
         core,
-    ):
+    ) and not _ASKS_ABOUT_THEM.search(core):
         return Intent("digest")
     return None
+
+
+# "which of today's papers …?", "a summary of each of today's papers": about them, a question
+_ASKS_ABOUT_THEM = re.compile(
+    r"\b(?:which|lesquels|lesquelles|welche|cuales|summary|summaries|summari[sz]e|tl;?dr|"
+    r"each\s+of|compare|code)\b"
+)
+
+
+_ABOUT_THE_BOT = re.compile(
+    r"^(?:are\s+you|r\s+you|bist\s+du|eres|es[-\s]tu|t'es)\s+(?:\w+\s+){0,3}"
+    r"(?:bot|robot|human|person|real|ai|mensch|maschine|humano|humain|ia)\b"
+)
+
+
+def _about_the_bot(raw: str, said: str, core: str) -> Intent | None:
+    return Intent("smalltalk") if _ABOUT_THE_BOT.search(core) else None
 
 
 def _greeting_led(raw: str, said: str, core: str) -> Intent | None:
@@ -446,10 +469,11 @@ def _bare_topic(raw: str, said: str, core: str) -> Intent | None:
 
 
 _EVEN_WHEN_ASKING = frozenset(
-    {_smalltalk, _import, _timezone, _why, _digest}
+    {_smalltalk, _about_the_bot, _import, _timezone, _why, _digest, _more_like}
 )  # "what is 2401.x?" → import?
 _READERS = (
     _smalltalk,
+    _about_the_bot,
     _import,
     _why,
     _more_like,
@@ -459,8 +483,8 @@ _READERS = (
     _unfollow,
     _timezone,
     _time,
-    _pause_resume,
     _digest,
+    _pause_resume,
     _follow,
     _greeting_led,
     _bare_topic,
@@ -497,7 +521,7 @@ def _topic(text: str) -> str:
                     r"\bstp\b|\bthanks\b)", text)[0]  # fmt: skip
     text = re.sub(
         r"^(?:to\s+|the\s+|el\s+tema\s+(?:de\s+)?|das\s+thema\s+|le\s+sujet\s+|"
-        r"(?:la|le|les|l'|el|los|las|die|der|das|den|dem)\s+|"
+        r"(?:la|le|les|l'|el|los|las|die|der|das|den|dem)\s+|(?:topic\s+)?of\s+|"
         r"(?:the\s+)?topic\s+|tambien\s+(?:el\s+tema\s+(?:de\s+)?)?|auch\s+)+",
         "",
         text.strip(),
@@ -519,8 +543,10 @@ def _has(text: str, intent: str) -> bool:
 def _closest(word: str) -> str:
     if word in VOCABULARY or word in COMMON or word in _known_words():
         return word
-    for known in sorted(VOCABULARY):
-        if abs(len(known) - len(word)) <= 1 and len(known) >= 4 and _one_edit(word, known):
+    near = [k for k in VOCABULARY if abs(len(k) - len(word)) <= 1 and len(k) >= 4]
+    # a swap or a wrong letter ("resumne": resumen) before a letter missing or extra
+    for known in sorted(near, key=lambda k: (len(k) != len(word), k)):
+        if _one_edit(word, known):
             return known
     return word
 
