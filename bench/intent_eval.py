@@ -90,6 +90,14 @@ def report(label: str, items: list[dict[str, Any]], got: list[Intent], show: boo
     for key in sorted(by):
         values = by[key]
         print(f"  {key:24} {sum(values):3}/{len(values):3} = {sum(values) / len(values):.2f}")
+    wrong = [(i, g) for i, g, good in zip(items, got, ok, strict=True) if not good]
+    acted = sum(g.kind not in ("question", "ambiguous", "smalltalk") for _, g in wrong)
+    asked = sum(g.kind == "ambiguous" for _, g in wrong)
+    answered = sum(g.kind == "question" for _, g in wrong)
+    print(
+        f"  errors: {acted} did another request, {answered} answered as a question, "
+        f"{asked} asked back, {len(wrong) - acted - asked - answered} read as small talk"
+    )
     slots = [slot_right(i, g) for i, g in zip(items, got, strict=True)]
     checked = [s for s in slots if s is not None]
     if checked:

@@ -225,3 +225,15 @@ async def test_a_request_known_only_by_its_meaning_is_confirmed_with_a_button(
         await h.settle()
     user = get_user(db, ADA)
     assert user is not None and user.paused
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("nvm dont pause, keep sending", "resume"),
+        ("please don't unsubscribe me from my topics, just hold off on the digests", "pause"),
+        ("dont send me papers for a while", "pause"),
+    ],
+)
+def test_a_negated_request_word_is_not_that_request(text: str, kind: str) -> None:
+    assert read_intent(text).kind == kind

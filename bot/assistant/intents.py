@@ -127,7 +127,7 @@ def read_intent(text: str, previous: Intent | None = None) -> Intent:
     request, which "undo that" reverses."""
     raw = text.strip()[:MAX_CHARS]
     said = normalise(raw)
-    core = _LEAD.sub("", said.strip())
+    core = _NEGATED.sub(" ", _LEAD.sub("", said.strip())).strip()
     if _UNDO.search(core) and len(core.split()) <= 6:
         return _undo(previous)
     # "#3 how many …": a paper named first does not hide the question word after it
@@ -143,6 +143,12 @@ def read_intent(text: str, previous: Intent | None = None) -> Intent:
     return Intent("question", _papers(said), _refers_back(said), raw=said)
 
 
+# "don't pause, keep sending", "please don't unsubscribe me": a request word the reader
+# negates is not a request for it.
+_NEGATED = re.compile(
+    r"\b(?:don'?t|do\s+not|never|please\s+don'?t|nicht|no|ne)\s+(?:\w+\s+)?"
+    r"(?:pause\w*|unsubscribe\w*|stop\w*|remove\w*|drop\w*|pausier\w*)\b(?:\s+me)?"
+)
 _UNDO = re.compile(
     r"^(?:(?:wait|no|oops|sorry|nein|nee|perdon|pardon|oh)[\s,!.]+){0,3}"
     r"(?:undo(?:\s+(?:that|it|this))?|never\s*mind|mach\s+das\s+ruckgangig|ruckgangig|"
@@ -276,7 +282,7 @@ def _save(raw: str, said: str, core: str) -> Intent | None:
 
 def _not_interested(raw: str, said: str, core: str) -> Intent | None:
     match = re.search(
-        r"\bnot\s+interested\s+in\s+(?P<a>.+)|\bno\s+more\s+(?P<b>.+)|"
+        r"\bnot\s+interest(?:ed)?\s+in\s+(?P<a>.+)|\bno\s+more\s+(?P<b>.+)|"
         r"\bless\s+(?P<c>.+)|\bi\s+don'?t\s+care\s+about\s+(?P<d>.+)|"
         r"\bkeine\s+(?:(?:paper|papers|artikel)\s*)?mehr\s+(?:uber|zu|zum|zur|mit)?\s*(?P<e>.+)|"
         r"\bno\s+me\s+interesa(?:n)?\s+(?P<f>.+)|\bno\s+mas\s+(?:papers?\s+)?(?:de|sobre)?\s*(?P<g>.+)|"
@@ -387,7 +393,7 @@ def _time(raw: str, said: str, core: str) -> Intent | None:
 
 def _pause_resume(raw: str, said: str, core: str) -> Intent | None:
     if re.search(
-        r"\b(?:resume|unpause|i'?m\s+back|start\s+(?:again|sending)|send\s+again|"
+        r"\b(?:resume|unpause|i'?m\s+back|start\s+(?:again|sending)|send\s+again|keep\s+sending|"
         r"weiter(?:machen|schicken)?|fortsetzen|bin\s+zuruck|wieder\s+schicken|reanuda\w*|"
         r"vuelve\s+a\s+enviar|de\s+vuelta|reprends|reprendre|recommence\w*)\b",
         core,
