@@ -84,6 +84,16 @@ def finish_recap(db: sqlite_utils.Database, recap: Recap, status: str, error: st
     )
 
 
+def retry_recap(db: sqlite_utils.Database, recap: Recap, error: str, not_before_utc: str) -> None:
+    """A failed attempt: pending again with the error, held until `not_before_utc` the way
+    a claim holds it (claim_pending skips it until then), so retries back off."""
+    db.execute(
+        """UPDATE weekly_recaps SET status = 'pending', error = ?, attempts = attempts + 1,
+           claimed_until_utc = ? WHERE chat_id = ? AND local_day = ?""",
+        [error, not_before_utc, recap.chat_id, recap.local_day],
+    )
+
+
 def release_recap_claims(db: sqlite_utils.Database) -> int:
     """At service start: nobody else sends, so claims of a process that died are void."""
     cursor = db.execute(

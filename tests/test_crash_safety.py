@@ -118,9 +118,11 @@ def test_sigkill_mid_weekly_push_then_restart(tmp_path: Path) -> None:
     db_path = tmp_path / "weekly.db"
     db = open_db(db_path)
     days = Path(__file__).resolve().parent / "data" / "hf_api"
-    for day in ("2026-06-12", "2026-07-13", "2026-07-31"):
+    # Three recorded days stored as three days of one week (a week is 7 calendar days).
+    recorded = ("2026-06-12", "2026-07-13", "2026-07-31")
+    for day, stored in zip(recorded, ("2026-07-29", "2026-07-30", "2026-07-31"), strict=True):
         papers = parse_daily_papers((days / f"{day}.json").read_bytes()).papers
-        upsert_papers(db, papers, day=day, source="hf")
+        upsert_papers(db, papers, day=stored, source="hf")
     today = datetime.now(UTC).weekday()
     for chat in range(1, WEEKLY_READERS + 1):
         ensure_user(db, chat)

@@ -27,7 +27,9 @@ from tests.fakes.telegram_api import TOKEN
 from tests.telegram_harness import running_bot
 
 HF_DAYS = Path(__file__).resolve().parent / "data" / "hf_api"
-DAYS = ("2026-06-12", "2026-07-13", "2026-07-31")
+DAYS = ("2026-06-12", "2026-07-13", "2026-07-31")  # three recorded Daily Papers lists
+# … stored as three days in a row: a week spans calendar days, so these fall in one.
+STORED_AS = ("2026-07-29", "2026-07-30", "2026-07-31")
 INTERESTS = ("LLM agents", "reinforcement learning for reasoning", "video generation")
 CHAT = 901
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -41,9 +43,9 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def store_days(db: sqlite_utils.Database) -> list[str]:
     titles = []
-    for day in DAYS:
+    for day, stored in zip(DAYS, STORED_AS, strict=True):
         papers = parse_daily_papers((HF_DAYS / f"{day}.json").read_bytes()).papers
-        upsert_papers(db, papers, day=day, source="hf")
+        upsert_papers(db, papers, day=stored, source="hf")
         titles += [p.title for p in papers]
     return titles
 
@@ -184,3 +186,44 @@ async def test_the_week_puts_liked_papers_first_and_lists_unseen_ones_as_missed(
     assert top.split("\n")[1].startswith("1. ") and html.escape(liked.title) in top.split("\n")[1]
     assert missed.count("• ") == 3
     assert html.escape(disliked.title) not in missed  # rated: seen, not missed
+
+
+def run_week(db_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).parent / "paperboy"
+    return subprocess.run(
+        [str(script), "week", *args],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PAPERBOY_DB_PATH": str(db_path)},
+        timeout=120,
+    )
+
+
+def test_paperboy_week_draws_a_dollar_interest_as_typed(tmp_path: Path) -> None:
+    """Before: a multi-line mathtext parser error, and no picture."""
+    from storage import open_db
+
+    store_days(open_db(tmp_path / "p.db"))
+    out = tmp_path / "week.png"
+    result = run_week(
+        tmp_path / "p.db",
+        *("--interest", "price of $x^$ tokens", "--interest", "LLM agents"),
+        *("--out", str(out), "--lexical-only"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert png_size(out.read_bytes())[0] >= 800 and "ParseSyntaxException" not in result.stderr
+
+
+def test_paperboy_week_with_too_few_days_fails_saying_how_to_get_more(tmp_path: Path) -> None:
+    from storage import open_db
+
+    papers = parse_daily_papers((HF_DAYS / f"{DAYS[-1]}.json").read_bytes()).papers
+    upsert_papers(open_db(tmp_path / "p.db"), papers, day="2026-07-31", source="hf")
+    out = tmp_path / "week.png"
+    result = run_week(
+        tmp_path / "p.db", "--interest", "LLM agents", "--out", str(out), "--lexical-only"
+    )
+    assert result.returncode == 1 and not out.exists()
+    (line,) = result.stderr.strip().splitlines()
+    assert "1 of the 7 days to 2026-07-31" in line
+    assert "paperboy ingest --date D" in line and "--date 2026-07-30" in line

@@ -18,9 +18,10 @@ from bot.assistant.why import why_command
 from bot.digests.schedule import PreferenceError, local_day, parse_time, parse_timezone
 from bot.llm import start_of_utc_day
 from bot.messages.callbacks import encode
-from bot.messages.html import echo
+from bot.messages.html import echo, visible
 from bot.messages.replies import Button, Document, Reply
-from bot.weekly.chart import render_png
+from bot.weekly.chart import draw
+from bot.weekly.days import WEEKDAYS, WeekdayError, parse_weekday
 from bot.weekly.recap import reader_week
 from bot.weekly.text import caption, thin_text, top_lines
 from storage.deliveries import recent_errors, status_counts
@@ -181,17 +182,13 @@ async def digest(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
 async def week(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     """The week in a picture: matches per interest and day, and the week's top papers."""
     conv.user(chat)
-    interests = list_interests(conv.db, chat.id)
-    recap = await reader_week(conv.db, chat.id, embedder=conv.embedder)
-    if not [i for i in interests if i.kind == "topic"] or recap is None:
+    if not any(i.kind == "topic" for i in list_interests(conv.db, chat.id)):
         return [Reply("📊 Follow a topic first (/add), and I'll draw your week.")]
-    if recap.thin:
+    recap = await reader_week(conv.db, chat.id, embedder=conv.embedder)  # counted off the loop
+    if recap is None or recap.thin:
         return [Reply(thin_text(recap))]
-    picture = Document("week.png", render_png(recap), caption(recap))
+    picture = Document("week.png", await draw(recap), caption(recap))  # drawn off the loop
     return [Reply("", photo=picture), Reply(top_lines(recap, as_html=True))]
-
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 async def weekly(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
@@ -210,15 +207,17 @@ async def weekly(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     if words[0] == "off":
         set_weekly(conv.db, chat.id, None)
         return [Reply("📊 Weekly picture off. /week still draws it whenever you ask.")]
-    named = [n for n, name in enumerate(WEEKDAYS) if words[1:] and name.startswith(words[1][:3])]
-    if words[0] != "on" or (len(words) > 1 and not named):
+    if words[0] != "on":
         return [
             Reply(
                 "Send <code>/weekly on</code> (Sundays), <code>/weekly on friday</code>, "
                 "or <code>/weekly off</code>."
             )
         ]
-    day = named[0] if named else WEEKDAYS.index("sunday")
+    try:
+        day = parse_weekday(" ".join(words[1:])) if words[1:] else WEEKDAYS.index("sunday")
+    except WeekdayError as exc:
+        return [Reply(f"📊 {escape(str(exc))}")]
     set_weekly(conv.db, chat.id, day)
     return [
         Reply(
@@ -255,12 +254,13 @@ async def saved(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
 
 
 async def search(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
-    if not args:
+    query = visible(args).strip()  # what the reader sees is what is searched and echoed
+    if not query:
         return [Reply("Search all stored papers, e.g. <code>/search speculative decoding</code>.")]
-    found = search_papers(conv.db, args, limit=8)
+    found = search_papers(conv.db, query, limit=8)
     if not found:
-        return [Reply(f"No stored paper mentions all of “{echo(args)}”. Try fewer words.")]
-    lines = [f"<b>{len(found)} paper(s) for “{echo(args)}”</b>:"]
+        return [Reply(f"No stored paper mentions all of “{echo(query)}”. Try fewer words.")]
+    lines = [f"<b>{len(found)} paper(s) for “{echo(query)}”</b>:"]
     lines += [
         f'{n}. <a href="{escape(p.links.arxiv or p.links.hf or "")}">{escape(p.title)}</a>'
         for n, p in enumerate(found, 1)

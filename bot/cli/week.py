@@ -13,8 +13,8 @@ from bot.cli.app import cli, database, interest_option, valid_date
 from bot.cli.library import cli_embedder, parse_interests
 from bot.config import Settings
 from bot.weekly.chart import render_png
-from bot.weekly.recap import week_of
-from bot.weekly.text import caption, thin_text, top_lines
+from bot.weekly.recap import Week, week_of
+from bot.weekly.text import caption, top_lines
 from storage.papers import latest_day
 
 
@@ -47,9 +47,21 @@ def week(
         embedder = cli_embedder(settings, lexical_only)
         recap = asyncio.run(week_of(db, profile, until, days=days, embedder=embedder))
     if recap.thin:
-        click.echo(thin_text(recap))
-        return
+        raise click.ClickException(_why_thin(recap))
     Path(out).write_bytes(render_png(recap))
     click.echo(html.unescape(caption(recap)))
     click.echo("\n" + top_lines(recap, as_html=False))
     click.echo(f"\nPicture written to {out}")
+
+
+def _why_thin(recap: Week) -> str:
+    """One line: why there is no picture, and what to do about it."""
+    span = f"the {len(recap.days)} days to {recap.days[-1]}"
+    if len(recap.listed) < 2:
+        missing = [d for d in recap.days if d not in recap.listed]
+        verb = "has" if len(recap.listed) == 1 else "have"
+        return (
+            f"{len(recap.listed)} of {span} {verb} papers stored; a picture needs 2 or more: "
+            f"store earlier days with `paperboy ingest --date D` (e.g. --date {missing[-1]})"
+        )
+    return f"nothing matched these interests in {span}; try broader words"

@@ -1,6 +1,6 @@
 """APScheduler jobs on the service's event loop: ingest several times a day (UTC); a
-delivery sweep every minute (which also summarises what it is about to send, then sends
-the weekly recaps due); a daily backup when configured."""
+delivery sweep every minute (which also summarises what it is about to send); the weekly
+push every minute, a job of its own; a daily backup when configured."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 # A host that slept through a run still ingests once on waking (coalesced), within an hour.
 MISFIRE_GRACE_S = 3600
 SWEEP_INTERVAL_S = 60
+WEEKLY_INTERVAL_S = 60
 
 
 async def ingest_job(db: sqlite_utils.Database, settings: Settings) -> None:
@@ -46,18 +47,25 @@ async def ingest_job(db: sqlite_utils.Database, settings: Settings) -> None:
 
 
 async def sweep_job(deliverer: Deliverer, weekly: WeeklyPush | None = None) -> None:
-    """One delivery sweep: digests, then weekly recaps. It works from the database's
-    state, not the clock of the last run: a sweep missed while the host slept or the
-    process was down loses nothing."""
+    """One delivery sweep of the digests. It works from the database's state, not the
+    clock of the last run: a sweep missed while the host slept or the process was down
+    loses nothing. `weekly` (the start-up catch-up's) then runs one weekly sweep; the
+    scheduled one is a job of its own, so it never holds up the next digest sweep."""
     try:
         await deliverer.sweep()
     except Exception:  # one bad sweep must not stop the next one; the outbox keeps state
         log.exception("delivery sweep failed; the next sweep retries")
-    if weekly is None:
-        return
+    if weekly is not None:
+        await weekly_job(weekly)
+
+
+async def weekly_job(weekly: WeeklyPush) -> None:
+    """One weekly sweep: the recaps now due, written then sent. Its own job: 150 recaps
+    take minutes of drawing and sending, and inside the delivery sweep (max_instances=1)
+    they held back every digest that fell due meanwhile."""
     try:
         await weekly.sweep()
-    except Exception:
+    except Exception:  # the outbox keeps state; the next run retries
         log.exception("weekly sweep failed; the next sweep retries")
 
 
@@ -102,11 +110,22 @@ def build_scheduler(
             sweep_job,
             "interval",
             seconds=SWEEP_INTERVAL_S,
-            args=[deliverer, weekly],
+            args=[deliverer],
             id="delivery-sweep",
             coalesce=True,  # after a pause, one sweep, not a burst of them
             max_instances=1,  # a long sweep is never run twice at once
             misfire_grace_time=SWEEP_INTERVAL_S,
+        )
+    if weekly is not None:
+        scheduler.add_job(
+            weekly_job,
+            "interval",
+            seconds=WEEKLY_INTERVAL_S,
+            args=[weekly],
+            id="weekly-push",
+            coalesce=True,
+            max_instances=1,  # a long weekly sweep is not doubled; digests run beside it
+            misfire_grace_time=WEEKLY_INTERVAL_S,
         )
     if settings.backup_dir is not None:
         scheduler.add_job(

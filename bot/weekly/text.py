@@ -18,14 +18,20 @@ def caption(week: Week) -> str:
     """One or two sentences: the week's total against the previous week, the busiest
     interest. Plain text (HTML-escaped), within CAPTION_LIMIT."""
     first, last = (_short_day(d) for d in (week.days[0], week.days[-1]))
-    change = week.total - week.previous_total
     busiest = max(range(len(week.interests)), key=lambda n: sum(week.counts[n]))
     text = (
         f"📊 Your week, {first} to {last}: {week.total} matches for your interests "
-        f"({change:+d} on the week before). Busiest: “{week.interests[busiest]}” "
+        f"({versus_before(week)}). Busiest: “{week.interests[busiest]}” "
         f"({sum(week.counts[busiest])})."
     )
     return html.escape(clip(text, CAPTION_LIMIT - 20)[0])
+
+
+def versus_before(week: Week) -> str:
+    """The week's total against the week before's, or why there is nothing to compare."""
+    if week.previous_total is None:
+        return "first week stored, nothing to compare with"
+    return f"{week.total - week.previous_total:+d} on the week before"
 
 
 def top_lines(week: Week, *, as_html: bool) -> str:
@@ -49,9 +55,17 @@ def _paper_line(day: str, match: Match, as_html: bool) -> str:
     return f"{title} ({_short_day(day)})\n   {e(clip(match.reason, 200)[0])}"
 
 
-def thin_text(week: Week) -> str:
-    """What to say instead of an empty chart."""
-    if len(week.days) < 2:
+NO_PAPERS = (
+    "📊 No papers are stored for this week yet: I'll draw your week once a few days of "
+    "papers are in."
+)
+
+
+def thin_text(week: Week | None) -> str:
+    """What to say instead of an empty chart (`week` None: nothing was ever stored)."""
+    if week is None or not week.listed:
+        return NO_PAPERS
+    if len(week.listed) < 2:
         return "📊 Not enough days stored yet for a weekly picture: ask again in a few days."
     return (
         "📊 Nothing matched your interests this week. Try broader words with /add, "
