@@ -43,9 +43,11 @@ async def run(readers: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = open_db(Path(tmp) / "bench.db")
         store_day(db, await load_day("sample", None, papers_url=""))
-        for path in sorted(DAYS.glob("2026-*.json")):
+        # The recorded days, stored as consecutive days of one week (a week is 7 calendar
+        # days: weeks apart, they would make a text-only recap).
+        for n, path in enumerate(sorted(DAYS.glob("2026-*.json"))):
             papers = parse_daily_papers(path.read_bytes()).papers
-            upsert_papers(db, papers, day=path.stem[:10], source="hf")
+            upsert_papers(db, papers, day=f"2026-07-{27 + n:02d}", source="hf")
         weekday = datetime.now(UTC).weekday()
         for chat in range(1, readers + 1):
             ensure_user(db, chat)
