@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from bot.sources.ingest import store_day
 from bot.telegram.app import build_application, start, stop
 from bot.telegram.ordering import UPDATE_DEADLINE_S
 from bot.telegram.throttle import Throttle
+from storage.inbox import is_handled
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Sent
 
 
@@ -29,34 +29,50 @@ class Harness:
     conv: Conversation
 
     async def say(self, chat_id: int, text: str, *, expect: int = 1, **kw: Any) -> list[Sent]:
-        """Send a user message; return the bot's new messages to that chat."""
+        """Send a user message; return the bot's new messages to that chat, once the bot
+        has finished with it (its inbox row is marked: every reply was sent before)."""
         before = len(self.tg.messages_to(chat_id))
         self.tg.user_says(chat_id, text, **kw)
-        return await self._new_messages(chat_id, before, expect)
+        await self.handled(self.tg.last_update_id)
+        await self.tg.until(lambda: len(self.tg.messages_to(chat_id)) >= before + expect)
+        return self.tg.messages_to(chat_id)[before:]
 
     async def press(self, chat_id: int, data: str, message_id: int = 1) -> list[Sent]:
-        """Press a button; return the bot's answerCallbackQuery calls for it."""
+        """Press a button; return the bot's answerCallbackQuery calls for it, once the bot
+        has finished with the press."""
         query_id = self.tg.user_presses(chat_id, data, message_id)
-        return await self.tg.until(
+        update_id = self.tg.last_update_id
+        answers = await self.tg.until(
             lambda: [
                 s
                 for s in self.tg.calls("answerCallbackQuery")
                 if s.params.get("callback_query_id") == query_id
             ]
         )
+        # Marked handled, or gone: /forget's "Yes" deletes the chat's inbox rows, its own too.
+        await self.tg.until(
+            lambda: is_handled(self.db, update_id) or not stored(self.db, update_id)
+        )
+        return answers
 
-    async def _new_messages(self, chat_id: int, before: int, expect: int) -> list[Sent]:
-        await self.tg.until(lambda: len(self.tg.messages_to(chat_id)) >= before + expect)
-        # A reply may span several messages: wait until none has arrived for a moment.
-        count = -1
-        while count != len(self.tg.messages_to(chat_id)):
-            count = len(self.tg.messages_to(chat_id))
-            await asyncio.sleep(0.25)
-        return self.tg.messages_to(chat_id)[before:]
+    async def handled(self, update_id: int, timeout: float = 60.0) -> None:
+        """Wait until the bot has finished with `update_id` (no fixed sleeps: the event that
+        matters is the inbox row being marked, after every reply went out)."""
+        await self.tg.until(lambda: is_handled(self.db, update_id), timeout=timeout)
 
     async def settle(self) -> None:
+        """Wait until every update users caused has been handled."""
         await self.tg.until(lambda: self.tg.pending_updates() == 0)
-        await asyncio.sleep(0.2)
+        await self.tg.until(lambda: all_handled(self.db), timeout=60)
+
+
+def stored(db: sqlite_utils.Database, update_id: int) -> bool:
+    return db.execute("SELECT 1 FROM inbox WHERE update_id = ?", [update_id]).fetchone() is not None
+
+
+def all_handled(db: sqlite_utils.Database) -> bool:
+    rows = db.execute("SELECT count(*) FROM inbox WHERE handled_utc IS NULL").fetchone()
+    return int(rows[0]) == 0
 
 
 @asynccontextmanager

@@ -65,10 +65,14 @@ class FakeTelegram:
         self.fault: Fault | None = None
         self.blocked_chats: set[int] = set()
         self.files: dict[str, bytes] = {}  # documents users sent, by file id
+        # Called with the file id before a document is served: may sleep (a slow download)
+        # or return a Reply to fail it.
+        self.file_fault: Callable[[str], Reply | None] | None = None
         self.refused: list[str] = []  # texts refused as too long
         self._updates: list[dict[str, Any]] = []
         self._lock = threading.Condition()
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0  # of the latest update a user caused
         self._message_ids = itertools.count(1000)
         self.server = FakeServer(self._respond)
 
@@ -177,7 +181,8 @@ class FakeTelegram:
 
     def _push(self, update: dict[str, Any]) -> None:
         with self._lock:
-            self._updates.append({"update_id": next(self._update_ids), **update})
+            self.last_update_id = next(self._update_ids)
+            self._updates.append({"update_id": self.last_update_id, **update})
             self._lock.notify_all()
 
     def redeliver(self, update_id: int, chat_id: int, text: str) -> None:
@@ -234,7 +239,11 @@ class FakeTelegram:
         files = f"/file/bot{self.token}/documents/"
         path = unquote(request.path)  # PTB quotes the ':' of the token in file URLs
         if path.startswith(files):
-            content = self.files.get(path[len(files) :])
+            file_id = path[len(files) :]
+            failure = self.file_fault(file_id) if self.file_fault is not None else None
+            if failure is not None:
+                return failure
+            content = self.files.get(file_id)
             return Reply(200, content) if content is not None else _error(404, "Not Found")
         if not request.path.startswith(prefix):
             return _error(404, "Not Found")
