@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import sqlite_utils
 
@@ -19,12 +21,17 @@ __all__ = ["DayRanker", "Match", "Profile", "build_ranker", "make_ranker"]
 log = logging.getLogger(__name__)
 
 
+BACKGROUND = Path(__file__).resolve().parent / "model" / "background.json"
+
+
 @lru_cache(maxsize=1)
 def _background() -> tuple[Paper, ...]:
-    from bot.sources import sample_bytes
-    from bot.sources.hf_json import parse_daily_papers
-
-    return tuple(parse_daily_papers(sample_bytes()).papers)
+    """The term statistics' background corpus: one real day of papers, shipped with the
+    ranking (scripts/build_background.py wrote it), apart from the demo's sample day."""
+    rows = json.loads(BACKGROUND.read_text())
+    return tuple(
+        Paper(r["id"], r["title"], r["abstract"], keywords=tuple(r["keywords"])) for r in rows
+    )
 
 
 def make_ranker(
@@ -35,7 +42,7 @@ def make_ranker(
     vectors: VectorStore | None = None,
     expansions: Mapping[str, str] | None = None,
 ) -> DayRanker:
-    """A ranker for `papers`; term statistics also count the bundled sample day, so that
+    """A ranker for `papers`; term statistics also count a shipped background day, so that
     scores mean the same on a small or single-topic day. Embeddings are cached in `db`."""
     ids = {p.id for p in papers}
     background = [p for p in _background() if p.id not in ids]
