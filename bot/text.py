@@ -92,3 +92,21 @@ def content_stems(text: str) -> list[str]:
     for token in tokenize(text):
         seen.setdefault(token.stem, None)
     return list(seen)
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by one substitution, insertion, deletion or swap of
+    neighbouring letters ("reslt"/"result", "summry"/"summary", "teh"/"the")."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        i, j = diff[0], diff[-1]
+        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]

@@ -65,3 +65,33 @@ def _supported(
         ]
         support |= {s for t in texts for s in content_stems(t)}
     return len(claim & support) >= need
+
+
+MAX_MISSING_WORDS = 8
+_NOT_IN_PAPER = re.compile(r"^\s*NOT_IN_PAPER\s*:\s*(?P<what>[^\n]{1,200})", re.IGNORECASE)
+
+
+def claimed_missing(text: str) -> str | None:
+    """What a model's "NOT_IN_PAPER: <what>" reply says is missing (None for any other
+    reply; "" for one that does not say what in a few words)."""
+    match = _NOT_IN_PAPER.match(text)
+    if match is None:
+        return None
+    what = CITATION.sub(" ", match.group("what")).strip(" .!\"'“”")
+    return what if 0 < len(what.split()) <= MAX_MISSING_WORDS else ""
+
+
+def refusal_holds(
+    what: str, sources: Sequence[Paper], passages: Sequence[Sequence[Passage]]
+) -> bool:
+    """A model's "the paper does not mention X" is checked like a citation: it does not
+    hold when one sentence or passage it was given has every content word of X."""
+    wanted = set(content_stems(what))
+    if not wanted:
+        return False
+    for n, paper in enumerate(sources):
+        given = passages[n] if n < len(passages) else ()
+        units = [paper.title, *split_sentences(paper.abstract), *(p.text for p in given)]
+        if any(wanted <= set(content_stems(unit)) for unit in units):
+            return False
+    return True

@@ -25,6 +25,7 @@ class Answer:
     read: tuple[FullText | None, ...] = ()  # per source: how its full text was read
     note: str = ""  # e.g. which paper could not be read in full
     scope: str = ""  # which papers it was allowed to answer from, when the question said
+    missing: str = ""  # a refusal's "what the papers do not mention", in a few words
 
     def cited(self) -> list[tuple[int, Paper]]:
         numbers = sorted({int(n) for n, _ in CITATION.findall(self.text)})

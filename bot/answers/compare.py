@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from bot.answers.checks import check_answer
 from bot.answers.cited import Answer, Mode, passage_label
 from bot.answers.prompt import paper_block
+from bot.answers.support import METHOD_STATEMENT
 from bot.llm import LLMClient, LLMUnavailable
 from bot.text import clip
 from bot.writing.extractive import split_sentences
@@ -53,7 +54,11 @@ one short sentence, ending with its citation ([1], or a passage's label like [1 
 [2 p. 7], exactly as shown). One line each, in this form:
 Problem | 1 | The paper addresses ... [1]
 If a paper says nothing about an aspect, write "not stated [n]"."""
-_LINE = re.compile(r"^\s*(Problem|Method|Data|Result)\s*\|\s*(\d{1,2})\s*\|\s*(.+?)\s*$", re.I)
+# The sentence is taken greedily up to its last non-space: a lazy `.+?` before `\s*$` is
+# quadratic in a long run of spaces.
+_LINE = re.compile(
+    r"^\s*(Problem|Method|Data|Result)\s*\|\s*(\d{1,2})\s*\|\s*(\S(?:.*\S)?)\s*$", re.I
+)
 
 
 def is_comparison(question: str, papers: Sequence[Paper]) -> bool:
@@ -93,7 +98,21 @@ def _own_line(
     for passage in given:
         candidates += [(s, passage_label(passage)) for s in split_sentences(passage.text)]
     fresh = [(s, label) for s, label in candidates if s not in used] or [(paper.title, "")]
-    best, label = max(fresh, key=lambda c: len(cue.findall(c[0])))
+    stated = next((s for s, _ in candidates if METHOD_STATEMENT.search(s)), None)
+    opening = {s for s, _ in candidates[:2]}
+
+    def fit(candidate: tuple[str, str]) -> float:
+        # What the paper says it does is its method; its opening, the problem.
+        value = float(len(cue.findall(candidate[0])))
+        if not value:
+            return value
+        if cue is ASPECTS["Method"] and candidate[0] == stated:
+            value += 2.0
+        if cue is ASPECTS["Problem"] and candidate[0] in opening and candidate[0] != stated:
+            value += 1.0
+        return value
+
+    best, label = max(fresh, key=fit)
     if not cue.search(best):
         return f"not stated in its abstract or the passages read [{n}]"
     used.add(best)

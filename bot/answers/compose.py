@@ -1,28 +1,28 @@
-"""The answer itself: the LLM's, cited and checked, or without one the closest passages
-quoted (retrieval only)."""
+"""The answer itself: the LLM's, cited and checked (its "NOT_IN_PAPER: …" checked like a
+citation), or without one the papers' own sentences that answer best (retrieval only)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import sqlite_utils
 
-from bot.answers.checks import check_answer
-from bot.answers.cited import Answer, passage_label
+from bot.answers.asking import Asked, read_question
+from bot.answers.checks import check_answer, claimed_missing, refusal_holds
+from bot.answers.cited import Answer
 from bot.answers.context import FullTextContext
+from bot.answers.extract import Quote, quote_lines
 from bot.answers.prompt import PROMPT_VERSION, clean_citations, prompt_messages
 from bot.llm import LLMClient, LLMUnavailable
-from bot.text import clip, content_stems
-from bot.writing.extractive import split_sentences
 from storage.messages import Turn
 from storage.papers import Paper
 from storage.passages import Passage
 
 log = logging.getLogger(__name__)
 
-MAX_QUOTE = 500  # characters of one quoted passage in a retrieval-only answer
+QUOTED_SOURCES = 3  # papers quoted in a retrieval-only answer
 
 
 async def compose(
@@ -33,9 +33,14 @@ async def compose(
     history: Sequence[Turn],
     context: FullTextContext | None = None,
     *,
+    asked: Asked | None = None,
+    closest: Mapping[str, Quote] | None = None,
     deadline_s: float | None = None,
 ) -> Answer:
+    """`closest`: per paper id, the text closest in meaning to a topic no word names, to
+    quote without a model."""
     context = context or FullTextContext()
+    asked = asked or read_question(question)
     if not sources:
         return Answer(
             "I couldn't find a stored paper about that. Try other words, or /search to look "
@@ -54,13 +59,18 @@ async def compose(
             )
         except LLMUnavailable:
             reply = None
-        checked = _checked(reply.text if reply else "", sources, context)
+        said = reply.text if reply else ""
+        missing = claimed_missing(said)
+        if missing and refusal_holds(missing, sources, context.passages):
+            return _with(context, Answer("", tuple(sources), "nothing", missing=missing))
+        checked = _checked(said, sources, context) if missing is None else None
         if checked is not None:
             return checked
         if reply is not None:
-            refused = retrieval_only(question, sources, context.passages, header=REFUSED)
+            header = _contradicted(missing) if missing else REFUSED
+            refused = retrieval_only(asked, sources, context.passages, header, closest)
             return _with(context, refused)
-    return _with(context, retrieval_only(question, sources, context.passages))
+    return _with(context, retrieval_only(asked, sources, context.passages, NO_MODEL, closest))
 
 
 def _checked(text: str, sources: list[Paper], context: FullTextContext) -> Answer | None:
@@ -93,30 +103,27 @@ REFUSED = (
 )
 
 
+def _contradicted(missing: str) -> str:
+    return (
+        f"(The model said the papers do not mention {missing}, but what it was given does, "
+        "so here are the closest passages from the papers.)"
+    )
+
+
 def retrieval_only(
-    question: str,
+    asked: Asked,
     sources: list[Paper],
     passages: Sequence[Sequence[Passage]] = (),
-    *,
     header: str = NO_MODEL,
+    closest: Mapping[str, Quote] | None = None,
 ) -> Answer:
-    """Without a model (or without a model answer that held up): for each source, its
-    full-text passage or abstract sentence closest to the question, quoted and cited (with
-    the section or page for a passage)."""
-    wanted = set(content_stems(question))
+    """Without a model (or without a model answer that held up): for each source, the
+    sentences of its abstract and passages read that answer best, quoted and cited (with
+    the section or page for a passage); see bot/answers/extract.py."""
+    shown = sources[:QUOTED_SOURCES]
+    most = 3 if len(shown) == 1 else 2
     lines = [header]
-    for n, paper in enumerate(sources[:3], 1):
-        found = passages[n - 1] if n <= len(passages) else ()
-        if found:
-            best = max(split_sentences(found[0].text) or [found[0].text], key=_overlap(wanted))
-            quote, _ = clip(best, MAX_QUOTE)
-            lines.append(f"[{n} {passage_label(found[0])}] {paper.title}: “{quote}”")
-            continue
-        sentences = split_sentences(paper.abstract) or [paper.title]
-        quote, _ = clip(max(sentences, key=_overlap(wanted)), MAX_QUOTE)
-        lines.append(f"[{n}] {paper.title}: “{quote}”")
-    return Answer("\n".join(lines), tuple(sources[:3]), "retrieval")
-
-
-def _overlap(wanted: set[str]) -> Callable[[str], int]:
-    return lambda sentence: len(wanted & set(content_stems(sentence)))
+    for n, paper in enumerate(shown, 1):
+        given = passages[n - 1] if n <= len(passages) else ()
+        lines += quote_lines(asked, n, paper, given, most, (closest or {}).get(paper.id))
+    return Answer("\n".join(lines), tuple(shown), "retrieval")

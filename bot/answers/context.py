@@ -13,7 +13,7 @@ from bot.fulltext.retrieve import best_passages_for, embed_passages
 from bot.ranking.semantic import VectorStore
 from bot.sources.arxiv_ids import is_arxiv_id
 from storage.papers import Paper
-from storage.passages import FullText, Passage
+from storage.passages import FullText, Passage, passages_of
 
 READ_TOP = 2  # the papers read in full for one question: the ones it is most about
 PASSAGES_PER_PAPER = 3
@@ -21,9 +21,10 @@ PASSAGES_PER_PAPER = 3
 
 @dataclass(frozen=True)
 class FullTextContext:
-    passages: tuple[tuple[Passage, ...], ...] = ()
+    passages: tuple[tuple[Passage, ...], ...] = ()  # per source: the best for the question
     read: tuple[FullText | None, ...] = ()
     note: str = ""
+    texts: tuple[tuple[Passage, ...], ...] = ()  # per source: every passage of what was read
 
 
 async def full_text_context(
@@ -48,6 +49,7 @@ async def full_text_context(
         vectors = None
     passages = []
     unread = []
+    texts = tuple(tuple(passages_of(db, p.id)) if p.id in readable else () for p in sources)
     for n, paper in enumerate(sources, 1):
         got = status.get(paper.id)
         found = (
@@ -64,4 +66,4 @@ async def full_text_context(
         else ""
     )
     read_status = tuple(status.get(p.id) for p in sources)
-    return FullTextContext(tuple(passages), read_status, note)
+    return FullTextContext(tuple(passages), read_status, note, texts)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
+from bot.answers.refer import pointing
 from bot.ranking.lexical import LexicalIndex
 from bot.text import content_stems
 from storage.deliveries import (
@@ -28,26 +29,7 @@ from storage.papers import Paper, all_papers, search_papers
 MAX_SOURCES = 5
 SENT_BONUS = 0.15  # papers the user was sent are likelier to be what they ask about
 MIN_RELEVANCE = 0.15  # below this a paper is noise in the context, not a source
-_ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-}
-_ORDINAL = re.compile(
-    r"\b(?:paper|#|no\.?|number)\s*(\d{1,2})\b|#(\d{1,2})\b|\b(" + "|".join(_ORDINALS) + r")\b",
-    re.IGNORECASE,
-)
-
-
-# "paper 2", "papers 1 and 3", "papers 1, 2 & 4", "#3", "the first and the third"
-_NUMBERED = re.compile(r"\bpapers?\s*((?:#?\d{1,2}(?:\s*(?:,|&|\+|and|or|vs\.?)\s*)?)+)", re.I)
+RECENT_BONUS = 0.3  # the last answer's papers, for a follow-up that names none
 
 
 @dataclass(frozen=True)
@@ -56,17 +38,7 @@ class Scope:
 
     papers: list[Paper]
     label: str
-
-
-def named_positions(question: str) -> list[int]:
-    """The digest positions a question names, in the order named ([] when none)."""
-    found: list[int] = []
-    for match in _NUMBERED.finditer(question):
-        found += [int(n) for n in re.findall(r"\d{1,2}", match.group(1))]
-    found += [int(n) for n in re.findall(r"#(\d{1,2})\b", question)]
-    words = re.findall(r"\b(" + "|".join(_ORDINALS) + r")\b", question, re.IGNORECASE)
-    found += [_ORDINALS[w.lower()] for w in words]
-    return list(dict.fromkeys(found))
+    numbers: tuple[int | None, ...] = ()  # each paper's number in the digest, if it has one
 
 
 def digest_numbering(
@@ -77,27 +49,6 @@ def digest_numbering(
     digest = digest or latest_digest_papers(db, chat_id)
     papers = {p.id: p for p in all_papers(db, digest)}
     return [(n, papers[i]) for n, i in enumerate(digest, 1) if i in papers]
-
-
-def numbered_scope(
-    db: sqlite_utils.Database, chat_id: int, question: str, reply_to: int | None
-) -> Scope | None:
-    """Exactly the papers a question names by number ("compare papers 1 and 3"), in the
-    digest replied to, else in the reader's latest digest; None when it names none."""
-    positions = named_positions(question)
-    if not positions:
-        return None
-    digest = digest_of_message(db, chat_id, reply_to) if reply_to is not None else []
-    where = "that digest" if digest else "your latest digest"
-    digest = digest or latest_digest_papers(db, chat_id)
-    wanted = [digest[n - 1] for n in positions if 1 <= n <= len(digest)]
-    if not wanted:
-        return None
-    papers = {p.id: p for p in all_papers(db, wanted)}
-    shown = [n for n in positions if 1 <= n <= len(digest)]
-    numbers = " and ".join(", ".join(map(str, shown)).rsplit(", ", 1))
-    label = f"paper{'s' if len(shown) > 1 else ''} {numbers} of {where}"
-    return Scope([papers[i] for i in wanted if i in papers], label)
 
 
 _SAVED = re.compile(
@@ -144,8 +95,10 @@ def _days_of(window: str, today: date) -> tuple[date, date]:
 
 # "the paper about X you sent me (last week)", "that one on X that you sent"
 _SENT_ME = re.compile(
-    r"\b(?:the|that)\s+(?:paper|one|article)\s+(?:about|on)\s+(?P<topic>.+?)\s+"
-    r"(?:that\s+)?you\s+sent(?:\s+me)?\b(?P<when>.*)$",
+    # The topic is bounded and ends at a non-space, so each start costs a bounded scan.
+    r"\b(?:the|that)\s+(?:paper|one|article)\s+(?:about|on)\s+"
+    r"(?P<topic>\S(?:.{0,198}?\S)?)\s+"
+    r"(?:that\s+)?you\s+sent(?:\s+me)?\b(?P<when>(?s:.*))$",
     re.IGNORECASE,
 )
 
@@ -201,9 +154,15 @@ def papers_for_reply(db: sqlite_utils.Database, chat_id: int, message_id: int) -
 
 
 def retrieve(
-    db: sqlite_utils.Database, chat_id: int, question: str, focus: Sequence[str]
+    db: sqlite_utils.Database,
+    chat_id: int,
+    question: str,
+    focus: Sequence[str],
+    recent: Sequence[str] = (),
 ) -> list[Paper]:
-    """The papers to answer from: the replied-to digest's papers, then the best matches."""
+    """The papers to answer from: the replied-to digest's papers, then the best matches.
+    `recent` (the last answer's papers) come first among matches, and are kept when
+    nothing else matches: "what was the codeword?" after a question about paper 2."""
     sent = sent_paper_ids(db, chat_id)
     ordinal = _ordinal(question)
     ordered_focus = list(dict.fromkeys(focus))
@@ -211,7 +170,7 @@ def retrieve(
     if ordinal is not None and 1 <= ordinal <= len(pool):
         ordered_focus = [pool[ordinal - 1], *ordered_focus]
     library = [p.id for p in search_papers(db, question, limit=20, any_term=True)]
-    candidate_ids = list(dict.fromkeys([*ordered_focus, *sent, *library]))
+    candidate_ids = list(dict.fromkeys([*ordered_focus, *recent, *sent, *library]))
     papers = {p.id: p for p in all_papers(db, candidate_ids)}
     chosen = [papers[pid] for pid in dict.fromkeys(ordered_focus) if pid in papers]
     chosen_ids = {p.id for p in chosen}
@@ -219,21 +178,25 @@ def retrieve(
     if others and content_stems(question):
         index = LexicalIndex(others)
         relevance = index.score(index.plan(question))
-        sent_set = set(sent)
+        sent_set, recent_set = set(sent), set(recent)
         scored = sorted(
             (
-                (float(r) + (SENT_BONUS if p.id in sent_set and r > 0 else 0.0), p)
+                (
+                    float(r)
+                    + (SENT_BONUS if p.id in sent_set and r > 0 else 0.0)
+                    + (RECENT_BONUS if p.id in recent_set and r > 0 else 0.0),
+                    p,
+                )
                 for r, p in zip(relevance, others, strict=True)
             ),
             key=lambda pair: -pair[0],
         )
-        chosen += [p for score, p in scored if score >= MIN_RELEVANCE]
+        matches = [p for score, p in scored if score >= MIN_RELEVANCE]
+        chosen += matches or [p for p in others if p.id in recent_set]
     return chosen[:MAX_SOURCES]
 
 
 def _ordinal(question: str) -> int | None:
-    match = _ORDINAL.search(question)
-    if not match:
-        return None
-    digits = match.group(1) or match.group(2)
-    return int(digits) if digits else _ORDINALS[match.group(3).lower()]
+    """The one digest number a question names ("the second paper"), if any."""
+    positions = [n for n in pointing(question).positions if n > 0]
+    return positions[0] if positions else None
