@@ -201,7 +201,10 @@ def main() -> None:
     parser.add_argument("--lexical-only", action="store_true", help="without the shipped model")
     parser.add_argument("--no-llm", action="store_true", help="skip the fake-LLM run")
     parser.add_argument("--show", action="store_true", help="print every dev answer")
+    parser.add_argument("--set", default="messages", help="messages, or messages_b (held out)")
     args = parser.parse_args()
+    global MESSAGES
+    MESSAGES = HERE / "intents" / f"{args.set}.json"
     embedder = None if args.lexical_only else load_local_embedder()
     how = "words only" if args.lexical_only else "words and the shipped MiniLM"
     runs = [("Retrieval only (no LLM)", False)]
