@@ -238,8 +238,13 @@ class Conversation:
             "category <code>cat: cs.CL</code> (alone: that category's papers; with topics: "
             "the topics within it; list at arxiv.org/category_taxonomy).",
             "",
-            "Any other message is a question: reply to a digest to ask about its "
-            "papers, e.g. “how does paper 2 compare with ZeRO?”",
+            "Any other message is a question (“main result of paper 1?”, “tl;dr of "
+            "paper 3”, “how does it compare to paper 1?”; reply to a digest to ask about "
+            "its papers) or a request in words, in English, German, Spanish or French: "
+            "“save paper 2”, “also follow LLM agents”, “stop following the serving one”, "
+            "“not interested in robotics”, “send it at 7:30”, “i moved to Tokyo”, “pause "
+            "for a week”, “why paper 4?”, “more like paper 2”, “undo that”. When I am "
+            "not sure what you mean, I ask.",
         ]
         return "\n".join(lines)
 
