@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from storage import open_db
 from tests.fakes.papers_api import api_item
 from tests.test_secrets_and_bad_settings import paperboy
@@ -38,6 +40,7 @@ def test_an_item_with_an_absurd_number_is_skipped_not_fatal(tmp_path: Path) -> N
     ]
 
 
+@pytest.mark.slow
 def test_huge_abstracts_are_clipped_and_said_so(tmp_path: Path) -> None:
     items = [api_item("2501.00001", "T " * 3000, "word " * 2_000_000)]  # 10 MB, no full stop
     path = tmp_path / "day.json"

@@ -114,6 +114,7 @@ def test_every_command_has_help(run) -> None:  # type: ignore[no-untyped-def]
         assert result.exit_code == 0 and "Usage:" in result.output
 
 
+@pytest.mark.slow
 def test_demo_console_script_runs_offline(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "paperboy"
     result = subprocess.run(

@@ -29,6 +29,7 @@ def run(env: dict[str, str], *args: str, **extra: str) -> Result:
     return CliRunner().invoke(cli, list(args), env={**env, **extra})
 
 
+@pytest.mark.slow
 def test_send_due_then_list_deliveries(env: dict[str, str]) -> None:
     run(env, "ingest", "--source", "sample")
     db = open_db(env["PAPERBOY_DB_PATH"])

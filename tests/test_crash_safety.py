@@ -11,6 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from bot.sources import load_day
 from bot.sources.ingest import store_day
 from storage import open_db
@@ -54,6 +56,7 @@ def _digest_messages(tg: FakeTelegram) -> list[tuple[int, str]]:
     return [(m.chat_id, m.text) for m in tg.calls("sendMessage") if 1 <= m.chat_id <= USERS]
 
 
+@pytest.mark.slow
 def test_sigkill_mid_delivery_then_restart(tmp_path: Path) -> None:
     db_path = tmp_path / "crash.db"
     _prepare(db_path)
@@ -105,6 +108,7 @@ def test_sigkill_mid_delivery_then_restart(tmp_path: Path) -> None:
 WEEKLY_READERS = 40
 
 
+@pytest.mark.slow
 def test_sigkill_mid_weekly_push_then_restart(tmp_path: Path) -> None:
     """40 readers whose weekly picture is due now; `paperboy run` is killed with SIGKILL
     after some pictures went out, then restarted: every reader gets one picture and one

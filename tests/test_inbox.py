@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlite_utils
 
 from bot.sources import SourceDay, sample_bytes
@@ -79,6 +80,7 @@ async def test_an_update_telegram_delivers_again_is_not_handled_twice(
     assert rows[0] == rows[1] >= 1
 
 
+@pytest.mark.slow
 def test_sigkill_while_users_talk_loses_no_command(tmp_path: Path) -> None:
     db_path = tmp_path / "p.db"
     db = open_db(db_path)
@@ -130,6 +132,7 @@ async def test_a_question_handled_again_after_a_crash_is_not_answered_twice(
     assert asked == 1
 
 
+@pytest.mark.slow
 def test_sigkill_in_webhook_mode_loses_nothing_telegram_delivered(tmp_path: Path) -> None:
     db_path = tmp_path / "p.db"
     open_db(db_path).close()

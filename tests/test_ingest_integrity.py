@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from storage import open_db
 from tests.fakes.papers_api import api_item
 
@@ -68,6 +70,7 @@ def test_within_one_file_the_newest_version_is_kept(tmp_path: Path) -> None:
     assert stored_version(db, "2401.00002") == ("v3", "Newest")
 
 
+@pytest.mark.slow
 def test_two_concurrent_ingests_both_succeed(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     open_db(db).close()  # migrated once, as `paperboy run` would have done
@@ -86,6 +89,7 @@ def test_two_concurrent_ingests_both_succeed(tmp_path: Path) -> None:
     assert open_db(db).execute("SELECT count(*) FROM papers").fetchone()[0] == 6000
 
 
+@pytest.mark.slow
 def test_ten_concurrent_first_ingests_on_a_new_database_all_succeed(tmp_path: Path) -> None:
     db = tmp_path / "new.db"  # not created yet: every process migrates it first
     abstract = "We study sparse experts and report what we measured. " * 25  # ~1,300 chars

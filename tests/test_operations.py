@@ -75,6 +75,7 @@ def test_backup_command_and_daily_job(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["one.db"]
 
 
+@pytest.mark.slow
 def test_a_backup_never_replaces_a_device_a_folder_or_the_database(tmp_path: Path) -> None:
     assert paperboy("ingest", "--source", "sample", env={}, cwd=tmp_path).returncode == 0
     (tmp_path / "folder").mkdir()

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.sources import load_day
 from bot.sources.ingest import store_day
 from storage import open_db
@@ -29,6 +31,7 @@ def _until(done: Callable[[], bool], seconds: float) -> None:
     raise AssertionError(f"not done within {seconds} s")
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_scheduled_sweep_logs_no_traceback(tmp_path: Path) -> None:
     db_path = tmp_path / "quiet.db"
     db = open_db(db_path)

@@ -153,6 +153,7 @@ LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.
 
 
 @pytest.mark.skipif(LIBFAKETIME is None, reason="needs libfaketime (.ci/run installs it)")
+@pytest.mark.slow
 def test_run_writes_the_nightly_backup_at_three_utc(tmp_path: Path) -> None:
     """From the outside: `paperboy run` under a clock set a few seconds before 03:00 UTC."""
     folder = tmp_path / "backups"

@@ -78,6 +78,7 @@ def test_a_token_telegram_rejects_is_one_line_and_never_printed(tmp_path: Path) 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_an_unreachable_bot_api_is_retried_then_one_line(tmp_path: Path) -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:9"}
     result = paperboy("run", env=env, cwd=tmp_path)

@@ -182,6 +182,7 @@ async def test_hostile_framing_with_the_right_secret_gets_a_400_and_one_log_line
     assert [row[0] for row in db.execute("SELECT update_id FROM inbox")] == [13]
 
 
+@pytest.mark.slow
 async def test_connections_beyond_the_cap_get_a_503_and_slow_ones_still_time_out(
     db: sqlite_utils.Database, caplog: pytest.LogCaptureFixture
 ) -> None:
