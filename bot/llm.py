@@ -255,7 +255,8 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
+# A closing fence's spaces are taken from the start of a run only (linear on long runs).
+_FENCE = re.compile(r"^```(?:json)?\s*|(?:(?<!\s)\s+)?```$", re.MULTILINE)
 
 
 def parse_json_reply(text: str) -> Any:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
 from storage.papers import Paper, utc_now
-from storage.sql import write_transaction
+from storage.sql import StorageFull, full_disk, write_transaction
 
 MAX_LIBRARY = 2000  # papers one reader may keep; an import past it is refused whole
 
@@ -40,15 +41,20 @@ def add_to_library(
     if len(have) + len(new) > MAX_LIBRARY:
         raise LibraryFull(f"a library holds at most {MAX_LIBRARY} papers")
     now = utc_now()
-    with write_transaction(db):
-        db.conn.executemany(
-            """INSERT INTO library (chat_id, key, title, abstract, authors, year, added_utc)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (chat_id, p.key, p.title, p.abstract, json.dumps(list(p.authors)), p.year, now)
-                for p in new
-            ],
-        )
+    try:
+        with write_transaction(db):
+            db.conn.executemany(
+                """INSERT INTO library (chat_id, key, title, abstract, authors, year, added_utc)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (chat_id, p.key, p.title, p.abstract, json.dumps(list(p.authors)), p.year, now)
+                    for p in new
+                ],
+            )
+    except sqlite3.OperationalError as exc:
+        if full_disk(exc):
+            raise StorageFull("the database's disk is full; nothing was stored") from exc
+        raise
     return len(new), len(papers) - len(new)
 
 

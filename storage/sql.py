@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -9,6 +10,15 @@ import sqlite_utils
 
 # SQLite limits bound parameters per statement; 500 keys leave room for the others.
 CHUNK = 500
+
+
+class StorageFull(sqlite3.OperationalError):
+    """SQLite could not grow the database: the disk (or its size limit) is full. The write
+    was rolled back. Named here so callers outside storage can tell it without sqlite3."""
+
+
+def full_disk(exc: sqlite3.Error) -> bool:
+    return exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_FULL
 
 
 def in_chunks(keys: Sequence[str]) -> Iterator[tuple[list[str], str]]:

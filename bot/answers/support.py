@@ -267,7 +267,8 @@ def _all(paper: Paper, texts: Sequence[Passage]) -> list[str]:
 
 def _unit_phrase(asked: Asked, unit: str) -> str:
     """'cost in dollars' from "how much did it cost in dollars"; else what the unit is."""
-    said = re.search(r"([^\W\d_]+)\s+in\s+(\$|€|[^\W\d_]+)", asked.text, re.IGNORECASE)
+    # The word starts a run of letters (else each letter of a long word rescans it).
+    said = re.search(r"(?<![^\W\d_])([^\W\d_]+)\s+in\s+(\$|€|[^\W\d_]+)", asked.text, re.I)
     topic = {w.surface for w in asked.topic if w.known and w.surface == w.english}
     if said and said.group(1).lower() in topic:
         return f"{said.group(1)} in {said.group(2)}"

@@ -1,30 +1,17 @@
-"""Saved papers as BibTeX, for /export."""
+"""Saved papers as BibTeX, for /export. Titles keep the LaTeX they came with (what
+bot/sources/latex.py writes is read back the same by /import)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
+from bot.sources.latex import bibtex_value
 from storage.papers import Paper
 
-_UNSAFE = re.compile(r"[{}\\\\]")
-# LaTeX specials in titles ("50% faster", "R&D", "k_NN", "C#") must be escaped to compile.
-_LATEX = {
-    "%": r"\%",
-    "$": r"\$",
-    "&": r"\&",
-    "_": r"\_",
-    "#": r"\#",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-_SPECIAL = re.compile("[" + re.escape("".join(_LATEX)) + "]")
-
-
-def _field(text: str) -> str:
-    # Braces and backslashes would break the entry: drop them, they are never content here.
-    cleaned = _UNSAFE.sub("", " ".join(text.split()))
-    return _SPECIAL.sub(lambda m: _LATEX[m.group(0)], cleaned)
+_UNSAFE = re.compile(r"[{}\\]")
+# A title's first real word, not a LaTeX command's name ("\textbf").
+_KEY_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{4,}")
 
 
 def _url(text: str) -> str:
@@ -35,7 +22,7 @@ def _url(text: str) -> str:
 def cite_key(paper: Paper) -> str:
     first = paper.authors[0].split()[-1] if paper.authors else "paper"
     year = (paper.published_utc or "")[:4]
-    word = next((w for w in re.findall(r"[A-Za-z]{4,}", paper.title)), "untitled")
+    word = next(iter(_KEY_WORD.findall(paper.title)), "untitled")
     key = f"{first}{year}{word}".lower()
     return re.sub(r"[^a-z0-9]", "", key) or paper.id.replace("/", "")
 
@@ -43,9 +30,9 @@ def cite_key(paper: Paper) -> str:
 def to_bibtex(papers: Sequence[Paper]) -> str:
     entries = []
     for paper in papers:
-        lines = [f"@misc{{{cite_key(paper)},", f"  title = {{{_field(paper.title)}}},"]
+        lines = [f"@misc{{{cite_key(paper)},", f"  title = {{{bibtex_value(paper.title)}}},"]
         if paper.authors:
-            lines.append(f"  author = {{{_field(' and '.join(paper.authors))}}},")
+            lines.append(f"  author = {{{bibtex_value(' and '.join(paper.authors))}}},")
         if paper.published_utc:
             lines.append(f"  year = {{{paper.published_utc[:4]}}},")
         if paper.links.arxiv and "/abs/" in paper.links.arxiv:

@@ -4,6 +4,7 @@ like 👍 does."""
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from bot.ranking.interests import propose_interests
 from bot.ranking.preference import PRIOR
 from bot.ranking.profiles import load_profile
 from bot.sources.arxiv import fetch_papers
-from bot.sources.bibliography import BibliographyError, Parsed, parse_file, parse_ids
+from bot.sources.bibliography import BibliographyError, Parsed, Skipped, parse_file, parse_ids
 from bot.sources.http import FetchError
 from storage.feedback import clear_feedback, feedback_counts
 from storage.interests import list_interests
@@ -27,12 +28,20 @@ from storage.library import (
     remove_from_library,
 )
 from storage.papers import Paper
+from storage.sql import StorageFull
 
 if TYPE_CHECKING:
     from bot.assistant.core import Conversation
 
 MAX_IDS = 200  # arXiv ids in one message
+MAX_ID_TEXT = 20_000  # characters of a message searched for them (Telegram sends 4,096)
+# Reading a file runs in a worker thread with this deadline, so no file holds up the loop.
+PARSE_DEADLINE_S = 10.0
 NOTHING = "Nothing was imported."
+DISK_FULL = (
+    "⚠️ The server's disk is full, so nothing was imported. Please tell the operator "
+    "(whoever runs this bot); your file is fine."
+)
 UNREACHABLE = "⚠️ arXiv could not be reached just now; nothing was imported. Try again soon."
 HOW = (
     "Send me your papers and I'll learn from them: a BibTeX (.bib), RIS (.ris) or CSL-JSON "
@@ -43,6 +52,8 @@ HOW = (
 
 async def import_command(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     """/import IDS…: arXiv ids or links; without them, how to import."""
+    if len(args) > MAX_ID_TEXT:
+        return [Reply(f"That message is too long: send at most {MAX_IDS} ids, or a file.")]
     ids = parse_ids(args)
     if not ids:
         return [Reply(HOW if not args else f"I found no arXiv id in “{echo(args)}”. {HOW}")]
@@ -51,13 +62,26 @@ async def import_command(conv: Conversation, chat: Chat, args: str) -> list[Repl
     return await _import(conv, chat, Parsed(arxiv_only=ids))
 
 
-async def import_file(conv: Conversation, chat: Chat, filename: str, payload: bytes) -> list[Reply]:
-    """A file the reader sent: their bibliography."""
+async def import_file(
+    conv: Conversation,
+    chat: Chat,
+    filename: str,
+    payload: bytes,
+    *,
+    deadline_s: float = PARSE_DEADLINE_S,
+) -> list[Reply]:
+    """A file the reader sent: their bibliography, read off the event loop."""
     conv.user(chat)
     try:
-        parsed = parse_file(filename, payload)
+        parsed = await asyncio.wait_for(
+            asyncio.to_thread(parse_file, filename, payload), timeout=deadline_s
+        )
     except BibliographyError as exc:
         return [Reply(f"⚠️ {escape(str(exc))}. {NOTHING}")]
+    except TimeoutError:
+        # The thread cannot be stopped; it finishes on its own (every parser here is
+        # linear in a file of at most MAX_FILE_BYTES) and its result is dropped.
+        return [Reply(f"⚠️ That file took too long to read. {NOTHING}")]
     return await _import(conv, chat, parsed)
 
 
@@ -79,21 +103,29 @@ async def _import(conv: Conversation, chat: Chat, parsed: Parsed) -> list[Reply]
     if not papers:
         return [Reply(f"⚠️ {_nothing_found(parsed, missing)} {NOTHING}")]
     try:
-        added, already = add_to_library(conv.db, chat.id, papers)
+        added, _ = add_to_library(conv.db, chat.id, papers)
     except LibraryFull as exc:
         return [
             Reply(f"⚠️ {escape(str(exc))}: remove some with /library first. Nothing was imported.")
         ]
-    lines = [
-        f"📚 Added {added} paper(s) to your library"
-        + (f" ({already} you already had)" if already else "")
-        + "."
-    ]
+    except StorageFull:
+        return [Reply(DISK_FULL)]
+    already = len({p.key for p in papers}) - added
+    if added:
+        had = f" ({already} you already had)" if already else ""
+        lines = [f"📚 Added {added} paper(s) to your library{had}."]
+    else:
+        lines = [f"📚 Nothing new: all {already} paper(s) were already in your library."]
     if missing:
         shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
         lines.append(f"Not found on arXiv: {escape(shown)}.")
     if parsed.skipped:
         lines.append(f"Skipped {parsed.skipped} entries with neither a title nor an arXiv id.")
+    if parsed.refused:
+        count = f"{len(parsed.refused)} entries" if len(parsed.refused) > 1 else "1 entry"
+        lines.append(f"Skipped {count} that could not be read: {_refused(parsed.refused)}.")
+    if not added:
+        return [Reply("\n".join(lines))]
     lines.append("They now teach your ranking like 👍 does. /library lists them.")
     return [Reply("\n".join(lines)), *_proposals(conv, chat)]
 
@@ -101,7 +133,15 @@ async def _import(conv: Conversation, chat: Chat, parsed: Parsed) -> list[Reply]
 def _nothing_found(parsed: Parsed, missing: list[str]) -> str:
     if missing:
         return f"None of those ids is on arXiv ({escape(', '.join(missing[:5]))})."
+    if parsed.refused:
+        return f"No entry could be read: {_refused(parsed.refused)}."
     return "I found no paper with a title or an arXiv id in that file."
+
+
+def _refused(refused: list[Skipped]) -> str:
+    """Which entries could not be read and why: 'entry 1 (“T”): its …; the entry at line 9 …'"""
+    shown = "; ".join(f"{s.entry}: {s.reason}" for s in refused[:3])
+    return escape(shown) + (f"; and {len(refused) - 3} more" if len(refused) > 3 else "")
 
 
 def _proposals(conv: Conversation, chat: Chat) -> list[Reply]:

@@ -170,8 +170,11 @@ LEAD_IN = re.compile(
     r"|(?:papers|anything)\s+(?:on|about))\s+",
     re.IGNORECASE,
 )
+# Leading spaces only from the start of a run, so a long run is scanned once, not once
+# per space (tests/test_regex_linear.py).
 SPLIT = re.compile(
-    r"\s*(?:,|;|\band\b|\bas well as\b|\bplus\b|\bmostly\b|\bespecially\b|\bin particular\b|"
+    r"(?:(?<!\s)\s+)?(?:,|;|\band\b|\bas well as\b|\bplus\b|\bmostly\b|\bespecially\b|"
+    r"\bin particular\b|"
     r"\balso\b)\s*",
     re.IGNORECASE,
 )

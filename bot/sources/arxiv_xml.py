@@ -23,8 +23,9 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 LISTED_TYPES = ("new", "cross")  # the day's papers
 UPDATE_TYPES = ("replace", "replace-cross")  # a new version of an older paper
 _ABSTRACT = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*\S+\s*(?:Abstract:\s*)?", re.I)
-_ID_IN_URL = re.compile(r"(?:abs/|arXiv\.org:|arXiv:)(?P<id>[^\s?#]+)$", re.I)
-_AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+_ID_IN_URL = re.compile(r"(?:abs/|arXiv\.org:|arXiv:)(?P<id>[^\s?#/:]+(?:/[^\s?#/:]+)?)$", re.I)
+# A separator's spaces are taken from the start of a run only (linear on long runs).
+_AUTHOR_SPLIT = re.compile(r"(?:(?<!\s)\s+)?,\s*(?:and\s+)?|(?<!\s)\s+and\s+")
 # arXiv categories (cs.CL, hep-th, cond-mat.mes-hall), not the ACM / MSC classes ("I.2.7",
 # "68T50") the API lists among an entry's categories too.
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
