@@ -367,3 +367,41 @@ def m017_inbox_replays(db: sqlite_utils.Database) -> None:
     # How many starts found an update unfinished: one replay is a crash's due, a second means
     # the update itself stops the bot, and it is given up instead of replayed again.
     db.execute("ALTER TABLE inbox ADD COLUMN replays INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m018_groups(db: sqlite_utils.Database) -> None:
+    # A Telegram group (or forum supergroup) is a reader of its own: a users row keyed by its
+    # (negative) chat id, so its interests, time, settings and outbox are the readers' own
+    # tables; `kind` tells it apart from a private reader.
+    db.execute(
+        "ALTER TABLE users ADD COLUMN kind TEXT NOT NULL DEFAULT 'private' "
+        "CHECK (kind IN ('private', 'group'))"
+    )
+    # What only a group has: the forum topic its digests go to, and whether the bot is in it.
+    db.execute(
+        """CREATE TABLE group_chats (
+            chat_id INTEGER PRIMARY KEY REFERENCES users(chat_id) ON DELETE CASCADE,
+            type TEXT NOT NULL DEFAULT 'group',   -- 'group' or 'supergroup'
+            forum INTEGER NOT NULL DEFAULT 0,     -- a supergroup with topics
+            thread_id INTEGER,                    -- the topic digests go to (NULL: General)
+            placed_utc TEXT,                      -- when an admin chose it (NULL: not yet)
+            added_utc TEXT NOT NULL,
+            removed_utc TEXT                      -- the bot was removed; data kept 30 days
+        )"""
+    )
+    # Members' 👍/👎 under a group's digests: one per member and paper. A member who leaves
+    # keeps their vote counted and loses their identity (member_id NULL). The net sign per
+    # paper is the group's own feedback row; a member's private feedback never sees these.
+    db.execute(
+        """CREATE TABLE group_votes (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES users(chat_id) ON DELETE CASCADE,
+            paper_id TEXT NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
+            member_id INTEGER,
+            value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+            created_utc TEXT NOT NULL,
+            UNIQUE (chat_id, paper_id, member_id)
+        )"""
+    )
+    db.execute("CREATE INDEX group_votes_member ON group_votes(chat_id, member_id)")

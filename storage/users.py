@@ -48,11 +48,13 @@ def update_user(db: sqlite_utils.Database, chat_id: int, **changes: Any) -> None
 def delete_user(db: sqlite_utils.Database, chat_id: int) -> None:
     """Remove the user and, through ON DELETE CASCADE, every row that belongs to them; also
     their raw updates in the inbox and their name on the papers they caused to be read
-    (rows that outlive users by design, so no foreign key reaches them)."""
+    (rows that outlive users by design, so no foreign key reaches them), and their name on
+    their votes in groups (the votes stay the group's, counted without them)."""
     with write_transaction(db):
         db.execute("DELETE FROM users WHERE chat_id = ?", [chat_id])
         db.execute("DELETE FROM inbox WHERE chat_id = ?", [chat_id])
         db.execute("UPDATE fulltexts SET read_by = NULL WHERE read_by = ?", [chat_id])
+        db.execute("UPDATE group_votes SET member_id = NULL WHERE member_id = ?", [chat_id])
 
 
 def _from_row(row: dict[str, Any]) -> User:
@@ -70,8 +72,9 @@ def _from_row(row: dict[str, Any]) -> User:
 
 
 def user_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    row = db.execute(
-        "SELECT count(*), coalesce(sum(paused), 0), coalesce(sum(blocked), 0) FROM users"
+    row = db.execute(  # private readers; groups are counted apart (storage/groups.py)
+        "SELECT count(*), coalesce(sum(paused), 0), coalesce(sum(blocked), 0) FROM users "
+        "WHERE kind = 'private'"
     ).fetchone()
     return {"users": row[0], "paused": row[1], "blocked": row[2]}
 

@@ -37,10 +37,10 @@ class Harness:
         await self.tg.until(lambda: len(self.tg.messages_to(chat_id)) >= before + expect)
         return self.tg.messages_to(chat_id)[before:]
 
-    async def press(self, chat_id: int, data: str, message_id: int = 1) -> list[Sent]:
-        """Press a button; return the bot's answerCallbackQuery calls for it, once the bot
-        has finished with the press."""
-        query_id = self.tg.user_presses(chat_id, data, message_id)
+    async def press(self, chat_id: int, data: str, message_id: int = 1, **kw: Any) -> list[Sent]:
+        """Press a button (in a group: `member=`, `chat_type=`, `thread_id=`); return the
+        bot's answerCallbackQuery calls for it, once the bot has finished with the press."""
+        query_id = self.tg.user_presses(chat_id, data, message_id, **kw)
         update_id = self.tg.last_update_id
         answers = await self.tg.until(
             lambda: [

@@ -148,10 +148,11 @@ async def test_help_and_unknown_commands(db: sqlite_utils.Database) -> None:
         assert "/digest" in with_bot_name.text
 
 
-async def test_group_chats_are_declined_and_edits_ignored(db: sqlite_utils.Database) -> None:
+async def test_groups_are_set_up_and_edits_ignored(db: sqlite_utils.Database) -> None:
     async with running_bot(db) as bot:
-        (declined,) = await bot.say(-500, "/start", chat_type="group")
-        assert "private chats only" in declined.text
+        # A group is a reader of its own (tests/test_groups.py); /start there says how.
+        (setup,) = await bot.say(-500, "/start", chat_type="group")
+        assert "An admin sets me up" in setup.text
         bot.tg.user_says(ADA, "/add edited topic", edited=True)
         await bot.settle()
         assert bot.tg.messages_to(ADA) == [] and list_interests(db, ADA) == []

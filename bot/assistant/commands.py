@@ -26,6 +26,7 @@ from bot.weekly.recap import reader_week
 from bot.weekly.text import caption, thin_text, top_lines
 from storage.deliveries import recent_errors, status_counts
 from storage.feedback import saved_paper_ids
+from storage.groups import group_counts
 from storage.interests import list_interests, remove_interest
 from storage.library import list_library
 from storage.llm_calls import usage_since
@@ -358,12 +359,14 @@ async def forget(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
 
 async def stats(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     users = user_counts(conv.db)
+    groups = group_counts(conv.db)
     deliveries = status_counts(conv.db)
     usage = usage_since(conv.db, start_of_utc_day())
     budget = conv.settings.llm_daily_tokens
     lines = [
         "<b>Stats</b>",
         f"users: {users['users']} ({users['paused']} paused, {users['blocked']} blocked)",
+        f"groups: {groups['groups']} ({groups['paused']} paused, {groups['removed']} removed)",
         f"papers stored: {count_papers(conv.db)}",
         "deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(deliveries.items())) or "none"),
         f"LLM today: {usage.calls} calls ({usage.failed} failed), "

@@ -23,7 +23,7 @@ from telegram.error import Forbidden, TelegramError
 from bot.digests.desk import DigestDesk
 from bot.digests.schedule import is_due
 from bot.messages.replies import fitted
-from bot.telegram.sender import send_reply
+from bot.telegram.group_send import send_to_chat
 from bot.telegram.throttle import Throttle
 from bot.writing.summaries import summarize_papers
 from storage.deliveries import (
@@ -33,6 +33,7 @@ from storage.deliveries import (
     pending_deliveries,
     record_failure,
 )
+from storage.groups import bot_removed, digest_thread, purge_removed
 from storage.papers import Paper
 from storage.service_state import LAST_SWEEP, set_state
 from storage.users import User, active_users, get_user, update_user
@@ -45,6 +46,7 @@ SEND_CONCURRENCY = 64  # chats served at once; the throttle keeps the overall ra
 # Readers prepared at once. Each does a few milliseconds of database work between awaits;
 # thousands started together would hold the loop (and every user's reply) for seconds.
 PREPARE_CONCURRENCY = 64
+GROUP_KEPT_DAYS = 30  # a group's data after the bot was removed from it
 
 
 @dataclass
@@ -89,6 +91,8 @@ class Deliverer:
         report = SweepReport()
         await self.prepare_due(now, report)
         await self.send_pending(now, report)
+        # Groups the bot was removed from are kept 30 days (added back: nothing lost).
+        purge_removed(self.db, (now - timedelta(days=GROUP_KEPT_DAYS)).isoformat())
         set_state(self.db, LAST_SWEEP, now.isoformat(timespec="seconds"))
         if report.prepared or report.sent or report.failed:
             log.info("delivery sweep: %s", report.summary())
@@ -182,15 +186,27 @@ class Deliverer:
         if not self.desk.claim(delivery, now):  # /digest is sending it right now
             return
         replies = self.desk.replies(delivery, user.language or "en")
+        # A group's digest goes to the forum topic its admins chose; a group upgraded to a
+        # supergroup midway is moved, with this digest, and the rest goes to its new id.
+        chat_id, thread = user.chat_id, digest_thread(self.db, user.chat_id)
         try:
             for reply in fitted(replies):
-                message_id = await send_reply(
-                    self.bot, self.throttle, user.chat_id, reply, sleep=self.sleep
+                chat_id, message_id = await send_to_chat(
+                    self.bot,
+                    self.throttle,
+                    self.db,
+                    chat_id,
+                    reply,
+                    thread_id=thread,
+                    sleep=self.sleep,
                 )
                 self.desk.message_sent(reply, message_id)
                 report.messages += 1
         except Forbidden:
-            update_user(self.db, user.chat_id, blocked=1)
+            if chat_id < 0:  # a group that removed the bot: kept 30 days, sent nothing
+                bot_removed(self.db, chat_id)
+            else:
+                update_user(self.db, chat_id, blocked=1)
             record_failure(self.db, delivery.id, "blocked by the user", retry_at_utc=None)
             report.blocked += 1
             return

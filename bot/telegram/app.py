@@ -8,7 +8,7 @@ import logging
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, Update
-from telegram.constants import ChatAction, ChatMemberStatus
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
@@ -32,7 +32,7 @@ from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.config import DEFAULT_TELEGRAM_API_URL, Settings
 from bot.messages.replies import Button, Keyboard, fitted
 from bot.sources.bibliography import MAX_FILE_BYTES
-from bot.telegram import inbox
+from bot.telegram import groups, inbox
 from bot.telegram.inbox import PersistentQueue
 from bot.telegram.ordering import UPDATE_DEADLINE_S, PerChatOrder
 from bot.telegram.sender import markup, send_reply
@@ -86,14 +86,27 @@ def build_application(
     inbox.install(app, conv.db)
     app.bot_data["throttle"] = throttle or Throttle()
     app.bot_data["courtesy"] = asyncio.Semaphore(COURTESY_IN_FLIGHT)
+    app.bot_data["group_admins"] = groups.GroupAdmins()
     # Order matters: the first matching handler in a group wins.
-    app.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, decline_group))
+    # Groups and forum topics are readers of their own (bot/telegram/groups.py): commands,
+    # replies to the bot and mentions of it (privacy mode on is enough), an upgrade to a
+    # supergroup, members leaving. Channels are declined.
+    app.add_handler(
+        MessageHandler(groups.GROUPS & filters.StatusUpdate.MIGRATE, groups.on_migration)
+    )
+    app.add_handler(
+        MessageHandler(groups.GROUPS & filters.StatusUpdate.LEFT_CHAT_MEMBER, groups.on_member_left)
+    )
+    app.add_handler(MessageHandler(groups.GROUPS & filters.COMMAND, groups.on_command))
+    app.add_handler(MessageHandler(groups.GROUPS & filters.TEXT, groups.on_text))
+    app.add_handler(MessageHandler(filters.ChatType.CHANNEL & filters.COMMAND, decline_group))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, on_text))
     app.add_handler(MessageHandler(PRIVATE & filters.Document.ALL, on_document))
     app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, on_other))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(ChatMemberHandler(on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(ChatMemberHandler(groups.on_member_left, ChatMemberHandler.CHAT_MEMBER))
     app.add_error_handler(on_error)
     return app
 
@@ -322,7 +335,23 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _send(context, chat, [Reply(TOO_BIG)])
         return
     await context.bot.send_chat_action(chat.id, ChatAction.TYPING)
-    payload = await (await document.get_file()).download_as_bytearray()
+    # A 2 MB file can take longer than PTB's 5 s read timeout: 30 s, and one more try on
+    # a timeout or network error (BadRequest, e.g. a file too big for bots, is final).
+    try:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(NetworkError) & retry_if_not_exception_type(BadRequest),
+            stop=stop_after_attempt(2),
+            wait=wait_exponential(multiplier=0.5, max=2),
+            reraise=True,
+        ):
+            with attempt:
+                file = await document.get_file(read_timeout=30)
+                payload = await file.download_as_bytearray(read_timeout=30)
+    except NetworkError as exc:
+        log.warning("downloading a document failed: %s", type(exc).__name__)
+        failed = "⚠️ I couldn't download that file from Telegram just now: send it again."
+        await _send(context, chat, [Reply(failed)])
+        return
     replies = await _conv(context).document(chat, document.file_name or "", bytes(payload))
     await _send(context, chat, replies)
 
@@ -337,7 +366,8 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def decline_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.message is not None
     await update.message.reply_text(
-        "I work in private chats only: open a chat with me to get your own digest."
+        "I don't work in channels: add me to a group, or open a private chat with me for "
+        "your own digest."
     )
 
 
@@ -351,6 +381,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     chat = _chat(update)
     keyboard = _keyboard(getattr(query.message, "reply_markup", None))
+    if update.effective_chat.type != ChatType.PRIVATE:  # votes, reading list, admins' ✖
+        await groups.on_button(update, context, keyboard)
+        return
     outcome = await press(_conv(context), chat, query.data, keyboard)
     await query.answer(outcome.toast)
     if query.message is not None:
@@ -381,9 +414,12 @@ def _keyboard(reply_markup: object) -> Keyboard:
 
 
 async def on_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The user blocked (kicked) or unblocked the bot."""
+    """The user blocked (kicked) or unblocked the bot; in a group, added or removed."""
     member = update.my_chat_member
-    if member is None or member.chat.type != "private":
+    if member is not None and member.chat.type != ChatType.PRIVATE:
+        await groups.on_bot_membership(update, context)
+        return
+    if member is None:
         return
     blocked = member.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
     _conv(context).user(Chat(member.chat.id))

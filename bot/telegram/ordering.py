@@ -11,6 +11,7 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -25,10 +26,23 @@ _PTB_SLOTS = 1_000_000
 
 Overflow = Callable[[Update, bool], Awaitable[None]]
 Expired = Callable[[Update], Awaitable[None]]
+# Whose updates are kept in order: a private chat's; in a group, each member's (one member's
+# slow question or burst of votes never holds up, or fills the backlog of, another's).
+Key = int | tuple[int, int]
+
+
+def order_key(update: Update) -> Key | None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return None
+    if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and user is not None:
+        return (chat.id, user.id)
+    return chat.id
 
 
 class PerChatOrder(BaseUpdateProcessor):
-    """python-telegram-bot's update processor: a lock per chat (sequential within one chat)
+    """python-telegram-bot's update processor: a lock per chat (sequential within one chat;
+    in a group, within one member's updates: see order_key)
     taken *before* one of `max_concurrent_updates` shared slots, so a chat waiting for its
     own earlier updates holds no slot another chat needs; at most `max_queued_per_chat`
     updates wait per chat (the rest go to `on_overflow`, told whether it is the first of
@@ -49,10 +63,10 @@ class PerChatOrder(BaseUpdateProcessor):
         self._max_queued = max_queued_per_chat
         self._deadline_s = deadline_s
         self._on_overflow, self._on_expired = on_overflow, on_expired
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
-        self._told: set[int] = set()  # chats already told to slow down in this backlog
-        self._presses: dict[int, AsyncLimiter] = {}
+        self._locks: dict[Key, asyncio.Lock] = {}
+        self._waiting: dict[Key, int] = {}
+        self._told: set[Key] = set()  # chats already told to slow down in this backlog
+        self._presses: dict[Key, AsyncLimiter] = {}
         self._running: set[asyncio.Task[Any]] = set()
 
     def cancel_running(self) -> int:
@@ -63,8 +77,9 @@ class PerChatOrder(BaseUpdateProcessor):
             task.cancel()
         return len(self._running)
 
-    def queued(self, chat_id: int) -> int:
-        """Updates of `chat_id` being handled or waiting their turn."""
+    def queued(self, chat_id: Key) -> int:
+        """Updates of `chat_id` (in a group: of (chat id, member id)) being handled or
+        waiting their turn."""
         return self._waiting.get(chat_id, 0)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -78,27 +93,27 @@ class PerChatOrder(BaseUpdateProcessor):
                 self._running.discard(task)
 
     async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None or not isinstance(update, Update):
+        key = order_key(update) if isinstance(update, Update) else None
+        if key is None or not isinstance(update, Update):
             async with self._slots:
                 await self._bounded(update, coroutine)
             return
-        if self._waiting.get(chat.id, 0) >= self._max_queued or await self._pressing_too_fast(
-            update
+        if self._waiting.get(key, 0) >= self._max_queued or await self._pressing_too_fast(
+            key, update
         ):
-            await self._overflow(chat.id, update, coroutine)
+            await self._overflow(key, update, coroutine)
             return
-        lock = self._locks.setdefault(chat.id, asyncio.Lock())
-        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock, self._slots:
                 await self._bounded(update, coroutine)
         finally:
-            self._waiting[chat.id] -= 1
-            if not self._waiting[chat.id]:  # nobody else queued for this chat
-                del self._waiting[chat.id]
-                del self._locks[chat.id]
-                self._told.discard(chat.id)
+            self._waiting[key] -= 1
+            if not self._waiting[key]:  # nobody else queued for this chat
+                del self._waiting[key]
+                del self._locks[key]
+                self._told.discard(key)
 
     async def _bounded(self, update: object, coroutine: Awaitable[Any]) -> None:
         try:
@@ -108,10 +123,9 @@ class PerChatOrder(BaseUpdateProcessor):
             if self._on_expired is not None and isinstance(update, Update):
                 await self._on_expired(update)
 
-    async def _pressing_too_fast(self, update: Update) -> bool:
-        if update.callback_query is None or update.effective_chat is None:
+    async def _pressing_too_fast(self, chat_id: Key, update: Update) -> bool:
+        if update.callback_query is None:
             return False
-        chat_id = update.effective_chat.id
         limiter = self._presses.get(chat_id)
         if limiter is None:
             if len(self._presses) > 10_000:  # forget old chats rather than grow forever
@@ -122,7 +136,7 @@ class PerChatOrder(BaseUpdateProcessor):
         await limiter.acquire()  # with capacity, at once: nothing waits here
         return False
 
-    async def _overflow(self, chat_id: int, update: Update, coroutine: Awaitable[Any]) -> None:
+    async def _overflow(self, chat_id: Key, update: Update, coroutine: Awaitable[Any]) -> None:
         if asyncio.iscoroutine(coroutine):
             coroutine.close()  # never run: the chat's backlog is full
         first = chat_id not in self._told

@@ -10,7 +10,14 @@ import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from tenacity import (
@@ -58,9 +65,17 @@ def _asked(exc: BaseException) -> float | None:
 
 
 async def send_reply(
-    bot: Bot, throttle: Throttle, chat_id: int, reply: Reply, *, sleep: Sleep = asyncio.sleep
+    bot: Bot,
+    throttle: Throttle,
+    chat_id: int,
+    reply: Reply,
+    *,
+    sleep: Sleep = asyncio.sleep,
+    thread_id: int | None = None,
+    reply_to: int | None = None,
 ) -> int:
-    """Send one reply; returns the Telegram message id. Raises Forbidden (blocked),
+    """Send one reply (in a group: into forum topic `thread_id`, as a reply to message
+    `reply_to`); returns the Telegram message id. Raises Forbidden (blocked), ChatMigrated,
     BadRequest (not fixable by retrying) or the last error once retries run out."""
     retrying = AsyncRetrying(
         retry=retry_if_exception(_transient),
@@ -75,11 +90,15 @@ async def send_reply(
     async for attempt in retrying:
         with attempt:
             async with throttle.slot(chat_id):
-                return await _send_once(bot, chat_id, reply)
+                return await _send_once(bot, chat_id, reply, thread_id, reply_to)
     raise AssertionError("unreachable: tenacity either returns or raises")
 
 
-async def _send_once(bot: Bot, chat_id: int, reply: Reply) -> int:
+async def _send_once(
+    bot: Bot, chat_id: int, reply: Reply, thread_id: int | None, reply_to: int | None
+) -> int:
+    # A reply to a message that was deleted meanwhile still goes out, just not as a reply.
+    answering = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     if reply.photo is not None:
         photo = reply.photo
         message = await bot.send_photo(
@@ -87,12 +106,18 @@ async def _send_once(bot: Bot, chat_id: int, reply: Reply) -> int:
             InputFile(photo.content, filename=photo.filename),
             caption=photo.caption,
             parse_mode=ParseMode.HTML,
+            message_thread_id=thread_id,
+            reply_parameters=answering,
         )
         return message.message_id
     if reply.document is not None:
         doc = reply.document
         message = await bot.send_document(
-            chat_id, InputFile(doc.content, filename=doc.filename), caption=doc.caption
+            chat_id,
+            InputFile(doc.content, filename=doc.filename),
+            caption=doc.caption,
+            message_thread_id=thread_id,
+            reply_parameters=answering,
         )
         return message.message_id
     try:
@@ -102,6 +127,8 @@ async def _send_once(bot: Bot, chat_id: int, reply: Reply) -> int:
             parse_mode=ParseMode.HTML,
             reply_markup=markup(reply.buttons),
             link_preview_options=NO_PREVIEW,
+            message_thread_id=thread_id,
+            reply_parameters=answering,
         )
     except BadRequest as exc:
         if "parse entities" not in str(exc).lower():
@@ -112,5 +139,7 @@ async def _send_once(bot: Bot, chat_id: int, reply: Reply) -> int:
             to_plain(reply.html),
             reply_markup=markup(reply.buttons),
             link_preview_options=NO_PREVIEW,
+            message_thread_id=thread_id,
+            reply_parameters=answering,
         )
     return message.message_id

@@ -26,6 +26,7 @@ from bot.weekly.chart import draw
 from bot.weekly.days import due_day
 from bot.weekly.recap import Week, reader_week
 from bot.weekly.text import caption, thin_text, top_lines
+from storage.groups import digest_thread
 from storage.users import get_user, update_user
 from storage.weekly import (
     Recap,
@@ -102,7 +103,12 @@ class WeeklyPush:
                 if getattr(recap, part) is not None:
                     continue  # sent before a crash
                 message_id = await send_reply(
-                    self.bot, self.throttle, recap.chat_id, reply, sleep=self.sleep
+                    self.bot,
+                    self.throttle,
+                    recap.chat_id,
+                    reply,
+                    sleep=self.sleep,
+                    thread_id=digest_thread(self.db, recap.chat_id),  # a group's topic
                 )
                 part_sent(self.db, recap, part, message_id)
         except Forbidden:

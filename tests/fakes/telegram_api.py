@@ -22,7 +22,14 @@ from tests.fakes.http_server import FakeServer, Reply, Request
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Paperboy", "username": "paperboy_bot"}
-JSON_FIELDS = {"reply_markup", "commands", "entities", "link_preview_options", "allowed_updates"}
+JSON_FIELDS = {
+    "reply_markup",
+    "commands",
+    "entities",
+    "link_preview_options",
+    "allowed_updates",
+    "reply_parameters",
+}
 
 
 @dataclass
@@ -69,6 +76,10 @@ class FakeTelegram:
         # or return a Reply to fail it.
         self.file_fault: Callable[[str], Reply | None] | None = None
         self.refused: list[str] = []  # texts refused as too long
+        # Groups: their admins' user ids (getChatAdministrators, getChatMember), and groups
+        # upgraded to supergroups (old id -> new id: sends to the old id fail as Telegram's do).
+        self.admins: dict[int, set[int]] = {}
+        self.migrated: dict[int, int] = {}
         self._updates: list[dict[str, Any]] = []
         self._lock = threading.Condition()
         self._update_ids = itertools.count(1)
@@ -101,19 +112,33 @@ class FakeTelegram:
         first_name: str = "Ada",
         chat_type: str = "private",
         edited: bool = False,
+        member: int | None = None,
+        thread_id: int | None = None,
     ) -> int:
-        """Queue a message from a user; returns its message id."""
+        """Queue a message from a user; returns its message id. In a group (`chat_type`
+        'group' or 'supergroup', a negative `chat_id`), `member` is who writes, and
+        `thread_id` a forum topic (the chat is then a forum)."""
         message_id = next(self._message_ids)
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": chat_type, "first_name": first_name},
-            "from": {"id": chat_id, "is_bot": False, "first_name": first_name},
+            "chat": _chat(chat_id, chat_type, first_name, forum=thread_id is not None),
+            "from": {"id": member or chat_id, "is_bot": False, "first_name": first_name},
             "text": text,
         }
+        entities = []
         if text.startswith("/"):
             command = text.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+            entities.append({"type": "bot_command", "offset": 0, "length": len(command)})
+        mention = f"@{BOT_USER['username']}"
+        if mention in text:  # ASCII before it in tests, so offsets are UTF-16 offsets
+            entities.append(
+                {"type": "mention", "offset": text.index(mention), "length": len(mention)}
+            )
+        if entities:
+            message["entities"] = entities
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
         if reply_to is not None:
             message["reply_to_message"] = {
                 "message_id": reply_to,
@@ -151,19 +176,29 @@ class FakeTelegram:
         return message_id
 
     def user_presses(
-        self, chat_id: int, data: str, message_id: int = 1, *, inline: bool = False
+        self,
+        chat_id: int,
+        data: str,
+        message_id: int = 1,
+        *,
+        inline: bool = False,
+        member: int | None = None,
+        chat_type: str = "private",
+        thread_id: int | None = None,
     ) -> str:
         """Queue a button press on message `message_id` (carrying that message's buttons, as
-        Telegram does; `inline`: a press in inline mode, with no message); returns the
-        callback query id."""
+        Telegram does; `inline`: a press in inline mode, with no message; in a group,
+        `member` presses, in forum topic `thread_id`); returns the callback query id."""
         query_id = f"cq{next(self._update_ids)}"
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": int(time.time()),
             "text": "…",
-            "chat": {"id": chat_id, "type": "private"},
+            "chat": _chat(chat_id, chat_type, "Ada", forum=thread_id is not None),
             "from": BOT_USER,
         }
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
         with self._lock:
             shown = [s for s in self.sent if s.message_id == message_id]
         if shown and shown[-1].params.get("reply_markup"):
@@ -173,11 +208,64 @@ class FakeTelegram:
             "id": query_id,
             "chat_instance": str(chat_id),
             "data": data,
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Ada"},
+            "from": {"id": member or chat_id, "is_bot": False, "first_name": "Ada"},
         }
         query.update({"inline_message_id": "inline1"} if inline else {"message": message})
         self._push({"callback_query": query})
         return query_id
+
+    def bot_added(
+        self, chat_id: int, *, chat_type: str = "group", title: str = "Lab", forum: bool = False
+    ) -> None:
+        """Queue the my_chat_member update of the bot being added to a group."""
+        self.blocked_chats.discard(chat_id)
+        self._membership(_chat(chat_id, chat_type, title, forum=forum), "left", "member")
+
+    def bot_removed(
+        self, chat_id: int, *, chat_type: str = "group", status: str = "kicked"
+    ) -> None:
+        """Queue the bot's removal from a group ('left' or 'kicked'); sends to it get a 403
+        from now on, as Telegram's do."""
+        self.blocked_chats.add(chat_id)
+        self._membership(_chat(chat_id, chat_type, "Lab"), "member", status)
+
+    def _membership(self, chat: dict[str, Any], old: str, new: str) -> None:
+        def member(status: str) -> dict[str, Any]:
+            return {
+                "status": status,
+                "user": BOT_USER,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
+
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": {"id": 77, "is_bot": False, "first_name": "Admin"},
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
+                }
+            }
+        )
+
+    def group_event(
+        self, chat_id: int, chat_type: str = "group", *, forum: bool = False, **event: Any
+    ) -> None:
+        """Queue a message in a group with the fields given: a service message, e.g.
+        `migrate_to_chat_id=-100…` or `left_chat_member={...}`, or one sent `sender_chat`."""
+        message_id = next(self._message_ids)
+        self._push(
+            {
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": _chat(chat_id, chat_type, "Lab", forum=forum),
+                    "from": {"id": 77, "is_bot": False, "first_name": "Admin"},
+                    **event,
+                }
+            }
+        )
 
     def _push(self, update: dict[str, Any]) -> None:
         with self._lock:
@@ -315,10 +403,29 @@ class FakeTelegram:
             self._last_to_chat[chat_id] = now
         return None
 
+    def _m_getChatAdministrators(self, p: dict[str, Any]) -> Reply:
+        self._record("getChatAdministrators", p)
+        return _ok([_administrator(u) for u in sorted(self.admins.get(int(p["chat_id"]), ()))])
+
+    def _m_getChatMember(self, p: dict[str, Any]) -> Reply:
+        self._record("getChatMember", p)
+        user = int(p["user_id"])
+        if user in self.admins.get(int(p["chat_id"]), ()):
+            return _ok(_administrator(user))
+        return _ok({"status": "member", "user": {"id": user, "is_bot": False, "first_name": "M"}})
+
     def _m_sendMessage(self, p: dict[str, Any]) -> Reply:
         chat_id = int(p["chat_id"])
         if chat_id in self.blocked_chats:
             return _error(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.migrated:
+            body = {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                "parameters": {"migrate_to_chat_id": self.migrated[chat_id]},
+            }
+            return Reply(400, json.dumps(body))
         limited = self._over_limit(chat_id)
         if limited is not None:
             return limited
@@ -361,6 +468,30 @@ class FakeTelegram:
     def _m_sendChatAction(self, p: dict[str, Any]) -> Reply:
         self._record("sendChatAction", p)
         return _ok(True)
+
+
+def _chat(chat_id: int, chat_type: str, name: str, *, forum: bool = False) -> dict[str, Any]:
+    if chat_type == "private":
+        return {"id": chat_id, "type": chat_type, "first_name": name}
+    return {
+        "id": chat_id,
+        "type": chat_type,
+        "title": name,
+        **({"is_forum": True} if forum else {}),
+    }
+
+
+def _administrator(user_id: int) -> dict[str, Any]:
+    rights = (
+        "can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats "
+        "can_restrict_members can_promote_members can_change_info can_invite_users "
+        "can_post_stories can_edit_stories can_delete_stories"
+    ).split()
+    return {
+        "status": "administrator",
+        "user": {"id": user_id, "is_bot": False, "first_name": "Admin"},
+        **{right: right != "is_anonymous" for right in rights},
+    }
 
 
 def _message(message_id: int, chat_id: int, text: str) -> dict[str, Any]:
