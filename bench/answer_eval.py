@@ -30,6 +30,7 @@ from typing import Any
 
 from bot.answers import answer
 from bot.config import Settings
+from bot.fulltext import read_options
 from bot.fulltext.html_text import parse_arxiv_html
 from bot.fulltext.pdf_text import parse_pdf
 from bot.llm import LLMClient
@@ -135,7 +136,7 @@ async def run(with_llm: bool, lexical_only: bool) -> dict[str, dict[str, list[fl
                         CHAT,
                         q["q"],
                         reply_to_message_id=DIGEST_MESSAGE if q["reply"] else None,
-                        read=settings.read_options(),
+                        read=read_options(settings),
                         embedder=embedder,
                     )
                     _score(q, got, papers, results["dev" if q["id"] % 2 == 0 else "test"])

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.sweep import Deliverer
 from bot.llm import LLMClient
 from bot.sources import load_day
 from bot.sources.ingest import store_day
 from bot.telegram.app import make_bot
-from bot.telegram.throttle import Throttle
 from storage import open_db
 from storage.interests import add_interest
 from storage.users import ensure_user, update_user

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import httpx
 
+from bot.delivery.throttle import Throttle
 from bot.digests.sweep import Deliverer, SweepReport
 from bot.fulltext import ReadOptions, read_paper
 from bot.service.run import share_the_interpreter
 from bot.telegram.app import make_bot
-from bot.telegram.throttle import Throttle
 from storage import open_db
 from storage.interests import add_interest
 from storage.papers import Paper, upsert_papers

@@ -35,6 +35,7 @@ from typing import Any
 from bench.answer_eval import full_text_papers
 from bot.answers import Answer, answer
 from bot.config import Settings
+from bot.fulltext import read_options
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder, load_local_embedder
 from bot.sources import load_day
@@ -147,7 +148,7 @@ async def run(
             try:
                 for chat, item in enumerate(items, FIRST_CHAT):
                     give_digest(db, chat, digest)
-                    ask = {"read": settings.read_options(), "embedder": embedder}
+                    ask = {"read": read_options(settings), "embedder": embedder}
                     if item.get("previous"):
                         await answer(db, llm, chat, item["previous"], **ask)  # type: ignore[arg-type]
                     got = await answer(db, llm, chat, item["text"], **ask)  # type: ignore[arg-type]

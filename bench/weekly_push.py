@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.delivery.throttle import Throttle
 from bot.sources import load_day
 from bot.sources.hf_json import parse_daily_papers
 from bot.sources.ingest import store_day
 from bot.telegram.app import make_bot
-from bot.telegram.throttle import Throttle
 from bot.weekly.push import WeeklyPush
 from storage import open_db
 from storage.interests import add_interest

@@ -11,13 +11,13 @@ import sqlite_utils
 
 from bot.assistant import Conversation
 from bot.config import Settings
+from bot.delivery.throttle import Throttle
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder
 from bot.sources import load_day
 from bot.sources.ingest import store_day
 from bot.telegram.app import build_application, start, stop
 from bot.telegram.ordering import UPDATE_DEADLINE_S
-from bot.telegram.throttle import Throttle
 from storage.inbox import is_handled
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Sent
 

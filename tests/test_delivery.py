@@ -11,6 +11,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
+from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.sweep import MAX_ATTEMPTS, Deliverer
 from bot.llm import LLMClient
@@ -18,7 +19,6 @@ from bot.ranking.embedders import load_local_embedder
 from bot.sources import sample_bytes
 from bot.sources.hf_json import parse_daily_papers
 from bot.telegram.app import make_bot
-from bot.telegram.throttle import Throttle
 from storage.deliveries import delivery_for_day, delivery_items, list_deliveries
 from storage.interests import add_interest
 from storage.papers import Paper, upsert_papers

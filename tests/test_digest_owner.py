@@ -9,9 +9,9 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.delivery.throttle import Throttle
 from bot.digests.sweep import Deliverer
 from bot.telegram.app import make_bot
-from bot.telegram.throttle import Throttle
 from storage.deliveries import DigestExists, create_delivery, list_deliveries
 from storage.interests import add_interest
 from storage.papers import Paper, upsert_papers

@@ -13,10 +13,10 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.delivery.throttle import Throttle
 from bot.telegram.app import SLOW_DOWN, TOO_LONG, TOO_MANY_TAPS
 from bot.telegram.inbox import GAVE_UP
 from bot.telegram.ordering import MAX_QUEUED_PER_CHAT, PRESSES_PER_MINUTE
-from bot.telegram.throttle import Throttle
 from storage.inbox import store_update
 from tests.fakes.openai_server import FakeLLM
 from tests.fakes.telegram_api import message_update

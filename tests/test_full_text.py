@@ -12,6 +12,7 @@ import sqlite_utils
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
+from bot.fulltext import read_options
 from bot.fulltext.html_text import NotAPaperPage, parse_arxiv_html
 from bot.fulltext.passages import MAX_WORDS, to_passages
 from bot.fulltext.pdf_text import NotAPdf, parse_pdf
@@ -352,10 +353,10 @@ async def test_an_aes_pdf_is_answered_from_the_abstract_and_fetched_once(
         settings = Settings(arxiv_html_url=f"{server.url}/html", arxiv_pdf_url=f"{server.url}/pdf")
         llm = LLMClient(settings, db)
         first = await answer(
-            db, llm, 5, "how is PaSa trained?", focus_ids=[paper.id], read=settings.read_options()
+            db, llm, 5, "how is PaSa trained?", focus_ids=[paper.id], read=read_options(settings)
         )
         again = await answer(
-            db, llm, 5, "what does PaSa search?", focus_ids=[paper.id], read=settings.read_options()
+            db, llm, 5, "what does PaSa search?", focus_ids=[paper.id], read=read_options(settings)
         )
         fetched = [r for r in server.requests if r.path.startswith("/pdf/")]
     status = full_text_status(db, [paper.id])[paper.id]

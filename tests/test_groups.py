@@ -16,9 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.delivery.throttle import PER_GROUP_INTERVAL_S, Throttle
 from bot.digests.sweep import Deliverer
 from bot.telegram.app import make_bot
-from bot.telegram.throttle import PER_GROUP_INTERVAL_S, Throttle
 from storage import open_db
 from storage.deliveries import delivery_items
 from storage.groups import get_group, move_chat, purge_removed, vote_tallies

@@ -86,3 +86,50 @@ def test_bot_imports_no_sqlite3() -> None:
 def test_bot_top_level_is_stage_packages() -> None:
     loose = {p.stem for p in (ROOT / "bot").glob("*.py")}
     assert loose <= TOP_LEVEL_MODULES, loose - TOP_LEVEL_MODULES
+
+
+# The layers of docs/architecture.md, lowest first: a module may import from its own layer
+# or any below it, never from a layer above (lazy imports count; TYPE_CHECKING ones do not).
+LAYERS = [
+    ["storage"],
+    ["bot", "bot.config", "bot.llm", "bot.text", "bot.logsafety", "bot.retrying"],
+    ["bot.messages"],
+    ["bot.sources"],
+    ["bot.ranking"],
+    ["bot.writing", "bot.fulltext", "bot.answers", "bot.delivery"],
+    ["bot.digests", "bot.weekly"],
+    ["bot.assistant"],
+    ["bot.telegram"],
+    ["bot.service"],
+    ["bot.cli"],
+]
+
+
+def layer_of(module: str) -> int:
+    """The layer of the longest package prefix that names `module`."""
+    best = max(
+        (len(name), n)
+        for n, names in enumerate(LAYERS)
+        for name in names
+        if module == name or module.startswith(name + ".")
+    )
+    return best[1]
+
+
+def test_imports_never_run_up_the_layers() -> None:
+    upward = [
+        f"{module} -> {dep}"
+        for module, deps in graph().items()
+        for dep in sorted(deps)
+        if layer_of(dep) > layer_of(module)
+    ]
+    assert upward == []
+
+
+def test_every_package_has_a_layer() -> None:
+    packages = {
+        p.parent.relative_to(ROOT).as_posix().replace("/", ".")
+        for p in ROOT.glob("bot/*/__init__.py")
+    }
+    named = {name for names in LAYERS for name in names}
+    assert packages <= named, packages - named

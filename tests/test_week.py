@@ -13,9 +13,9 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.config import Settings
+from bot.delivery.throttle import Throttle
 from bot.sources.hf_json import parse_daily_papers
 from bot.telegram.app import make_bot
-from bot.telegram.throttle import Throttle
 from bot.weekly.push import WeeklyPush
 from bot.weekly.recap import reader_week
 from storage.feedback import record_feedback

@@ -13,8 +13,8 @@ import pytest
 import sqlite_utils
 
 from bot.config import Settings
+from bot.delivery.throttle import Throttle
 from bot.telegram.app import make_bot
-from bot.telegram.throttle import Throttle
 from bot.weekly.chart import figure
 from bot.weekly.push import WeeklyPush
 from bot.weekly.recap import reader_week

@@ -14,12 +14,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
 from bot.config import Settings
+from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.sweep import Deliverer
 from bot.llm import LLMClient
 from bot.service.scheduler import build_scheduler
 from bot.telegram.app import make_bot
-from bot.telegram.throttle import Throttle
 from bot.weekly.push import WeeklyPush
 from storage.interests import add_interest
 from storage.papers import Paper, upsert_papers

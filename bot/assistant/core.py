@@ -20,6 +20,7 @@ from bot.assistant.requests import carry_out
 from bot.assistant.understanding import understand
 from bot.config import Settings
 from bot.digests.desk import DigestDesk
+from bot.fulltext import read_options
 from bot.llm import LLMClient
 from bot.messages.callbacks import encode
 from bot.messages.html import echo, split_html
@@ -153,7 +154,7 @@ class Conversation:
             text,
             reply_to_message_id=reply_to,
             question_message_id=message_id,
-            read=self.settings.read_options(),
+            read=read_options(self.settings),
             embedder=self.embedder,
             deadline_s=self.settings.answer_deadline,
         )

@@ -15,7 +15,7 @@ from bot.messages.replies import Button, Reply
 from bot.ranking.interests import propose_interests
 from bot.ranking.preference import PRIOR
 from bot.ranking.profiles import load_profile
-from bot.sources.arxiv import fetch_papers
+from bot.sources.arxiv import arxiv_options, fetch_papers
 from bot.sources.bibliography import BibliographyError, Parsed, Skipped, parse_file, parse_ids
 from bot.sources.http import FetchError
 from storage.feedback import clear_feedback, feedback_counts
@@ -91,7 +91,7 @@ async def _import(conv: Conversation, chat: Chat, parsed: Parsed) -> list[Reply]
     missing: list[str] = []
     if parsed.arxiv_only:
         try:
-            found = await fetch_papers(parsed.arxiv_only, conv.settings.arxiv_options())
+            found = await fetch_papers(parsed.arxiv_only, arxiv_options(conv.settings))
         except FetchError:
             return [Reply(UNREACHABLE)]
         missing = [i for i in parsed.arxiv_only if i not in found]

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from bot import logsafety
 from bot.config import Settings, SettingsError
+from bot.sources import SETTING_CHECKS
 from storage import open_db
 from storage.db import CLI_BUSY_TIMEOUT_MS
 
@@ -97,7 +98,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     global _debug
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(checks=SETTING_CHECKS)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     if debug:

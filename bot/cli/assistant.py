@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.digests.choose import Digest
 from bot.digests.desk import DigestDesk
 from bot.digests.render import render_text
+from bot.fulltext import read_options
 from bot.llm import LLMClient
 from bot.ranking import Profile
 from bot.sources import SourceError, load_day
@@ -129,8 +130,8 @@ async def _ask(
             chat_id,
             question,
             focus_ids=focus,
-            read=settings.read_options(),
-            embedder=cli_embedder(settings, False, llm) if settings.read_options() else None,
+            read=read_options(settings),
+            embedder=cli_embedder(settings, False, llm) if read_options(settings) else None,
         )
     finally:
         await llm.aclose()

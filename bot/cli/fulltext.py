@@ -10,7 +10,7 @@ import sqlite_utils
 
 from bot.cli.app import cli, database
 from bot.config import Settings
-from bot.fulltext import ReadOptions, read_papers
+from bot.fulltext import ReadOptions, read_options, read_papers
 from bot.sources.arxiv_xml import split_id
 from storage.papers import Paper, get_paper
 from storage.passages import FullText, forget_full_text, passages_of
@@ -25,7 +25,7 @@ def read(settings: Settings, paper_id: str) -> None:
     ids = split_id(paper_id)
     if ids is None:
         raise click.BadParameter(f"{paper_id!r} is not an arXiv id, e.g. 2501.11120")
-    options = settings.read_options() or ReadOptions()
+    options = read_options(settings) or ReadOptions()
     with database(settings) as db:
         paper = get_paper(db, ids[0])
         if paper is None:

@@ -20,11 +20,11 @@ from datetime import UTC, datetime, timedelta
 from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
+from bot.delivery.group_send import send_to_chat
+from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.schedule import is_due
 from bot.messages.replies import fitted
-from bot.telegram.group_send import send_to_chat
-from bot.telegram.throttle import Throttle
 from bot.writing.summaries import summarize_papers
 from storage.deliveries import (
     Delivery,

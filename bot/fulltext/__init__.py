@@ -14,18 +14,20 @@ from urllib.parse import urlsplit
 import httpx
 import sqlite_utils
 
+from bot.config import ARXIV_HTML_URL, ARXIV_PDF_URL, Settings
 from bot.fulltext.fetch import Unreadable, fetch_capped
 from bot.fulltext.html_text import Block, NotAPaperPage, parse_arxiv_html
 from bot.fulltext.passages import to_passages
 from bot.fulltext.pdf_text import NotAPdf, parse_pdf
+from bot.sources.arxiv import arxiv_options
 from bot.sources.arxiv_ids import is_arxiv_id
 from storage.papers import Paper
 from storage.passages import FullText, Passage, full_text_status, reads_since, store_full_text
 
 log = logging.getLogger(__name__)
 
-DEFAULT_HTML_URL = "https://arxiv.org/html"
-DEFAULT_PDF_URL = "https://arxiv.org/pdf"
+DEFAULT_HTML_URL = ARXIV_HTML_URL
+DEFAULT_PDF_URL = ARXIV_PDF_URL
 RETRY_UNREADABLE_AFTER = timedelta(days=1)
 
 
@@ -45,6 +47,20 @@ class ReadOptions:
     @property
     def hosts(self) -> frozenset[str]:
         return frozenset(urlsplit(u).netloc for u in (self.html_url, self.pdf_url))
+
+
+def read_options(settings: Settings) -> ReadOptions | None:
+    """How questions read papers in full, from the settings; None when
+    PAPERBOY_FULL_TEXT is off."""
+    if not settings.full_text:
+        return None
+    return ReadOptions(
+        html_url=settings.arxiv_html_url,
+        pdf_url=settings.arxiv_pdf_url,
+        timeout_s=settings.http_timeout,
+        reads_per_hour=settings.reads_per_hour,
+        user_agent=arxiv_options(settings).user_agent(),
+    )
 
 
 async def read_papers(

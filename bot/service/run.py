@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.assistant import Conversation
 from bot.config import Settings
+from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.sweep import Deliverer, SweepReport
 from bot.llm import LLMClient
@@ -25,7 +26,6 @@ from bot.service.status import serve_health
 from bot.telegram.app import StartFailed, TokenMissing, build_application, make_bot
 from bot.telegram.app import start as start_bot
 from bot.telegram.app import stop as stop_bot
-from bot.telegram.throttle import Throttle
 from bot.weekly.push import WeeklyPush
 from storage import open_db
 from storage.db import exclusive_use

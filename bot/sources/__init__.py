@@ -62,6 +62,18 @@ def parse_source_spec(spec: str) -> tuple[str, Path | None]:
     raise SourceError(f"unknown source {spec!r}: {SPEC_HELP}")
 
 
+def check_sources(raw: str) -> None:
+    """PAPERBOY_SOURCE's own check, for Settings.from_env (ValueError saying what to type)."""
+    try:
+        split_sources(raw)
+    except SourceError as exc:
+        raise ValueError(f"{exc} (several: comma-separated, e.g. hf,arxiv:cs.CL+cs.LG)") from None
+
+
+# The checks of the settings whose grammar this stage owns (field -> check).
+SETTING_CHECKS = {"source": check_sources}
+
+
 def split_sources(raw: str) -> list[str]:
     """PAPERBOY_SOURCE 'hf,arxiv:cs.CL+cs.LG' -> ['hf', 'arxiv:cs.CL+cs.LG'], each checked."""
     specs = [part.strip() for part in raw.split(",") if part.strip()]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 import httpx
 from aiolimiter import AsyncLimiter
 
+from bot.config import ARXIV_API_URL, ARXIV_MIN_INTERVAL_S, ARXIV_RSS_URL, Settings
 from bot.sources.arxiv_categories import canonical_category, closest_category
 from bot.sources.arxiv_xml import Announcement, parse_api, parse_rss
 from bot.sources.hf_json import MalformedResponse
@@ -18,10 +19,22 @@ from storage.papers import Paper
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RSS_URL = "https://rss.arxiv.org/rss"
-DEFAULT_API_URL = "https://export.arxiv.org/api/query"
+
+def arxiv_options(settings: Settings) -> ArxivOptions:
+    """How to reach arXiv, from the settings."""
+    return ArxivOptions(
+        rss_url=settings.arxiv_rss_url,
+        api_url=settings.arxiv_api_url,
+        contact=settings.contact,
+        min_interval_s=settings.arxiv_min_interval,
+        timeout_s=settings.http_timeout,
+    )
+
+
+DEFAULT_RSS_URL = ARXIV_RSS_URL
+DEFAULT_API_URL = ARXIV_API_URL
 API_BATCH = 100  # ids per API request, as arXiv recommends
-MIN_INTERVAL_S = 3.0
+MIN_INTERVAL_S = ARXIV_MIN_INTERVAL_S
 
 
 class CategorySpecError(ValueError):

@@ -9,6 +9,7 @@ import sqlite_utils
 
 from bot.config import Settings
 from bot.sources import SourceDay, load_day
+from bot.sources.arxiv import arxiv_options
 from storage.papers import UpsertCounts, refresh_papers, upsert_papers
 
 
@@ -48,7 +49,7 @@ async def load_source(settings: Settings, spec: str, day: str | None) -> SourceD
         day,
         papers_url=settings.papers_url,
         timeout_s=settings.http_timeout,
-        arxiv=settings.arxiv_options(),
+        arxiv=arxiv_options(settings),
     )
 
 

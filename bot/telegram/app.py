@@ -30,13 +30,13 @@ from tenacity import (
 
 from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.config import DEFAULT_TELEGRAM_API_URL, Settings
+from bot.delivery.sender import markup, send_reply
+from bot.delivery.throttle import Throttle
 from bot.messages.replies import Button, Keyboard, fitted
 from bot.sources.bibliography import MAX_FILE_BYTES
 from bot.telegram import groups, inbox
 from bot.telegram.inbox import PersistentQueue
 from bot.telegram.ordering import UPDATE_DEADLINE_S, PerChatOrder
-from bot.telegram.sender import markup, send_reply
-from bot.telegram.throttle import Throttle
 from bot.telegram.webhook import serve_webhook
 from storage.users import update_user
 

@@ -24,10 +24,10 @@ from bot.assistant.group import (
     group_question,
     setup_text,
 )
+from bot.delivery.group_send import send_to_chat
+from bot.delivery.sender import markup
+from bot.delivery.throttle import Throttle
 from bot.messages.replies import Keyboard, fitted
-from bot.telegram.group_send import send_to_chat
-from bot.telegram.sender import markup
-from bot.telegram.throttle import Throttle
 from storage.groups import (
     bot_added,
     bot_removed,

@@ -17,11 +17,11 @@ import sqlite_utils
 from telegram import Bot
 from telegram.error import Forbidden, TelegramError
 
+from bot.delivery.sender import Sleep, send_reply
+from bot.delivery.throttle import Throttle
 from bot.messages.replies import Document, Reply
 from bot.ranking import DayRanker
 from bot.ranking.embedders import Embedder
-from bot.telegram.sender import Sleep, send_reply
-from bot.telegram.throttle import Throttle
 from bot.weekly.chart import draw
 from bot.weekly.days import due_day
 from bot.weekly.recap import Week, reader_week

@@ -26,10 +26,10 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from bot.delivery.throttle import Throttle
 from bot.messages.html import to_plain
 from bot.messages.replies import Keyboard, Reply
 from bot.retrying import WaitAsAsked
-from bot.telegram.throttle import Throttle
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

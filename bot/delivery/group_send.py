@@ -11,9 +11,9 @@ import sqlite_utils
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated
 
+from bot.delivery.sender import Sleep, send_reply
+from bot.delivery.throttle import Throttle
 from bot.messages.replies import Reply
-from bot.telegram.sender import Sleep, send_reply
-from bot.telegram.throttle import Throttle
 from storage.groups import digest_thread, move_chat, place_digests
 
 log = logging.getLogger(__name__)
