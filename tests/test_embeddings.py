@@ -14,7 +14,13 @@ from bot.config import Settings
 from bot.digests.desk import DigestDesk
 from bot.llm import LLMClient
 from bot.ranking import Profile, build_ranker
-from bot.ranking.embedders import API_BATCH, ApiEmbedder, LocalMiniLM, make_embedder
+from bot.ranking.embedders import (
+    API_BATCH,
+    ApiEmbedder,
+    LocalMiniLM,
+    load_local_embedder,
+    make_embedder,
+)
 from bot.ranking.interests import parse_interest
 from bot.ranking.semantic import VectorStore
 from storage.papers import Paper, upsert_papers
@@ -178,3 +184,13 @@ def test_embeddings_setting_is_validated() -> None:
     assert Settings.from_env({}).embeddings == "local"
     with pytest.raises(SettingsError, match="PAPERBOY_EMBEDDINGS"):
         Settings.from_env({"PAPERBOY_EMBEDDINGS": "torch"})
+
+
+def test_a_text_embedded_again_in_one_process_gives_the_same_vector() -> None:
+    model = load_local_embedder()
+    assert model is not None and model is load_local_embedder()  # loaded once per process
+    texts = ["mixture of experts routing", "speculative decoding", "mixture of experts routing"]
+    first = model.embed_now(texts)
+    again = model.embed_now(list(reversed(texts)))
+    assert np.allclose(first[0], first[2]) and np.allclose(first[1], again[1])
+    assert np.allclose(first[0], again[0]) and np.allclose(first[0], again[2])

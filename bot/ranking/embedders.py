@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MAX_TOKENS = 256  # what sentence-transformers uses for all-MiniLM-L6-v2
 API_BATCH = 64
+RECENT_TEXTS = 5_000  # vectors kept in memory (about 8 MB)
 
 
 class EmbeddingsUnavailable(RuntimeError):
@@ -65,8 +68,29 @@ class LocalMiniLM:
             providers=["CPUExecutionProvider"],
         )
         self._workers = max(1, os.cpu_count() or 1)
+        # A text's vector depends on the text only (one text per run): the latest few
+        # thousand are kept, so a text embedded twice in one process (a day re-indexed, the
+        # demo's sample day in every test) costs nothing the second time.
+        self._recent: dict[str, np.ndarray] = {}
+        self._recent_lock = threading.Lock()
 
     def embed_now(self, texts: Sequence[str]) -> np.ndarray:
+        with self._recent_lock:
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        fresh = self._compute(missing) if missing else np.zeros((0, 384), dtype=np.float32)
+        with self._recent_lock:
+            for text, vector in zip(missing, fresh, strict=True):
+                self._recent[text] = vector
+                known[text] = vector
+            while len(self._recent) > RECENT_TEXTS:
+                del self._recent[next(iter(self._recent))]
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = known[text]
+        return out
+
+    def _compute(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), 384), dtype=np.float32)
         if self._workers == 1 or len(texts) < 2 * self._workers:
             self._fill(out, texts, range(len(texts)))
@@ -129,8 +153,10 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=1)
 def load_local_embedder() -> LocalMiniLM | None:
-    """The shipped model, or None (lexical only) if ONNX Runtime cannot load it."""
+    """The shipped model, loaded once per process (every caller shares it: an ONNX Runtime
+    session runs concurrent calls safely), or None (lexical only) if it cannot load."""
     try:
         return LocalMiniLM()
     except Exception as exc:  # a broken wheel or a missing file must not take ranking down
