@@ -17,10 +17,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from bot.fulltext.best_passages import best_passages_for
 from bot.fulltext.html_text import parse_arxiv_html
 from bot.fulltext.passages import to_passages
 from bot.fulltext.pdf_text import parse_pdf
-from bot.fulltext.retrieve import best_passages_for
 from storage import open_db
 from storage.papers import Paper, upsert_papers
 from storage.passages import Passage, store_full_text

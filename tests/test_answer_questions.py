@@ -20,8 +20,8 @@ from bot.config import Settings
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder, load_local_embedder
 from storage.deliveries import OutboxItem, create_delivery, set_message_id
-from storage.messages import recent_turns
 from storage.papers import Paper, upsert_papers
+from storage.turns import recent_turns
 from storage.users import ensure_user
 from tests.fakes.openai_server import FakeLLM
 from tests.telegram_harness import running_bot

@@ -259,7 +259,7 @@ async def test_in_telegram_a_question_reads_the_paper_and_links_the_section(db) 
 
 
 async def test_meaning_finds_a_passage_that_shares_no_word_with_the_question(db) -> None:  # type: ignore[no-untyped-def]
-    from bot.fulltext.retrieve import best_passages_for, embed_passages
+    from bot.fulltext.best_passages import best_passages_for, embed_passages
     from bot.ranking.semantic import VectorStore
     from storage.passages import Passage, store_full_text
     from tests.fakes.embedder import HashingEmbedder

@@ -11,8 +11,8 @@ from bot.answers import answer, answer_html, answer_text
 from bot.config import Settings
 from bot.llm import LLMClient
 from storage.deliveries import OutboxItem, create_delivery, set_message_id, set_status
-from storage.messages import recent_turns
 from storage.papers import Links, Paper, upsert_papers
+from storage.turns import recent_turns
 from storage.users import ensure_user
 from tests.fakes.openai_server import FakeLLM, error
 

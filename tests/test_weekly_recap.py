@@ -12,7 +12,7 @@ import pytest
 import sqlite_utils
 
 from bot.assistant import Conversation
-from bot.assistant.replies import Chat
+from bot.assistant.frontend import Chat
 from bot.config import Settings
 from bot.llm import LLMClient
 from bot.ranking import DayRanker

@@ -43,8 +43,8 @@ from bot.fulltext import ReadOptions
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder
 from bot.ranking.semantic import VectorStore
-from storage.messages import Turn, add_turn, recent_turns
 from storage.papers import Paper
+from storage.turns import Turn, add_turn, recent_turns
 from storage.users import ensure_user
 
 __all__ = ["Answer", "answer", "answer_html", "answer_text", "papers_for_reply"]

@@ -16,9 +16,9 @@ from bot.answers.context import FullTextContext
 from bot.answers.extract import Quote, quote_lines
 from bot.answers.prompt import PROMPT_VERSION, clean_citations, prompt_messages
 from bot.llm import LLMClient, LLMUnavailable
-from storage.messages import Turn
 from storage.papers import Paper
 from storage.passages import Passage
+from storage.turns import Turn
 
 log = logging.getLogger(__name__)
 

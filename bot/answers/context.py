@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from bot.fulltext import ReadOptions, read_papers
-from bot.fulltext.retrieve import best_passages_for, embed_passages
+from bot.fulltext.best_passages import best_passages_for, embed_passages
 from bot.ranking.semantic import VectorStore
 from bot.sources.arxiv_ids import is_arxiv_id
 from storage.papers import Paper

@@ -10,9 +10,9 @@ import sqlite_utils
 from bot.answers.cited import CITATION, passage_label
 from bot.llm import LLMClient
 from bot.writing.summaries import as_data, summaries_for
-from storage.messages import Turn
 from storage.papers import Paper
 from storage.passages import Passage
+from storage.turns import Turn
 
 PROMPT_VERSION = "qa-v4"
 NOT_IN_PAPER = "NOT_IN_PAPER:"

@@ -13,8 +13,8 @@ import sqlite_utils
 from bot.answers.refer import LAST, pointing
 from bot.answers.retrieve import Scope
 from storage.deliveries import digest_of_message, latest_digest_papers, papers_in_message
-from storage.messages import Turn, papers_cited_by_message
 from storage.papers import Paper, all_papers
+from storage.turns import Turn, papers_cited_by_message
 
 COMPARING = (
     "compar",

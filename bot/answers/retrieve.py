@@ -23,8 +23,8 @@ from storage.deliveries import (
 )
 from storage.feedback import saved_paper_ids
 from storage.library import list_library
-from storage.messages import papers_cited_by_message
 from storage.papers import Paper, all_papers, search_papers
+from storage.turns import papers_cited_by_message
 
 MAX_SOURCES = 5
 SENT_BONUS = 0.15  # papers the user was sent are likelier to be what they ask about

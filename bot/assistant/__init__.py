@@ -3,7 +3,7 @@
 from bot.assistant.buttons import press
 from bot.assistant.commands import COMMANDS, MENU
 from bot.assistant.core import Conversation
-from bot.assistant.replies import ButtonOutcome, Chat
+from bot.assistant.frontend import ButtonOutcome, Chat
 from bot.messages.replies import Document, Reply
 
 __all__ = [

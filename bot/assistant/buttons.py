@@ -8,7 +8,7 @@ from html import escape
 
 from bot.assistant.commands import digest, interests_reply, search
 from bot.assistant.core import Conversation
-from bot.assistant.replies import ButtonOutcome, Chat
+from bot.assistant.frontend import ButtonOutcome, Chat
 from bot.messages.callbacks import decode, encode
 from bot.messages.replies import Button, Keyboard, Reply
 from bot.text import clip
@@ -16,8 +16,8 @@ from bot.writing.extractive import split_sentences
 from storage.deliveries import sent_paper_ids
 from storage.feedback import rated_paper_ids, record_feedback, save_paper, unsave_paper
 from storage.interests import remove_interest
-from storage.messages import add_turn
 from storage.papers import Paper, get_paper
+from storage.turns import add_turn
 from storage.users import delete_user, get_user
 
 STALE = "That button has expired. Send /help to see what I can do."

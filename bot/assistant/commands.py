@@ -12,8 +12,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from bot.assistant.bibtex import to_bibtex
+from bot.assistant.frontend import Chat
 from bot.assistant.library import import_command, learned_command, library_command
-from bot.assistant.replies import Chat
 from bot.assistant.why import why_command
 from bot.digests.schedule import PreferenceError, local_day, parse_time, parse_timezone
 from bot.llm import start_of_utc_day

@@ -12,10 +12,10 @@ import sqlite_utils
 
 from bot.answers import answer, answer_html
 from bot.assistant.commands import COMMANDS, Command
+from bot.assistant.frontend import Chat
 from bot.assistant.intent_nearest import NearestIntent
 from bot.assistant.intents import Intent
 from bot.assistant.library import import_file
-from bot.assistant.replies import Chat
 from bot.assistant.requests import carry_out
 from bot.assistant.understanding import understand
 from bot.config import Settings
@@ -36,7 +36,7 @@ from bot.ranking.interests import (
 )
 from bot.writing.topics import topics_by_llm
 from storage.interests import add_interest, list_interests
-from storage.messages import answered, questions_since, set_turn_message_id
+from storage.turns import answered, questions_since, set_turn_message_id
 from storage.users import User, ensure_user, update_user
 
 log = logging.getLogger(__name__)

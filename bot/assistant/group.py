@@ -12,15 +12,15 @@ from datetime import timedelta
 
 from bot.assistant.buttons import STALE, mark_choice, press
 from bot.assistant.core import Conversation
-from bot.assistant.replies import ButtonOutcome, Chat
+from bot.assistant.frontend import ButtonOutcome, Chat
 from bot.messages.callbacks import decode, encode
 from bot.messages.html import echo
 from bot.messages.replies import Button, Keyboard, Reply
 from storage.deliveries import sent_paper_ids
 from storage.feedback import save_paper, saved_paper_ids, unsave_paper
 from storage.groups import cast_vote, get_group, most_voted, place_digests, vote_tallies
-from storage.messages import add_turn, answered
 from storage.papers import all_papers, get_paper
+from storage.turns import add_turn, answered
 from storage.users import delete_user, get_user
 
 # Asks Telegram (cached) whether the member who wrote or pressed is one of the group's admins.

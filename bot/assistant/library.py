@@ -8,7 +8,7 @@ import asyncio
 from html import escape
 from typing import TYPE_CHECKING
 
-from bot.assistant.replies import Chat
+from bot.assistant.frontend import Chat
 from bot.messages.callbacks import CALLBACK_LIMIT, encode
 from bot.messages.html import echo
 from bot.messages.replies import Button, Reply

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from bot.answers.retrieve import digest_numbering
 from bot.assistant import commands
+from bot.assistant.frontend import Chat
 from bot.assistant.intents import LAST, Intent
 from bot.assistant.library import import_command
-from bot.assistant.replies import Chat
 from bot.assistant.why import why_command
 from bot.messages.callbacks import CALLBACK_LIMIT, encode
 from bot.messages.html import echo
@@ -21,8 +21,8 @@ from bot.messages.replies import Button, Reply
 from bot.text import content_stems
 from storage.feedback import record_feedback, save_paper, saved_paper_ids, unsave_paper
 from storage.interests import StoredInterest, list_interests, remove_interest
-from storage.messages import recent_turns
 from storage.papers import Paper, all_papers
+from storage.turns import recent_turns
 
 if TYPE_CHECKING:
     from bot.assistant.core import Conversation

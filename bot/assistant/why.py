@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from bot.assistant.replies import Chat
+from bot.assistant.frontend import Chat
 from bot.messages.replies import Reply
 from storage.deliveries import StoredItem, latest_sent_items
 from storage.papers import get_paper
