@@ -31,7 +31,8 @@ def _unhandled(db: sqlite_utils.Database) -> int:
 
 async def _help_takes(h: Harness) -> float:
     started = time.monotonic()
-    (reply,) = await h.say(OTHER, "/help")
+    h.tg.user_says(OTHER, "/help")
+    (reply,) = await h.tg.until(lambda: h.tg.messages_to(OTHER), timeout=120)
     assert "/digest" in reply.text
     return time.monotonic() - started
 
@@ -43,14 +44,16 @@ async def test_a_flood_of_commands_does_not_delay_another_chat(
         for _ in range(150):
             h.tg.user_says(FLOODER, "/help")
         await h.tg.until(lambda: h.tg.messages_to(FLOODER))  # the flood is being answered
-        took = await _help_takes(h)
+        await _help_takes(h)
+        answered_by_then = len([m for m in h.tg.messages_to(FLOODER) if "/digest" in m.text])
+        await h.settle()
         told = [m for m in h.tg.messages_to(FLOODER) if m.text == SLOW_DOWN]
-        await h.tg.until(lambda: h.tg.pending_updates() == 0)
-    # At Telegram's pace of one message a second per chat the flood alone takes 150 s; the
-    # other chat waited for none of it.
-    assert took < 5
+        answered = [m for m in h.tg.messages_to(FLOODER) if "/digest" in m.text]
+    # At Telegram's pace of one message a second per chat, the flooder's backlog takes 20 s
+    # and more: the other chat was answered while most of it still waited (no wall-clock
+    # bound: a busy machine slows both alike).
+    assert answered_by_then < len(answered) - 5
     assert len(told) == 1  # told once per flood, not once per dropped message
-    answered = [m for m in h.tg.messages_to(FLOODER) if "/digest" in m.text]
     assert len(answered) < 150
 
 
@@ -85,9 +88,10 @@ async def test_questions_waiting_on_a_slow_model_do_not_delay_another_chat(
             for n in range(70):
                 h.tg.user_says(FLOODER, f"how do mixture of experts models route tokens {n}?")
             await h.tg.until(lambda: llm.payloads)
-            took = await _help_takes(h)
+            await _help_takes(h)
+            # answered while every one of the 70 questions still waits on the model
+            assert not [m for m in h.tg.messages_to(FLOODER) if m.text != SLOW_DOWN]
             release.set()
-    assert took < 5
 
 
 async def test_a_flood_of_button_presses_is_cut_short_and_does_not_delay_another_chat(
@@ -103,7 +107,10 @@ async def test_a_flood_of_button_presses_is_cut_short_and_does_not_delay_another
         await h.tg.until(lambda: h.tg.pending_updates() == 0)
         await h.tg.until(lambda: _unhandled(db) == 0, timeout=60)
         toasts = [a.params.get("text") for a in h.tg.calls("answerCallbackQuery")]
-    assert took < 5  # it was 103 s when every press held a shared slot
+    # It was 103 s when every press held a shared slot; now it is what fetching and storing
+    # the 3,000 updates takes (3 s idle). The bound only catches that starvation, with room
+    # for a busy machine.
+    assert took < 60
     assert TOO_MANY_TAPS in toasts
     acted_on = [t for t in toasts if t and "Noted" in t]
     assert 0 < len(acted_on) <= PRESSES_PER_MINUTE

@@ -456,7 +456,8 @@ async def test_one_members_slow_question_does_not_hold_up_anothers_vote(
             took = time.monotonic() - started
             release.set()
             await bot.settle()
-    assert "vote counts" in ack.params["text"] and took < 5
+    # the question waits 30 s on the model; the vote did not wait for it (room for load)
+    assert "vote counts" in ack.params["text"] and took < 15
 
 
 def test_m018_upgrades_existing_readers_as_private(tmp_path: Path) -> None:

@@ -280,7 +280,8 @@ async def test_a_hostile_file_from_one_reader_does_not_hold_up_another(
         h.tg.user_says(OTHER, "/help")
         (helped, *_) = await h.tg.until(lambda: h.tg.messages_to(OTHER))
         (imported, *_) = await h.tg.until(lambda: h.tg.messages_to(CHAT))
-    assert helped.at - sent < 3.0
+    # 30 s and more before; milliseconds now. The bound leaves room for a busy machine.
+    assert helped.at - sent < 10.0
     assert "Added 1 paper(s)" in imported.text
 
 
