@@ -1,65 +1,98 @@
 """Where papers come from: the HF Daily Papers API, arXiv's daily announcement (RSS, with
 the API for what the feed lacks), a local file, or the bundled sample day.
 
-Files are in the Daily Papers JSON shape or JSON Lines; all normalise into storage.papers.Paper,
-keyed by the version-less arXiv id, so one paper listed by several sources is one record.
+Each source is a module implementing bot.sources.base.Source and one entry of the registry
+below; specs ('hf', 'arxiv:cs.CL') are parsed and days loaded through it. All normalise into
+storage.papers.Paper, keyed by the version-less arXiv id, so one paper listed by several
+sources is one record.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import resources
-from pathlib import Path
+from typing import Any
 
 import httpx
 
-from bot.sources.arxiv import ArxivOptions, CategorySpecError, load_announcement, parse_categories
-from bot.sources.hf_json import MalformedResponse, ParsedDay, parse_daily_papers
-from bot.sources.http import FetchError, fetch_day
-from bot.sources.jsonl import looks_like_jsonl, parse_paper_lines
-from storage.papers import Paper
+from bot.sources.arxiv import ArxivOptions
+from bot.sources.arxiv_source import Announcement
+from bot.sources.base import LoadOptions, Source, SourceDay, SourceError, SpecError
+from bot.sources.hf import DailyPapers
+from bot.sources.hf_json import MalformedResponse
+from bot.sources.http import FetchError
+from bot.sources.local import SAMPLE_DAY, PapersFile, SampleDay, sample_bytes
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "SAMPLE_DAY",
+    "SETTING_CHECKS",
+    "ChosenSource",
+    "LoadOptions",
+    "Source",
+    "SourceDay",
+    "SourceError",
+    "SpecError",
+    "check_sources",
+    "load_day",
+    "parse_source_spec",
+    "register",
+    "registered",
+    "sample_bytes",
+    "spec_help",
+    "split_sources",
+    "unregister",
+]
 
-SAMPLE_DAY = "2025-02-18"
-USER_AGENT = "paperboy-bot (+https://github.com/paperboy-bot)"
+# The registry: one entry per source, by the name its specs start with.
+_SOURCES: dict[str, Source[Any]] = {
+    source.name: source for source in (DailyPapers(), Announcement(), SampleDay(), PapersFile())
+}
 
 
-class SourceError(RuntimeError):
-    """The day could not be loaded; nothing was stored. The message says what to do."""
+def register(source: Source[Any]) -> None:
+    """Make `source` usable in specs (PAPERBOY_SOURCE, --source) from now on."""
+    if not source.name or ":" in source.name or "," in source.name:
+        raise ValueError(f"a source name has no ':' or ',': {source.name!r}")
+    if source.name in _SOURCES:
+        raise ValueError(f"a source named {source.name!r} is already registered")
+    _SOURCES[source.name] = source
+
+
+def unregister(name: str) -> None:
+    """Forget the source named `name` (a source registered for a test, say)."""
+    del _SOURCES[name]
+
+
+def registered() -> list[Source[Any]]:
+    """The sources specs may name, in the order they are offered."""
+    return list(_SOURCES.values())
+
+
+def spec_help() -> str:
+    """'use hf, arxiv:CATS (e.g. arxiv:cs.CL+cs.LG), sample or file:PATH'."""
+    forms = [f"{s.usage} (e.g. {s.example})" if s.example else s.usage for s in registered()]
+    return f"use {', '.join(forms[:-1])} or {forms[-1]}" if len(forms) > 1 else f"use {forms[0]}"
 
 
 @dataclass(frozen=True)
-class SourceDay:
-    source: str  # 'hf', 'arxiv', 'sample' or 'file'
-    day: str
-    parsed: ParsedDay
-    replaced: tuple[Paper, ...] = ()  # new versions of papers listed before (arXiv)
-    announced: bool = True  # False: the source published nothing that day (arXiv weekend)
+class ChosenSource:
+    """A spec parsed: the registered source it names and that source's config."""
+
+    spec: str
+    source: Source[Any]
+    config: Any
 
 
-def sample_bytes() -> bytes:
-    return resources.files("bot.sources").joinpath("data/sample-day.json").read_bytes()
-
-
-SPEC_HELP = "use hf, arxiv:CATS (e.g. arxiv:cs.CL+cs.LG), sample or file:PATH"
-
-
-def parse_source_spec(spec: str) -> tuple[str, Path | None]:
-    """'hf' | 'sample' | 'file:PATH' | 'arxiv:CATS' -> (kind, path)."""
-    if spec in ("hf", "sample"):
-        return spec, None
-    if spec.startswith("file:") and len(spec) > 5:
-        return "file", Path(spec[5:])
-    if spec.startswith("arxiv:"):
-        try:
-            parse_categories(spec[6:])
-        except CategorySpecError as exc:
-            raise SourceError(f"source {spec!r}: {exc}") from None
-        return "arxiv", None
-    raise SourceError(f"unknown source {spec!r}: {SPEC_HELP}")
+def parse_source_spec(spec: str) -> ChosenSource:
+    """'hf' | 'sample' | 'file:PATH' | 'arxiv:CATS' | a registered source's spec. Raises
+    SourceError saying what to type."""
+    name, colon, argument = spec.partition(":")
+    source = _SOURCES.get(name)
+    if source is None or bool(colon) != (":" in source.usage):
+        raise SourceError(f"unknown source {spec!r}: {spec_help()}")
+    try:
+        return ChosenSource(spec, source, source.parse_spec(argument))
+    except SpecError as exc:
+        raise SourceError(f"source {spec!r}: {exc}") from None
 
 
 def check_sources(raw: str) -> None:
@@ -78,7 +111,7 @@ def split_sources(raw: str) -> list[str]:
     """PAPERBOY_SOURCE 'hf,arxiv:cs.CL+cs.LG' -> ['hf', 'arxiv:cs.CL+cs.LG'], each checked."""
     specs = [part.strip() for part in raw.split(",") if part.strip()]
     if not specs:
-        raise SourceError(f"no source given: {SPEC_HELP}")
+        raise SourceError(f"no source given: {spec_help()}")
     for spec in specs:
         parse_source_spec(spec)
     return specs
@@ -96,74 +129,18 @@ async def load_day(
     arxiv: ArxivOptions | None = None,
 ) -> SourceDay:
     """Load and parse one day from the source named by `spec`. Raises SourceError."""
-    kind, path = parse_source_spec(spec)
-    if kind == "arxiv":
-        return await _load_arxiv(spec, day, arxiv or ArxivOptions(timeout_s=timeout_s))
-    if kind == "sample":
-        payload, listed_day = sample_bytes(), day or SAMPLE_DAY
-    elif kind == "file":
-        assert path is not None
-        payload, listed_day = _read_file(path), day or today_utc()
-    else:
-        listed_day = day or today_utc()
-        payload = await _fetch(papers_url, listed_day, client, timeout_s, attempts, backoff_s)
+    chosen = parse_source_spec(spec)
+    options = LoadOptions(
+        papers_url=papers_url,
+        client=client,
+        timeout_s=timeout_s,
+        attempts=attempts,
+        backoff_s=backoff_s,
+        arxiv=arxiv,
+    )
     try:
-        parse = parse_paper_lines if looks_like_jsonl(payload) else parse_daily_papers
-        parsed = parse(payload)
-    except MalformedResponse as exc:
-        raise SourceError(f"{spec}: {exc}; nothing was stored") from None
-    return SourceDay(source=kind, day=listed_day, parsed=parsed)
-
-
-async def _load_arxiv(spec: str, day: str | None, options: ArxivOptions) -> SourceDay:
-    try:
-        announcement = await load_announcement(parse_categories(spec[6:]), options)
+        return await chosen.source.load(chosen.config, day, options)
     except FetchError as exc:
         raise SourceError(str(exc)) from None
     except MalformedResponse as exc:
         raise SourceError(f"{spec}: {exc}; nothing was stored") from None
-    if announcement.day is None:
-        return SourceDay("arxiv", day or today_utc(), ParsedDay([], []), announced=False)
-    if day is not None and day != announcement.day:
-        raise SourceError(
-            f"arXiv's feed only carries its latest announcement ({announcement.day}); "
-            f"{day} cannot be fetched from it. Leave out --date for arXiv sources."
-        )
-    if announcement.incomplete:
-        log.warning(
-            "%s: %d entries have no abstract (the API did not provide one): stored with title only",
-            spec,
-            len(announcement.incomplete),
-        )
-    parsed = ParsedDay(announcement.listed, announcement.skipped, announcement.clipped)
-    return SourceDay("arxiv", announcement.day, parsed, tuple(announcement.replaced))
-
-
-def today_utc() -> str:
-    return datetime.now(UTC).date().isoformat()
-
-
-def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read {path}: {exc.strerror}") from None
-
-
-async def _fetch(
-    url: str,
-    day: str,
-    client: httpx.AsyncClient | None,
-    timeout_s: float,
-    attempts: int,
-    backoff_s: float,
-) -> bytes:
-    own = client is None
-    http = client or httpx.AsyncClient(timeout=timeout_s, headers={"user-agent": USER_AGENT})
-    try:
-        return await fetch_day(http, url, day, attempts=attempts, backoff_s=backoff_s)
-    except FetchError as exc:
-        raise SourceError(str(exc)) from None
-    finally:
-        if own:
-            await http.aclose()
