@@ -276,3 +276,74 @@ def test_stale_buttons_after_forget(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 OLD = "that button belongs to an old message that no longer applies"
+
+
+GROUP_SCRIPT = """@bob: /add LoRA
+@ada: /add@paperboy_bot mixture of experts inference
+/time 9:30
+@cy: /time 6:00
+/time
+/add@other_bot LoRA
+@bob: /digest
+b7.1
+@cy: b7.1
+@ada: b7.2
+@bob: b7.1
+@cy: b7.3
+lunch at noon?
+@bob: @7 how does paper 1 cut the cost of inference?
+@cy: @paperboy_bot which paper is about expert offloading?
+/list
+@ada: /forget
+b1
+@bob: b7.1
+"""
+
+
+def test_group_session_plays_lab_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = run_chat(tmp_path, monkeypatch, GROUP_SCRIPT, "--group")
+    # Set-up: the bot, added by ada, posts how to set it up; only ada (admin) changes it.
+    assert "(ada adds @paperboy_bot to the group)" in out and "An admin sets me up" in out
+    assert "bob> /add LoRA\n[#2] 🔒 Only the group's admins can change my settings" in out
+    assert "ada> /add@paperboy_bot mixture of experts inference\n[#3] ✅ Added" in out
+    assert "ada> /time 9:30\n[#4] ⏰ Your digest comes daily at 09:30" in out
+    assert "cy> /time 6:00\n[#5] 🔒 Only the group's admins" in out
+    assert "cy> /time\n[#6] Your digest comes daily at 09:30" in out  # looking is for all
+    assert "(a command for @other_bot, not for this bot: it stays silent)" in out
+    # A member asks for the digest; votes count once per member, with the tally shown.
+    assert "bob> /digest\n[#7] 📰 Your papers for" in out and "[b7.1] 1 👍  [b7.2] 1 👎" in out
+    votes = _pressed(out)
+    assert votes[:4] == [
+        ("bob", "👍 Your vote counts: 👍 1 · 👎 0", "now: [b7.1] 1 👍 1"),
+        ("cy", "👍 Your vote counts: 👍 2 · 👎 0", "now: [b7.1] 1 👍 2"),
+        ("ada", "👎 Your vote counts: 👍 2 · 👎 1", "now: [b7.2] 1 👎 1"),
+        ("bob", "Vote withdrawn: 👍 1 · 👎 1", "now: [b7.1] 1 👍 1"),
+    ]
+    assert votes[4][1] == "⭐ On the group's reading list (/list)."
+    # Privacy mode: the members' own talk is not read; a reply or a mention is a question.
+    assert "cy> lunch at noon?\n(the bot does not see this" in out
+    assert "bob> @7 how does paper 1 cut the cost of inference?\n[#9] From paper 1 of that" in out
+    assert "which paper is about expert offloading?\n[#10] From the papers of that digest" in out
+    assert "[#11] 📚 The group's reading list (1;" in out and "👍 1 · 👎 1" in out
+    # /forget is the admin's; afterwards the old digest's buttons do nothing.
+    assert "🗑 Everything I stored for this group is deleted" in out
+    assert "bob> b7.1\n(that button belongs to an old message" in out
+
+
+def _pressed(out: str) -> list[tuple[str, str, str]]:
+    """(who pressed, the toast, the buttons changed) for each press in the transcript."""
+    found = []
+    for block in out.split("\n\n"):
+        lines = block.splitlines()
+        if len(lines) >= 2 and " → (" in lines[1]:
+            who = lines[0].split(">", 1)[0]
+            toast = lines[1].split(" → (", 1)[1].removesuffix(")")
+            found.append((who, toast, lines[2].strip() if len(lines) > 2 else ""))
+    return found
+
+
+def test_group_takes_no_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lib.bib").write_text(BIB)
+    result = CliRunner().invoke(cli, ["chat", "--group", "--import", "lib.bib"], input="")
+    assert result.exit_code == 2 and "a group has no library" in result.output

@@ -22,6 +22,7 @@ import click
 import sqlite_utils
 
 from bot.assistant import ButtonOutcome, Chat, Conversation, Reply, press
+from bot.assistant.group import Place, group_command, group_press, group_question, setup_text
 from bot.cli.app import cli
 from bot.cli.library import cli_embedder
 from bot.config import Settings
@@ -34,6 +35,7 @@ from bot.sources.bibliography import MAX_FILE_BYTES
 from bot.sources.hf_json import ParsedDay
 from bot.sources.ingest import store_day
 from storage import open_db
+from storage.groups import ensure_group
 from storage.users import get_user
 
 TERMINAL_CHAT = Chat(1, "you")
@@ -43,6 +45,17 @@ _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 BIBLIOGRAPHY = (".bib", ".ris", ".json")  # what `/import PATH` sends as a file
 MAX_DAYS = 14  # /week's picture and the week before it, which its caption compares with
 OLD = "that button belongs to an old message that no longer applies"
+# `paperboy chat --group`: a group (no topics) with its admin ada and two members.
+GROUP_CHAT = Chat(-1001234567, "Paper club")
+GROUP_MEMBERS = {"ada": 101, "bob": 102, "cy": 103}
+GROUP_ADMINS = frozenset({"ada"})
+BOT_NAME = "paperboy_bot"
+_SPEAKER = re.compile(r"^@(ada|bob|cy):\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_MENTION = re.compile(rf"@{BOT_NAME}\b", re.IGNORECASE)
+UNSEEN = (
+    "(the bot does not see this: in a group, Telegram sends it only commands, replies to "
+    f"its messages (@n text) and messages mentioning @{BOT_NAME})"
+)
 
 
 @dataclass
@@ -64,9 +77,15 @@ class Screen:
 
 
 class TerminalChat:
-    def __init__(self, conv: Conversation) -> None:
+    def __init__(self, conv: Conversation, chat: Chat = TERMINAL_CHAT) -> None:
         self.conv = conv
+        self.chat = chat
         self.screen = Screen()
+
+    @property
+    def prompt(self) -> str:
+        """Who types the next line."""
+        return "you"
 
     async def handle(self, line: str) -> list[str]:
         """One line typed by the user → what the terminal prints."""
@@ -79,7 +98,7 @@ class TerminalChat:
             lines = await self.send_file(path)
         elif line.startswith("/"):
             head, _, args = line.partition(" ")
-            lines = self._show(await self.conv.command(TERMINAL_CHAT, head[1:], args))
+            lines = self._show(await self.conv.command(self.chat, head[1:], args))
         else:
             lines = await self._text(line)
         self._after_forget()
@@ -100,7 +119,7 @@ class TerminalChat:
         except OSError as exc:
             return [f"(cannot read {path}: {exc.strerror})"]
         sent = f"  (you send the file {path.name}, {size:,} bytes)"
-        return [sent, *self._show(await self.conv.document(TERMINAL_CHAT, path.name, payload))]
+        return [sent, *self._show(await self.conv.document(self.chat, path.name, payload))]
 
     async def _text(self, line: str) -> list[str]:
         reply_to = None
@@ -109,7 +128,7 @@ class TerminalChat:
             if reply_to not in self.screen.messages:
                 return [f"(there is no message #{match[1]})"]
             line = match[2]
-        return self._show(await self.conv.text(TERMINAL_CHAT, line, reply_to))
+        return self._show(await self.conv.text(self.chat, line, reply_to))
 
     async def _press(self, message: str | None, k: int) -> list[str]:
         number = int(message) if message is not None else self.screen.latest
@@ -121,9 +140,12 @@ class TerminalChat:
             return [f"({OLD}: {shown.stale})"]
         if button is None:
             return [f"(that button no longer applies: the bot changed #{number}'s buttons since)"]
-        outcome = await press(self.conv, TERMINAL_CHAT, button.data, shown.keyboard)
+        outcome = await self._pressed(button.data, shown.keyboard)
         lines = [f"  [b{number}.{k}] {button.text} → ({outcome.toast})"]
         return lines + self._edited(number, shown, outcome) + self._show(list(outcome.replies))
+
+    async def _pressed(self, data: str, keyboard: Keyboard) -> ButtonOutcome:
+        return await press(self.conv, self.chat, data, keyboard)
 
     def _edited(self, number: int, shown: Shown, outcome: ButtonOutcome) -> list[str]:
         """The pressed message as the bot changed it: new text, new or fewer buttons."""
@@ -150,7 +172,7 @@ class TerminalChat:
         for reply in fitted(replies):
             number = len(self.screen.messages) + 1
             self.screen.messages[number] = shown = Shown()
-            self.conv.sent(TERMINAL_CHAT, reply, number)
+            self.conv.sent(self.chat, reply, number)
             if reply.photo is not None:
                 saved = Path(tempfile.gettempdir()) / f"paperboy-{number}-{reply.photo.filename}"
                 saved.write_bytes(reply.photo.content)
@@ -188,7 +210,7 @@ class TerminalChat:
 
     def _after_forget(self) -> None:
         """After /forget went through, nothing shown before it applies to anyone."""
-        if self.screen.messages and get_user(self.conv.db, TERMINAL_CHAT.id) is None:
+        if self.screen.messages and get_user(self.conv.db, self.chat.id) is None:
             for shown in self.screen.messages.values():
                 if shown.stale is None:
                     shown.stale = "everything from before /forget was deleted"
@@ -234,6 +256,90 @@ def bibliography_path(line: str) -> Path | None:
     return path if path.suffix.lower() in BIBLIOGRAPHY else None
 
 
+class GroupChat(TerminalChat):
+    """The terminal as a Telegram group (lab mode) with three members: ada (its admin), bob
+    and cy. `@bob: text` makes bob speak, until another prefix. As in a group with privacy
+    mode on, the bot reads only commands, replies to its messages (`@n text`) and messages
+    mentioning it; everything it does is bot/assistant/group.py's."""
+
+    def __init__(self, conv: Conversation) -> None:
+        super().__init__(conv, GROUP_CHAT)
+        self.speaker = "ada"
+
+    @property
+    def prompt(self) -> str:
+        return self.speaker
+
+    def speaks(self, line: str) -> str:
+        """Take a leading `@name:` (who speaks from now on) off the line."""
+        if match := _SPEAKER.match(line.strip()):
+            self.speaker = match[1].lower()
+            return match[2]
+        return line
+
+    def added(self) -> list[str]:
+        """The bot added to the group: its one set-up message."""
+        self._place()
+        return self._show([Reply(setup_text(BOT_NAME))])
+
+    def _place(self) -> Place:
+        """The group, stored (again, after a /forget) as each update from it does in Telegram."""
+        ensure_group(self.conv.db, GROUP_CHAT.id, GROUP_CHAT.first_name, "supergroup")
+        return Place(GROUP_CHAT)
+
+    async def handle(self, line: str) -> list[str]:
+        line = self.speaks(line).strip()
+        if not line:
+            return []
+        if match := _BUTTON.match(line):
+            lines = await self._press(match[1], int(match[2]))
+        elif line.startswith("/"):
+            lines = await self._command(line)
+        else:
+            lines = await self._said(line)
+        self._after_forget()
+        return lines
+
+    async def _admin(self) -> bool:
+        return self.speaker in GROUP_ADMINS
+
+    async def _command(self, line: str) -> list[str]:
+        head, _, args = line.partition(" ")
+        name, _, target = head[1:].partition("@")
+        if target and target.lower() != BOT_NAME:
+            return [f"(a command for @{target}, not for this bot: it stays silent)"]
+        replies = await group_command(
+            self.conv,
+            self._place(),
+            name,
+            args,
+            admin=self._admin,
+            addressed=bool(target),
+            bot_name=BOT_NAME,
+        )
+        if replies is None:
+            return [f"(no reply: /{name} may be another bot's; /{name}@{BOT_NAME} asks this one)"]
+        return self._show(replies)
+
+    async def _said(self, line: str) -> list[str]:
+        """A reply to one of the bot's messages, or a mention of it: a question."""
+        reply_to = None
+        if match := _REPLY.match(line):
+            reply_to = int(match[1])
+            if reply_to not in self.screen.messages:
+                return [f"(there is no message #{match[1]})"]
+            line = match[2]
+        text, mentioned = _MENTION.subn(" ", line)
+        if reply_to is None and not mentioned:
+            return [UNSEEN]
+        chat, asked = self._place().chat, " ".join(text.split())
+        return self._show(await group_question(self.conv, chat, asked, reply_to, None))
+
+    async def _pressed(self, data: str, keyboard: Keyboard) -> ButtonOutcome:
+        chat, member = self._place().chat, GROUP_MEMBERS[self.speaker]
+        return await group_press(self.conv, chat, member, data, keyboard, admin=self._admin)
+
+
 @dataclass(frozen=True)
 class Setup:
     """What the session starts from: its days of papers and the reader's own files."""
@@ -242,6 +348,7 @@ class Setup:
     days: int = 1
     papers: tuple[Path, ...] = ()
     imports: tuple[Path, ...] = ()
+    group: bool = False  # a group with three members instead of a private chat
 
 
 async def store_days(db: sqlite_utils.Database, setup: Setup) -> str:
@@ -306,13 +413,14 @@ async def _session(settings: Settings, setup: Setup, script: list[str] | None) -
         try:
             what = await store_days(db, setup)
             embedder = cli_embedder(settings, setup.lexical_only, llm)
-            chat = TerminalChat(Conversation(db, settings, llm, embedder=embedder))
-            click.echo(
-                f"Paperboy in your terminal, {what} (offline). Type /start; `bN` presses "
-                "button N of the latest message, `bM.N` button N of message #M; "
-                "`@n text` replies to message n; `/import FILE` sends a .bib, .ris or "
-                ".json file; Ctrl-D quits.\n"
-            )
+            conv = Conversation(db, settings, llm, embedder=embedder)
+            chat = GroupChat(conv) if setup.group else TerminalChat(conv)
+            click.echo(_welcome(what, setup.group))
+            if isinstance(chat, GroupChat):
+                click.echo(f"(ada adds @{BOT_NAME} to the group)")
+                for out in chat.added():
+                    click.echo(out)
+                click.echo()
             for path in setup.imports:
                 click.echo(f"you> (--import {path})")
                 for out in await chat.send_file(path):
@@ -321,11 +429,12 @@ async def _session(settings: Settings, setup: Setup, script: list[str] | None) -
             lines = iter(script) if script is not None else None
             while True:
                 try:
-                    line = next(lines) if lines is not None else input("you> ")
+                    line = next(lines) if lines is not None else input(f"{chat.prompt}> ")
                 except (EOFError, StopIteration):
                     break
                 if lines is not None:
-                    click.echo(f"you> {line}")
+                    said = chat.speaks(line) if isinstance(chat, GroupChat) else line
+                    click.echo(f"{chat.prompt}> {said}")
                 for out in await chat.handle(line):
                     click.echo(out)
                 click.echo()
@@ -334,6 +443,24 @@ async def _session(settings: Settings, setup: Setup, script: list[str] | None) -
         finally:
             await llm.aclose()
             db.close()
+
+
+def _welcome(what: str, group: bool) -> str:
+    if not group:
+        return (
+            f"Paperboy in your terminal, {what} (offline). Type /start; `bN` presses "
+            "button N of the latest message, `bM.N` button N of message #M; "
+            "`@n text` replies to message n; `/import FILE` sends a .bib, .ris or "
+            ".json file; Ctrl-D quits.\n"
+        )
+    return (
+        f"Paperboy in a group in your terminal, {what} (offline). The group “"
+        f"{GROUP_CHAT.first_name}” has three members: ada (its admin), bob and cy. Start a "
+        "line with `@bob:` (or `@ada:`, `@cy:`) to speak as them, until the next one. The "
+        f"bot reads commands (`/cmd@{BOT_NAME}` too), replies to its messages (`@n text` "
+        f"replies to message n) and messages mentioning @{BOT_NAME}; `bN` presses button N "
+        "of the latest message, `bM.N` button N of message #M; Ctrl-D quits.\n"
+    )
 
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -374,6 +501,12 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     "Hugging Face Daily Papers API's JSON (e.g. tests/data/hf_api/*.json) or JSON Lines; "
     "the day is its papers' submittedOnDailyAt, else the date its name starts with.",
 )
+@click.option(
+    "--group",
+    is_flag=True,
+    help="Play a Telegram group (lab mode) instead of a private chat: ada, its admin, and "
+    "members bob and cy; a line starting `@bob:` speaks as bob.",
+)
 @click.pass_obj
 def chat(
     settings: Settings,
@@ -382,14 +515,17 @@ def chat(
     imports: tuple[Path, ...],
     days: int | None,
     papers: tuple[Path, ...],
+    group: bool,
 ) -> None:
     """Try the bot in a terminal: no token, no network; the bundled sample day (or --days,
-    --papers), and your own bibliography with --import."""
+    --papers), and your own bibliography with --import; --group plays a group."""
     if days is not None and papers:
         raise click.UsageError("--days spreads the sample day; with --papers each file is a day")
+    if group and imports:
+        raise click.UsageError("--import is for a private chat: a group has no library")
     lines = None
     if script is not None or not sys.stdin.isatty():
         source = script if script is not None else sys.stdin
         lines = [line.rstrip("\n") for line in source]
-    setup = Setup(lexical_only, days or 1, papers, imports)
+    setup = Setup(lexical_only, days or 1, papers, imports, group)
     asyncio.run(_session(settings, setup, lines))
