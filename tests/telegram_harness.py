@@ -13,7 +13,7 @@ from bot.assistant import Conversation
 from bot.config import Settings
 from bot.delivery.throttle import Throttle
 from bot.llm import LLMClient
-from bot.ranking.embedders import Embedder
+from bot.ranking.embedders import Embedder, load_local_embedder
 from bot.sources import load_day
 from bot.sources.ingest import store_day
 from bot.telegram.app import build_application, start, stop
@@ -82,6 +82,7 @@ async def running_bot(
     throttle: Throttle | None = None,
     update_deadline_s: float = UPDATE_DEADLINE_S,
     embedder: Embedder | None = None,
+    lexical: bool = False,
     **overrides: Any,
 ) -> AsyncIterator[Harness]:
     """The bot on the fake Bot API; `throttle` defaults to a near-instant per-chat pace."""
@@ -89,7 +90,10 @@ async def running_bot(
         settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=tg.api_url, **overrides)
         store_day(db, await load_day("sample", None, papers_url=""))
         llm = LLMClient(settings, db, backoff_s=0.01)
-        conv = Conversation(db, settings, llm, embedder=embedder)
+        # As production runs: the shipped model ranks and reads (loaded once per process);
+        # `lexical` for the few tests about ranking by words alone.
+        model = None if lexical else (embedder or load_local_embedder())
+        conv = Conversation(db, settings, llm, embedder=model)
         # Telegram's per-chat pace (about 1 message/s) would make every multi-message reply
         # slow to test; the throttle itself is tested in test_delivery against a fake that
         # enforces the real limits.
