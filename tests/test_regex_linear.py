@@ -199,6 +199,8 @@ CASES: dict[str, tuple[Build, ...]] = {
     "bot.cli.chat:_REPLY": (rep(" ", "@1", ""),),
     "bot.cli.chat:_BUTTON": (rep("1", "b", "x"), rep("1", "b1.", "x")),
     "bot.cli.chat:_DATED": (rep("1"),),
+    "bot.cli.chat:_SPEAKER": (rep(" ", "@ada:", "x"), rep("@ada:")),
+    "bot.cli.chat:_MENTION": (rep("@paperboy_bo"), rep("@")),
     "bot.config:BOT_TOKEN": (rep("1"), rep("a", "12345:", "!")),
     "bot.config:_webhook_secret": (rep("a", "", "!"),),
     "bot.digests.schedule:_TIME": (rep(" ", "1", "x"),),
