@@ -405,3 +405,18 @@ def m018_groups(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX group_votes_member ON group_votes(chat_id, member_id)")
+
+
+@migrations()
+def m019_reader_models(db: sqlite_utils.Database) -> None:
+    # Each reader's fitted model (bot/ranking/reader_model.py) as JSON: facets, how their 👎
+    # judged each, their own cut-off; `key` says what it was fitted from, so a rating or an
+    # import makes it stale and it is refitted.
+    db.execute(
+        """CREATE TABLE reader_models (
+            chat_id INTEGER PRIMARY KEY REFERENCES users(chat_id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            model TEXT NOT NULL,
+            fitted_utc TEXT NOT NULL
+        )"""
+    )

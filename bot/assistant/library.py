@@ -181,32 +181,69 @@ async def library_command(conv: Conversation, chat: Chat, args: str) -> list[Rep
 
 
 async def learned_command(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
-    """/learned: what the ranking learned from this reader; /learned reset forgets the 👍/👎."""
+    """/learned: what the ranking learned from this reader, in words (their facets, each with
+    its strongest papers); /learned reset forgets the 👍/👎 and the model fitted on them."""
+    from bot.ranking.embedders import EmbeddingsUnavailable
+    from bot.ranking.reader_model import HISTORY_MIN
+    from bot.ranking.semantic import VectorStore, paper_text
+    from storage.reader_models import forget_model
+
     if args.strip().lower() == "reset":
         gone = clear_feedback(conv.db, chat.id)
+        forget_model(conv.db, chat.id)
         return [
             Reply(
-                f"Forgot {gone} rating(s): your ranking is back to your interests"
-                " (saved papers and your /library still count)."
+                f"Forgot {gone} rating(s) and what I learned from them: your ranking is back to"
+                " your interests (saved papers and your /library still count)."
             )
         ]
     up, down, saved = feedback_counts(conv.db, chat.id)
     profile = load_profile(conv.db, chat.id)
-    evidence = len(profile.positives) + len(profile.disliked)
-    weight = evidence / (evidence + PRIOR)
     if not (up or down or saved or profile.library):
         return [Reply("Nothing learned yet: tap 👍 or 👎 under papers, or /import your own.")]
+    if profile.model is None and conv.embedder is not None:  # vectors not stored yet
+        try:
+            rated = [*profile.positives, *profile.disliked]
+            await VectorStore(conv.embedder, conv.db).ensure([paper_text(p) for p in rated])
+            profile = load_profile(conv.db, chat.id)
+        except EmbeddingsUnavailable:
+            pass
+    evidence = len(profile.positives) + len(profile.disliked)
+    model = profile.model
     lines = [
         "<b>What I learned from you</b>",
         f"👍 {up} · ⭐ {saved} · 👎 {down} · 📚 {len(profile.library)} imported",
-        f"Their weight beside your interests: {weight:.2f} of 1 (it grows with each rating).",
+        f"Their weight beside your interests: {evidence / (evidence + PRIOR):.2f} of 1"
+        " (it grows with each rating).",
     ]
-    if profile.liked:
-        lines.append("More like: " + "; ".join(f"“{escape(p.title)}”" for p in profile.liked[:3]))
-    if profile.disliked:
+    if (
+        model is not None
+        and model.cutoff is not None
+        and model.accepted + model.rejected >= HISTORY_MIN
+    ):
         lines.append(
-            "Less like: " + "; ".join(f"“{escape(p.title)}”" for p in profile.disliked[:3])
+            f"Your own bar, from your {model.accepted + model.rejected} ratings: a paper no"
+            f" interest matched is sent when it scores {model.cutoff:.2f} or more."
         )
+    elif up + saved + down < HISTORY_MIN:
+        lines.append(f"After {HISTORY_MIN} ratings your own 👍/👎 set the bar for what is sent.")
+    facets = model.facets if model is not None else ()
+    if facets:
+        lines.append(
+            f"\n<b>{len(facets)} facet{'s' if len(facets) > 1 else ''} of what you keep</b>"
+        )
+    for n, facet in enumerate(facets, 1):
+        words = ", ".join(facet.words) or "—"
+        papers = "; ".join(f"“{escape(t)}”" for t in facet.titles[:3])
+        more = f" and {len(facet.papers) - 3} more" if len(facet.papers) > 3 else ""
+        lines.append(f"{n}. <i>{escape(words)}</i> ({len(facet.papers)}): {papers}{more}")
+        if facet.rejected:
+            lines.append(
+                f"   {facet.rejected} of your 👎 were near it: its papers now count"
+                f" {facet.weight:.2f} as much."
+            )
+    if profile.disliked:
+        lines.append("\nLess like: " + _titles(profile.disliked))
     lines.append("<code>/learned reset</code> forgets the 👍/👎.")
     return [Reply("\n".join(lines))]
 

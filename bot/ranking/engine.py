@@ -28,11 +28,11 @@ import numpy as np
 from bot.ranking.interests import Interest
 from bot.ranking.lexical import LexicalIndex, matched_phrases
 from bot.ranking.preference import Learned, learn
+from bot.ranking.reader_model import ReaderModel, centre_of, centred, fit, model_key
 from bot.ranking.scoring import (
     HYBRID_CUTOFF,
     LEXICAL_CUTOFF,
     CutOff,
-    calibrate,
     fuse,
     near_misses,
     passes,
@@ -45,9 +45,6 @@ SECOND_INTEREST_WEIGHT = 0.10
 POPULARITY_WEIGHT = 0.05
 EXCLUDE_AT = 0.45  # lexical coverage of an exclusion above which a paper is dropped
 RATED_CACHE = 4096  # rated papers whose similarity rows are kept
-# Paper to paper, meaning (two whole abstracts) says more than a title's words found in the
-# other paper; chosen on the dev readers of bench/reader_learning.py.
-RATED_LEXICAL_WEIGHT = 0.5
 LOWERED_NOTE_AT = 0.1  # score the reader's 👎 took off a paper that is worth telling them
 TOPIC_CACHE = 4096  # interest texts kept scored (each: two float32 rows of the day's size)
 CATEGORY_SCORE = 0.5  # a paper of a followed category, for a profile with no topics
@@ -63,6 +60,7 @@ class Profile:
     disliked: tuple[Paper, ...] = ()
     threshold: float | None = None  # None: the ranker's default for its configuration
     library: tuple[Paper, ...] = ()  # papers the reader imported: positives like 👍
+    model: ReaderModel | None = None  # their stored fit (reader_model.py); None: fit here
 
     @property
     def positives(self) -> tuple[Paper, ...]:
@@ -122,6 +120,7 @@ class DayRanker:
         self._category_rows: dict[str, np.ndarray] = {}
         # rated paper id -> its similarity to every candidate; readers rate the same papers
         self._rated_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._centred: tuple[np.ndarray, np.ndarray] | None = None  # (centre, papers)
 
     @property
     def uses_embeddings(self) -> bool:
@@ -221,24 +220,67 @@ class DayRanker:
         return matches
 
     def _learned(self, profile: Profile) -> Learned | None:
-        """The reader's model over this day, or None when they rated and imported nothing."""
+        """The reader's model over this day, or None when they rated and imported nothing.
+        Their stored fit when it is current, else fitted now from the same papers."""
         if not profile.positives and not profile.disliked:
             return None
-        return learn(self._rated_rows(profile.positives), self._rated_rows(profile.disliked))
+        model = profile.model
+        if model is None or model.key != model_key(
+            profile.positives, profile.disliked, len(profile.liked)
+        ):
+            model = self.fit_model(profile)
+        return learn(
+            self._rated_rows(profile.positives),
+            self._rated_rows(profile.disliked),
+            model.weights([p.id for p in profile.positives]),
+            model.cutoff,
+        )
+
+    def fit_model(self, profile: Profile) -> ReaderModel:
+        """The reader's model from their rated and imported papers, measured from this
+        day's centre (what load_profile stores is fitted the same way)."""
+        day = self._day_centred()
+        kept, rejected = self._vectors(profile.positives), self._vectors(profile.disliked)
+        return fit(
+            profile.positives,
+            profile.disliked,
+            rated=len(profile.liked),
+            vectors=None if day is None or kept is None or rejected is None else (kept, rejected),
+            centre=None if day is None else day[0],
+        )
+
+    def _vectors(self, papers: Sequence[Paper]) -> np.ndarray | None:
+        """The papers' vectors (None without embeddings, or when one has none)."""
+        day = self._day_centred()
+        if self.vectors is None or day is None:
+            return None
+        if not papers:
+            return np.zeros((0, day[0].shape[0]), dtype=np.float32)
+        return self.vectors.papers(papers)
+
+    def _day_centred(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The day's centre and its papers' vectors measured from it (None: no vectors)."""
+        if self._centred is None and self.paper_vectors is not None:
+            centre = centre_of(self.paper_vectors)
+            self._centred = (centre, centred(self.paper_vectors, centre))
+        return self._centred
 
     def _rated_rows(self, papers: Sequence[Paper]) -> np.ndarray:
-        """Each rated paper's similarity to every candidate (words and meaning fused), kept
-        per paper id: many readers rate the same papers."""
+        """Each rated paper's similarity to every candidate, kept per paper id (many readers
+        rate the same papers): the cosine of their MiniLM vectors measured from the day's
+        centre (reader_model.py), or without embeddings the paper's title and keywords as
+        a lexical query."""
         missing = [p for p in dict.fromkeys(papers) if p.id not in self._rated_cache]
         if missing:
-            lexical = np.vstack(
-                [self.lexical.score(self.lexical.plan(_query_of(p))) for p in missing]
-            )
             vectors = self.vectors.papers(missing) if self.vectors is not None else None
-            if vectors is not None and self.paper_vectors is not None:
-                cosines = calibrate(vectors @ self.paper_vectors.T)
-                lexical = RATED_LEXICAL_WEIGHT * lexical + (1 - RATED_LEXICAL_WEIGHT) * cosines
-            for paper, row in zip(missing, lexical, strict=True):
+            day = self._day_centred()
+            if vectors is not None and day is not None:
+                rows = centred(vectors, day[0]) @ day[1].T
+            else:
+                rows = np.vstack(
+                    [self.lexical.score(self.lexical.plan(_query_of(p))) for p in missing]
+                )
+            for paper, row in zip(missing, rows, strict=True):
                 self._rated_cache[paper.id] = row.astype(np.float32)
             while len(self._rated_cache) > RATED_CACHE:
                 self._rated_cache.popitem(last=False)
