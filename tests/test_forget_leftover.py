@@ -4,25 +4,10 @@ this path (it refuses buttons of messages from before /forget), so it is tested 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 import sqlite_utils
 
 from bot.assistant import Chat, Conversation, press
-from bot.config import Settings
-from bot.llm import LLMClient
 from storage.users import get_user
-
-
-@pytest.fixture
-async def conv(db: sqlite_utils.Database) -> AsyncIterator[Conversation]:
-    settings = Settings()
-    llm = LLMClient(settings, db)
-    try:
-        yield Conversation(db, settings, llm)
-    finally:
-        await llm.aclose()
 
 
 async def test_a_leftover_cancel_or_yes_after_forget(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 import sqlite_utils
@@ -15,8 +14,6 @@ import sqlite_utils
 from bot.assistant import Chat, Conversation
 from bot.assistant.bibtex import to_bibtex
 from bot.assistant.library import DISK_FULL, import_file
-from bot.config import Settings
-from bot.llm import LLMClient
 from bot.sources.bibliography import BibliographyError, parse_file
 from storage.library import list_library
 from storage.papers import Paper
@@ -41,16 +38,6 @@ GOOD_BIB = b"""@article{sparse2021,
 HOSTILE_JOURNAL = (
     b"@article{k, title={A Fine Title}, abstract={Fine.}, journal={" + b"a-" * 30_000 + b"}}\n"
 )
-
-
-@pytest.fixture
-async def conv(db: sqlite_utils.Database) -> AsyncIterator[Conversation]:
-    settings = Settings()
-    llm = LLMClient(settings, db)
-    try:
-        yield Conversation(db, settings, llm)
-    finally:
-        await llm.aclose()
 
 
 def csl(*items: object) -> bytes:

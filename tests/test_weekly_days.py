@@ -3,7 +3,6 @@ and when a weekly recap is due (late sweeps within a day still write it)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 
 import pytest
@@ -11,8 +10,6 @@ import sqlite_utils
 
 from bot.assistant import Conversation
 from bot.assistant.frontend import Chat
-from bot.config import Settings
-from bot.llm import LLMClient
 from bot.weekly.days import WeekdayError, due_day, parse_weekday
 from storage.weekly import weekly_day
 
@@ -74,16 +71,6 @@ def test_due_across_the_date_line() -> None:
     # Sunday 00:30 in Kiribati (UTC+14) is still Saturday in UTC.
     now = datetime.fromisoformat("2026-12-05T10:30:00+00:00")
     assert due_day("Pacific/Kiritimati", "00:15", 6, now) == date(2026, 12, 6)
-
-
-@pytest.fixture
-async def conv(db: sqlite_utils.Database) -> AsyncIterator[Conversation]:
-    settings = Settings()
-    llm = LLMClient(settings, db)
-    try:
-        yield Conversation(db, settings, llm)
-    finally:
-        await llm.aclose()
 
 
 async def test_weekly_on_s_is_refused_not_read_as_saturday(

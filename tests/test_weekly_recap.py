@@ -5,16 +5,12 @@ counting and drawing done off the event loop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 import sqlite_utils
 
 from bot.assistant import Conversation
 from bot.assistant.frontend import Chat
-from bot.config import Settings
-from bot.llm import LLMClient
 from bot.ranking import DayRanker
 from bot.sources.hf_json import parse_daily_papers
 from bot.weekly.chart import draw
@@ -72,16 +68,6 @@ async def test_the_week_before_counts_only_when_something_was_stored(
     assert week.previous_total > 0 and week.listed == {"2026-07-29", "2026-07-31"}
     change = week.total - week.previous_total
     assert f"({change:+d} on the week before)" in caption(week)
-
-
-@pytest.fixture
-async def conv(db: sqlite_utils.Database) -> AsyncIterator[Conversation]:
-    settings = Settings()
-    llm = LLMClient(settings, db)
-    try:
-        yield Conversation(db, settings, llm)
-    finally:
-        await llm.aclose()
 
 
 async def test_week_without_stored_papers_says_so(

@@ -30,13 +30,14 @@ from tenacity import (
 
 from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.config import DEFAULT_TELEGRAM_API_URL, Settings
-from bot.delivery.sender import markup, send_reply
+from bot.delivery.sender import send_reply
 from bot.delivery.throttle import Throttle
 from bot.messages.replies import Button, Keyboard, fitted
 from bot.sources.bibliography import MAX_FILE_BYTES
 from bot.telegram import groups, inbox
 from bot.telegram.inbox import PersistentQueue
 from bot.telegram.ordering import UPDATE_DEADLINE_S, PerChatOrder
+from bot.telegram.presses import show_outcome
 from bot.telegram.webhook import serve_webhook
 from storage.users import update_user
 
@@ -385,21 +386,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await groups.on_button(update, context, keyboard)
         return
     outcome = await press(_conv(context), chat, query.data, keyboard)
-    await query.answer(outcome.toast)
-    if query.message is not None:
-        try:
-            if outcome.edit_html is not None:
-                await query.edit_message_text(
-                    outcome.edit_html,
-                    parse_mode="HTML",
-                    reply_markup=markup(outcome.keyboard or ()),
-                )
-            elif outcome.keyboard is not None:
-                await query.edit_message_reply_markup(markup(outcome.keyboard))
-        except BadRequest as exc:
-            # A double tap asks for the same edit twice; Telegram refuses the second.
-            if "not modified" not in str(exc).lower():
-                raise
+    await show_outcome(query, outcome)
     await _send(context, chat, list(outcome.replies))
 
 

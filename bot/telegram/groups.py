@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from telegram import Bot, MessageEntity, Update
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes, filters
 
 from bot.assistant import Chat, Conversation, Reply
@@ -25,9 +25,9 @@ from bot.assistant.group import (
     setup_text,
 )
 from bot.delivery.group_send import send_to_chat
-from bot.delivery.sender import markup
 from bot.delivery.throttle import Throttle
 from bot.messages.replies import Keyboard, fitted
+from bot.telegram.presses import show_outcome
 from storage.groups import (
     bot_added,
     bot_removed,
@@ -242,23 +242,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, keyboard
         keyboard,
         admin=_admin(update, context),
     )
-    await query.answer(outcome.toast)
-    if query.message is not None:
-        try:
-            if outcome.edit_html is not None:
-                await query.edit_message_text(
-                    outcome.edit_html,
-                    parse_mode="HTML",
-                    reply_markup=markup(outcome.keyboard or ()),
-                )
-            elif outcome.keyboard is not None:
-                await query.edit_message_reply_markup(markup(outcome.keyboard))
-        except RetryAfter:
-            # A busy group's edits are limited too: the next vote's edit shows the tally.
-            log.info("tally edit in chat %s postponed (rate limited)", place.chat.id)
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+    await show_outcome(query, outcome)
     await send_in_group(context, place, list(outcome.replies))
 
 
