@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.sweep import Deliverer
@@ -52,7 +53,9 @@ async def run(users: int) -> None:
             settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=tg.api_url)
             llm = LLMClient(settings, db)
             async with make_bot(settings) as bot:
-                deliverer = Deliverer(DigestDesk(db, settings, llm), bot, Throttle())
+                deliverer = Deliverer(
+                    DigestDesk(db, settings, llm), TelegramTransport(bot, Throttle(), db)
+                )
                 now = datetime.now(UTC)
                 started = time.perf_counter()
                 await deliverer.prepare_due(now, report := _report())

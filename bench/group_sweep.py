@@ -26,6 +26,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.config import Settings
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.sweep import Deliverer, SweepReport
@@ -130,7 +131,7 @@ async def one(groups: int) -> dict[str, float]:
             desk = DigestDesk(db, settings, llm, embedder)
             async with make_bot(settings) as bot:
                 unlimited = Throttle(1e6, per_chat_interval_s=0.0, per_group_interval_s=0.0)
-                deliverer = Deliverer(desk, bot, unlimited)
+                deliverer = Deliverer(desk, TelegramTransport(bot, unlimited, desk.db))
                 started = time.perf_counter()
                 await desk.today()  # the day's index, built once and shared by every group
                 indexed, cpu_indexed = time.perf_counter(), time.process_time()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.digests.sweep import Deliverer, SweepReport
 from bot.fulltext import ReadOptions, read_paper
@@ -80,7 +81,7 @@ async def run(readers: int, probes: int) -> None:
             idle = [await help_reply_s(h) for _ in range(probes)]
             print(line("idle", idle))
             async with make_bot(h.conv.settings) as bot:
-                sweep = Deliverer(h.conv.desk, bot, Throttle())
+                sweep = Deliverer(h.conv.desk, TelegramTransport(bot, Throttle(), h.conv.db))
                 times, took = await probe_while(
                     h, lambda: sweep.prepare_due(datetime.now(UTC), SweepReport()), probes
                 )

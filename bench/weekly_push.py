@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.sources import load_day
 from bot.sources.hf_json import parse_daily_papers
@@ -58,7 +59,7 @@ async def run(readers: int) -> None:
         with FakeTelegram() as tg:
             settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=tg.api_url)
             async with make_bot(settings) as bot:
-                push = WeeklyPush(db, bot, Throttle(per_chat_interval_s=0.0))
+                push = WeeklyPush(db, TelegramTransport(bot, Throttle(per_chat_interval_s=0.0), db))
                 started = time.perf_counter()
                 report = await push.sweep()
                 took = time.perf_counter() - started

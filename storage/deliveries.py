@@ -1,4 +1,6 @@
-"""The deliveries aggregate (the outbox): which papers went to which chat, in which message."""
+"""The outbox (the deliveries table): every message that must arrive, one row per chat,
+local day and kind (a digest, a weekly recap), with its claim, attempts, retry time and the
+Telegram id of each part once accepted; for a digest, which papers went in which message."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import sqlite_utils
 
 from storage.papers import utc_now
 from storage.sql import write_transaction
+
+KINDS = ("digest", "weekly")
 
 
 class DigestExists(RuntimeError):
@@ -127,7 +131,8 @@ def latest_digest_papers(db: sqlite_utils.Database, chat_id: int) -> list[str]:
     rows = db.execute(
         """SELECT i.paper_id FROM delivery_items i WHERE i.delivery_id = (
                SELECT id FROM deliveries WHERE chat_id = ? AND status = 'sent'
-               AND empty_reason IS NULL ORDER BY local_day DESC, id DESC LIMIT 1)
+               AND kind = 'digest' AND empty_reason IS NULL ORDER BY local_day DESC, id DESC
+               LIMIT 1)
            ORDER BY i.position""",
         [chat_id],
     )
@@ -154,7 +159,8 @@ def latest_sent_items(db: sqlite_utils.Database, chat_id: int) -> tuple[str, lis
     digest; ("", []) before the first."""
     row = db.execute(
         """SELECT id, local_day FROM deliveries WHERE chat_id = ? AND status = 'sent'
-           AND empty_reason IS NULL ORDER BY local_day DESC, id DESC LIMIT 1""",
+           AND kind = 'digest' AND empty_reason IS NULL ORDER BY local_day DESC, id DESC
+           LIMIT 1""",
         [chat_id],
     ).fetchone()
     return (row[1], delivery_items(db, row[0])) if row else ("", [])
@@ -173,11 +179,12 @@ class Delivery:
     listing_day: str | None = None  # the day its papers were listed (None: older rows)
     sources: tuple[str, ...] | None = None  # that day's sources (None: older rows)
     total_papers: int | None = None  # how many papers that day had (None: older rows)
+    kind: str = "digest"  # or "weekly": the recap
 
     @classmethod
     def of_row(cls, row: Sequence[object]) -> Delivery:
         # The columns' order, below.
-        id_, chat, day, status, attempts, error, empty, opening, listing, total, sources = row
+        id_, chat, day, status, attempts, error, empty, opening, listing, total, sources, kind = row
         return cls(
             int(str(id_)),
             int(str(chat)),
@@ -190,12 +197,13 @@ class Delivery:
             None if listing is None else str(listing),
             None if sources is None else tuple(json.loads(str(sources))),
             None if total is None else int(str(total)),
+            str(kind),
         )
 
 
 _DELIVERY_COLUMNS = (
     "id, chat_id, local_day, status, attempts, error, empty_reason, opening, listing_day, "
-    "total_papers, sources"
+    "total_papers, sources, kind"
 )
 
 
@@ -212,8 +220,16 @@ class StoredItem:
 
 def delivery_for_day(db: sqlite_utils.Database, chat_id: int, local_day: str) -> Delivery | None:
     row = db.execute(
-        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE chat_id = ? AND local_day = ?",
+        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
+        "WHERE chat_id = ? AND local_day = ? AND kind = 'digest'",
         [chat_id, local_day],
+    ).fetchone()
+    return Delivery.of_row(row) if row else None
+
+
+def delivery_by_id(db: sqlite_utils.Database, delivery_id: int) -> Delivery | None:
+    row = db.execute(
+        f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE id = ?", [delivery_id]
     ).fetchone()
     return Delivery.of_row(row) if row else None
 
@@ -222,22 +238,38 @@ def last_listing_day(db: sqlite_utils.Database, chat_id: int) -> str | None:
     """The listing day this chat's latest digest was chosen from (None: never recorded)."""
     row = db.execute(
         """SELECT listing_day FROM deliveries WHERE chat_id = ? AND listing_day IS NOT NULL
+           AND kind = 'digest'
            ORDER BY local_day DESC LIMIT 1""",
         [chat_id],
     ).fetchone()
     return row[0] if row else None
 
 
-def pending_deliveries(db: sqlite_utils.Database, now_utc: str) -> list[Delivery]:
-    """Digests waiting to go out (new, interrupted by a crash, or due for a retry) that no
-    sender holds a claim on."""
+def pending_deliveries(
+    db: sqlite_utils.Database, now_utc: str, kinds: Sequence[str] = KINDS
+) -> list[Delivery]:
+    """Entries of these kinds waiting to go out (new, interrupted by a crash, or due for a
+    retry) that no sender holds a claim on."""
+    marks = ",".join("?" * len(kinds))
     rows = db.execute(
         f"""SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE status = 'pending'
+            AND kind IN ({marks})
             AND (next_attempt_utc IS NULL OR next_attempt_utc <= ?)
             AND (claimed_until_utc IS NULL OR claimed_until_utc <= ?) ORDER BY id""",
-        [now_utc, now_utc],
+        [*kinds, now_utc, now_utc],
     )
     return [Delivery.of_row(row) for row in rows]
+
+
+def write_entry(db: sqlite_utils.Database, kind: str, chat_id: int, local_day: str) -> bool:
+    """A pending entry whose parts are composed when sent (a weekly recap); False if this
+    chat already has one of this kind for `local_day`."""
+    cursor = db.execute(
+        "INSERT INTO deliveries (kind, chat_id, local_day, status, created_utc) "
+        "VALUES (?, ?, ?, 'pending', ?) ON CONFLICT DO NOTHING",
+        [kind, chat_id, local_day, utc_now()],
+    )
+    return cursor.rowcount > 0
 
 
 def claim_delivery(
@@ -279,7 +311,9 @@ def chats_with_delivery(
     """(chat, local day) pairs that already have a digest, for the days given."""
     marks = ",".join("?" * len(local_days))
     rows = db.execute(
-        f"SELECT chat_id, local_day FROM deliveries WHERE local_day IN ({marks})", list(local_days)
+        f"SELECT chat_id, local_day FROM deliveries WHERE kind = 'digest' "
+        f"AND local_day IN ({marks})",
+        list(local_days),
     )
     return {(chat, day) for chat, day in rows}
 
@@ -289,9 +323,10 @@ def list_deliveries(
     *,
     day: str | None = None,
     status: str | None = None,
+    kind: str | None = None,
     limit: int = 200,
 ) -> list[tuple[Delivery, int]]:
-    """Deliveries (newest first) with their item counts, optionally filtered."""
+    """Outbox entries (newest first) with their item counts, optionally filtered."""
     where, params = [], []
     if day:
         where.append("d.local_day = ?")
@@ -299,6 +334,9 @@ def list_deliveries(
     if status:
         where.append("d.status = ?")
         params.append(status)
+    if kind:
+        where.append("d.kind = ?")
+        params.append(kind)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     columns = ", ".join(f"d.{c.strip()}" for c in _DELIVERY_COLUMNS.split(","))
     rows = db.execute(
@@ -342,19 +380,51 @@ def set_status(
     )
 
 
-def status_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    rows = db.execute("SELECT status, count(*) FROM deliveries GROUP BY status")
-    return {status: count for status, count in rows}
+def status_counts(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """{kind: {status: count}} over the whole outbox."""
+    counts: dict[str, dict[str, int]] = {}
+    for kind, status, count in db.execute(
+        "SELECT kind, status, count(*) FROM deliveries GROUP BY kind, status ORDER BY kind"
+    ):
+        counts.setdefault(kind, {})[status] = count
+    return counts
 
 
-def recent_errors(db: sqlite_utils.Database, limit: int = 3) -> list[tuple[int, str, str]]:
-    """(delivery id, status, error) of the latest deliveries that failed or are retrying."""
+def recent_errors(db: sqlite_utils.Database, limit: int = 3) -> list[tuple[int, str, str, str]]:
+    """(entry id, kind, status, error) of the latest entries that failed or are retrying."""
     rows = db.execute(
-        "SELECT id, status, error FROM deliveries WHERE error IS NOT NULL AND status != 'sent' "
-        "ORDER BY id DESC LIMIT ?",
+        "SELECT id, kind, status, error FROM deliveries WHERE error IS NOT NULL "
+        "AND status != 'sent' ORDER BY id DESC LIMIT ?",
         [limit],
     )
-    return [(row[0], row[1], row[2]) for row in rows]
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+def part_sent(
+    db: sqlite_utils.Database,
+    delivery_id: int,
+    part: str,
+    message_id: int,
+    paper_ids: Sequence[str] = (),
+) -> None:
+    """Part `part` of an entry was accepted by Telegram as `message_id` (and carried these
+    papers of a digest): stored at once, so a crash a moment later neither loses nor
+    repeats it."""
+    with write_transaction(db):
+        db.execute(
+            "INSERT OR REPLACE INTO outbox_parts (delivery_id, part, message_id) VALUES (?, ?, ?)",
+            [delivery_id, part, message_id],
+        )
+        if paper_ids:
+            set_message_id(db, delivery_id, paper_ids, message_id)
+
+
+def sent_parts(db: sqlite_utils.Database, delivery_id: int) -> dict[str, int]:
+    """{part: Telegram message id} of the entry's parts already accepted."""
+    rows = db.execute(
+        "SELECT part, message_id FROM outbox_parts WHERE delivery_id = ?", [delivery_id]
+    )
+    return dict(rows.fetchall())
 
 
 def sent_between(

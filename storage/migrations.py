@@ -420,3 +420,73 @@ def m019_reader_models(db: sqlite_utils.Database) -> None:
             fitted_utc TEXT NOT NULL
         )"""
     )
+
+
+_OUTBOX_COLUMNS = (
+    "id, chat_id, local_day, status, attempts, error, created_utc, sent_utc, next_attempt_utc, "
+    "empty_reason, listing_day, opening, sources, total_papers, claimed_until_utc"
+)
+
+
+@migrations()
+def m020_one_outbox(db: sqlite_utils.Database) -> None:
+    # One outbox for every message that must arrive: `deliveries` gains a kind (a digest, a
+    # weekly recap) and is unique per chat, day and kind; each part's Telegram id, once
+    # accepted, is a row of outbox_parts. The weekly recaps' own table moves in. SQLite
+    # cannot change a table's UNIQUE in place, and dropping the old table cascades to its
+    # items (foreign keys are on inside a migration), so the items are kept aside and put back.
+    db.execute("CREATE TEMP TABLE kept_items AS SELECT * FROM delivery_items")
+    db.execute(
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES users(chat_id) ON DELETE CASCADE,
+            local_day TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            created_utc TEXT NOT NULL,
+            sent_utc TEXT,
+            next_attempt_utc TEXT,
+            empty_reason TEXT,
+            listing_day TEXT,
+            opening TEXT,
+            sources TEXT,
+            total_papers INTEGER,
+            claimed_until_utc TEXT,
+            kind TEXT NOT NULL DEFAULT 'digest' CHECK (kind IN ('digest', 'weekly')),
+            UNIQUE (chat_id, local_day, kind)
+        )"""
+    )
+    db.execute(f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) SELECT {_OUTBOX_COLUMNS} FROM deliveries")
+    db.execute("DROP TABLE deliveries")
+    db.execute("ALTER TABLE outbox RENAME TO deliveries")
+    db.execute("INSERT INTO delivery_items SELECT * FROM kept_items")
+    db.execute("DROP TABLE kept_items")
+    db.execute("CREATE INDEX deliveries_status ON deliveries(status, next_attempt_utc)")
+    db.execute(
+        """CREATE TABLE outbox_parts (
+            delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+            part TEXT NOT NULL,              -- which message of the entry ('photo', 'text', …)
+            message_id INTEGER NOT NULL,     -- Telegram's id, stored the moment it is accepted
+            PRIMARY KEY (delivery_id, part)
+        )"""
+    )
+    # A recap in flight keeps its claim, attempts and the parts already out.
+    rows = db.execute(
+        """SELECT chat_id, local_day, status, attempts, error, claimed_until_utc, created_utc,
+                  sent_utc, photo_message_id, text_message_id FROM weekly_recaps"""
+    ).fetchall()
+    for *fields, photo, text in rows:
+        cursor = db.execute(
+            """INSERT INTO deliveries (kind, chat_id, local_day, status, attempts, error,
+                   claimed_until_utc, created_utc, sent_utc)
+               VALUES ('weekly', ?, ?, ?, ?, ?, ?, ?, ?)""",
+            fields,
+        )
+        for part, message_id in (("photo", photo), ("text", text)):
+            if message_id is not None:
+                db.execute(
+                    "INSERT INTO outbox_parts VALUES (?, ?, ?)",
+                    [cursor.lastrowid, part, message_id],
+                )
+    db.execute("DROP TABLE weekly_recaps")

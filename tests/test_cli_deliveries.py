@@ -49,7 +49,7 @@ def test_send_due_then_list_deliveries(env: dict[str, str]) -> None:
     assert "3 prepared" in result.output and "1 sent" in result.output
     assert "1 failed" in result.output and "1 blocked" in result.output
     listing = run(env, "deliveries")
-    assert "by status: failed 1, pending 1, sent 1" in listing.output
+    assert "by kind and status: digest 1 failed, 1 pending, 1 sent" in listing.output
     assert "blocked by the user" in listing.output and "Bad Gateway" in listing.output
     failed = run(env, "deliveries", "--status", "failed")
     assert failed.output.count("chat ") == 1
@@ -57,7 +57,7 @@ def test_send_due_then_list_deliveries(env: dict[str, str]) -> None:
     settings = Settings(admin_ids=frozenset({99}))
     conv = Conversation(db, settings, LLMClient(settings, db))
     (stats,) = asyncio.run(conv.command(Chat(99), "stats", ""))
-    assert "deliveries: failed 1, pending 1, sent 1" in stats.html
+    assert "outbox: digest 1 failed, 1 pending, 1 sent" in stats.html
     assert "blocked by the user" in stats.html and "Bad Gateway" in stats.html
 
 

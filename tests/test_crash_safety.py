@@ -109,13 +109,15 @@ def test_sigkill_mid_delivery_then_restart(tmp_path: Path) -> None:
 
 
 WEEKLY_READERS = 40
+WEEKLY = "FROM deliveries WHERE kind = 'weekly'"  # the recaps in the one outbox
 
 
 @pytest.mark.slow
 def test_sigkill_mid_weekly_push_then_restart(tmp_path: Path) -> None:
     """40 readers whose weekly picture is due now; `paperboy run` is killed with SIGKILL
     after some pictures went out, then restarted: every reader gets one picture and one
-    top-papers text, with at most the one message in flight repeated."""
+    top-papers text, with at most MAX_IN_FLIGHT messages repeated (the outbox sender's
+    bound: what the throttle lets be in flight)."""
     from datetime import UTC, datetime
 
     from bot.sources.hf_json import parse_daily_papers
@@ -157,7 +159,7 @@ def test_sigkill_mid_weekly_push_then_restart(tmp_path: Path) -> None:
         db = open_db(db_path)
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
-            statuses = dict(db.execute("SELECT status, count(*) FROM weekly_recaps GROUP BY 1"))
+            statuses = dict(db.execute(f"SELECT status, count(*) {WEEKLY} GROUP BY 1"))
             if statuses == {"sent": WEEKLY_READERS}:
                 break
             time.sleep(0.5)

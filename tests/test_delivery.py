@@ -11,9 +11,11 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
+from bot.delivery.outbox import MAX_ATTEMPTS
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
-from bot.digests.sweep import MAX_ATTEMPTS, Deliverer
+from bot.digests.sweep import Deliverer
 from bot.llm import LLMClient
 from bot.ranking.embedders import load_local_embedder
 from bot.sources import sample_bytes
@@ -104,7 +106,7 @@ async def world(
             throttle = throttle or Throttle(per_second=1000, per_chat_interval_s=0.001)
             desk = DigestDesk(db, settings, llm, embedder)
             desk.resume()  # as `paperboy run` does at start (a world is a fresh service)
-            deliverer = Deliverer(desk, bot, throttle, sleep=sleeps)
+            deliverer = Deliverer(desk, TelegramTransport(bot, throttle, desk.db, sleep=sleeps))
             yield World(db, tg, deliverer, sleeps)
         await llm.aclose()
 

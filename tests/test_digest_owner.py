@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.digests.sweep import Deliverer
 from bot.telegram.app import make_bot
@@ -45,7 +46,7 @@ async def test_digest_and_the_sweep_race_for_one_reader_one_digest_sent_once(
         h.tg.user_says(CHAT, "/digest")
         await h.tg.until(slowed.is_set)
         async with make_bot(h.conv.settings) as bot:
-            sweep = Deliverer(h.conv.desk, bot, Throttle())
+            sweep = Deliverer(h.conv.desk, TelegramTransport(bot, Throttle(), h.conv.db))
             report = await sweep.sweep(datetime.now(UTC))
         await h.tg.until(lambda: list_deliveries(db, status="sent"))
         await h.settle()

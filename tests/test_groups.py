@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import PER_GROUP_INTERVAL_S, Throttle
 from bot.digests.sweep import Deliverer
 from bot.telegram.app import make_bot
@@ -130,7 +131,7 @@ async def test_the_groups_digest_goes_to_its_topic_at_its_time(db: sqlite_utils.
         before = len(bot.tg.messages_to(FORUM))
         telegram = make_bot(bot.conv.settings)
         async with telegram:
-            deliverer = Deliverer(bot.conv.desk, telegram, fast())
+            deliverer = Deliverer(bot.conv.desk, TelegramTransport(telegram, fast(), bot.conv.db))
             report = await deliverer.sweep(datetime.now(UTC))
             again = await deliverer.sweep(datetime.now(UTC))
         assert report.sent == 1 and again.sent == 0
@@ -259,7 +260,7 @@ async def test_removed_group_gets_nothing_more_and_is_forgotten_later(
         sends = len(bot.tg.messages_to(LAB))
         telegram = make_bot(bot.conv.settings)
         async with telegram:
-            deliverer = Deliverer(bot.conv.desk, telegram, fast())
+            deliverer = Deliverer(bot.conv.desk, TelegramTransport(telegram, fast(), bot.conv.db))
             report = await deliverer.sweep(datetime.now(UTC))
             assert report.sent == report.failed == report.blocked == 0
             assert len(bot.tg.messages_to(LAB)) == sends  # nothing to a group that left us
@@ -291,7 +292,7 @@ async def test_an_upgraded_group_moves_and_the_send_is_retried_there(
         bot.tg.migrated[BASIC] = new_id
         telegram = make_bot(bot.conv.settings)
         async with telegram:
-            deliverer = Deliverer(bot.conv.desk, telegram, fast())
+            deliverer = Deliverer(bot.conv.desk, TelegramTransport(telegram, fast(), bot.conv.db))
             report = await deliverer.sweep(datetime.now(UTC) + timedelta(days=1))
         assert report.sent == 1 and bot.tg.messages_to(new_id)
         assert get_user(db, BASIC) is None and [i.text for i in list_interests(db, new_id)]
@@ -425,7 +426,9 @@ async def test_an_anonymous_admin_counts_and_a_deleted_topic_falls_back_to_gener
         before = len(bot.tg.messages_to(FORUM))
         telegram = make_bot(bot.conv.settings)
         async with telegram:
-            report = await Deliverer(bot.conv.desk, telegram, fast()).sweep(datetime.now(UTC))
+            report = await Deliverer(
+                bot.conv.desk, TelegramTransport(telegram, fast(), bot.conv.db)
+            ).sweep(datetime.now(UTC))
         assert report.sent == 1
         digest = bot.tg.messages_to(FORUM)[before:]
         assert digest and all("message_thread_id" not in m.params for m in digest)

@@ -17,6 +17,7 @@ TABLES = {
     "summaries",
     "deliveries",
     "delivery_items",
+    "outbox_parts",
     "messages",
     "feedback",
     "saved",
@@ -90,3 +91,44 @@ def test_digests_written_before_m013_still_render_and_send(db_path: Path) -> Non
         "2025-03-03",
         "2025-03-04",
     }
+
+
+def test_m020_moves_digests_and_weekly_recaps_into_one_outbox(db_path: Path) -> None:
+    """A database from before the one outbox: a digest with its item (its message id
+    recorded), and a weekly recap whose picture went out before a crash, still claimed.
+    After the upgrade both are entries of one outbox and nothing of them is lost."""
+    from storage.deliveries import delivery_items, pending_deliveries, sent_parts, write_entry
+
+    old = open_db(db_path, migrate=False)
+    migrations.apply(old, stop_before="m020_one_outbox")
+    old.table("users").insert({"chat_id": 1, "created_utc": "2025-01-01T00:00:00+00:00"})
+    old.table("papers").insert(
+        {"id": "2401.00001", "title": "T", "first_seen_utc": "x", "updated_utc": "x"}
+    )
+    old.execute(
+        "INSERT INTO deliveries (chat_id, local_day, status, created_utc) "
+        "VALUES (1, '2025-03-03', 'sent', 'x')"
+    )
+    old.execute(
+        "INSERT INTO delivery_items (delivery_id, position, paper_id, score, reason, "
+        "telegram_message_id) VALUES (1, 1, '2401.00001', 0.5, 'r', 77)"
+    )
+    old.execute(
+        "INSERT INTO weekly_recaps (chat_id, local_day, photo_message_id, attempts, "
+        "claimed_until_utc, created_utc) VALUES (1, '2025-03-03', 78, 1, '2025-03-03T09:10', 'x')"
+    )
+    old.conn.commit()
+    old.close()
+
+    db = open_db(db_path)
+    assert "weekly_recaps" not in db.table_names()
+    (item,) = delivery_items(db, 1)
+    assert item.telegram_message_id == 77
+    kinds = dict(db.execute("SELECT kind, status FROM deliveries").fetchall())
+    assert kinds == {"digest": "sent", "weekly": "pending"}
+    assert pending_deliveries(db, "2025-03-03T09:05") == []  # still held by its claim
+    (recap,) = pending_deliveries(db, "2025-03-03T09:11")
+    assert (recap.kind, recap.attempts, sent_parts(db, recap.id)) == ("weekly", 1, {"photo": 78})
+    # One entry per chat, day and kind.
+    assert not write_entry(db, "weekly", 1, "2025-03-03")
+    assert write_entry(db, "weekly", 1, "2025-03-10")

@@ -108,7 +108,7 @@ async def test_restore_continues_and_sends_nothing_twice(db_path: Path, tmp_path
         assert w.digests_to(1) == [] and len(w.digests_to(2)) == 1
         await w.deliverer.sweep(at("2025-03-04T08:00"))  # and tomorrow goes on as usual
         assert len(w.digests_to(1)) == 1
-    assert status_counts(restored) == {"sent": 4}
+    assert status_counts(restored) == {"digest": {"sent": 4}}
 
 
 def test_one_service_per_database(tmp_path: Path) -> None:
@@ -272,4 +272,4 @@ async def test_backup_during_a_delivery_wave_restores_without_duplicates(
     # digests marked sent (or whose messages were all recorded) in the copy never.
     assert all(n == 1 for n in resent.values())
     assert set(resent) == unsent_in_copy and unsent_in_copy
-    assert status_counts(restored) == {"sent": 60}
+    assert status_counts(restored) == {"digest": {"sent": 60}}

@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
 from bot.config import Settings
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.sweep import Deliverer
@@ -59,7 +60,9 @@ def test_jobs_ingest_at_the_configured_hours_and_sweep_every_minute(
 ) -> None:
     settings = Settings(ingest_hours_utc=(5, 17))
     llm = LLMClient(settings, db)
-    deliverer = Deliverer(DigestDesk(db, settings, llm), Bot(TOKEN), Throttle())
+    deliverer = Deliverer(
+        DigestDesk(db, settings, llm), TelegramTransport(Bot(TOKEN), Throttle(), db)
+    )
     scheduler = build_scheduler(db, settings, deliverer)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert str(jobs["ingest"].trigger) == "cron[hour='5,17']"
@@ -121,7 +124,9 @@ async def test_sweep_job_through_the_scheduler_sends_a_due_digest(
         settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=tg.api_url)
         llm = LLMClient(settings, db)
         async with make_bot(settings) as bot:
-            deliverer = Deliverer(DigestDesk(db, settings, llm), bot, Throttle())
+            deliverer = Deliverer(
+                DigestDesk(db, settings, llm), TelegramTransport(bot, Throttle(), db)
+            )
             scheduler = build_scheduler(db, settings, deliverer)
             await _fire(scheduler, "delivery-sweep", lambda: bool(tg.messages_to(7)))
         await llm.aclose()

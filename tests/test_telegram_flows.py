@@ -31,7 +31,6 @@ USER_TABLES = [
     "messages",
     "feedback",
     "saved",
-    "weekly_recaps",
 ]
 
 
@@ -224,7 +223,7 @@ async def test_forget_removes_every_row_of_that_user_only(db: sqlite_utils.Datab
             for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             if "chat_id" in {c.name for c in db[name].columns} and name != "inbox"
         ]
-        assert {"weekly_recaps", "library", *USER_TABLES} <= set(keyed)
+        assert {"library", *USER_TABLES} <= set(keyed)
         for table in keyed:
             count = f"SELECT count(*) FROM {table} WHERE chat_id = ?"
             assert db.execute(count, [ADA]).fetchone()[0] == 0, table

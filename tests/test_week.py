@@ -13,11 +13,13 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.config import Settings
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.sources.hf_json import parse_daily_papers
 from bot.telegram.app import make_bot
 from bot.weekly.push import WeeklyPush
 from bot.weekly.recap import reader_week
+from storage.deliveries import part_sent, pending_deliveries
 from storage.feedback import record_feedback
 from storage.interests import add_interest
 from storage.papers import upsert_papers
@@ -117,7 +119,7 @@ async def test_weekly_on_pushes_once_on_the_day_at_the_digest_time(
         assert "Sundays at 09:00 (Europe/Berlin)" in on.text
         settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=h.tg.api_url)
         async with make_bot(settings) as bot:
-            push = WeeklyPush(db, bot, Throttle(per_chat_interval_s=0.01))
+            push = WeeklyPush(db, TelegramTransport(bot, Throttle(per_chat_interval_s=0.01), db))
 
             async def sent_at(when: str) -> tuple[int, int]:
                 before = (len(h.tg.calls("sendPhoto", CHAT)), len(h.tg.messages_to(CHAT)))
@@ -136,7 +138,9 @@ async def test_weekly_on_pushes_once_on_the_day_at_the_digest_time(
     assert "matches for your interests" in photo.params["caption"]
     assert "Your top papers this week" in h.tg.messages_to(CHAT)[-2].text
     assert "Weekly picture off" in off.text
-    rows = list(db.execute("SELECT local_day, status FROM weekly_recaps ORDER BY 1"))
+    rows = list(
+        db.execute("SELECT local_day, status FROM deliveries WHERE kind = 'weekly' ORDER BY 1")
+    )
     assert rows == [("2026-12-06", "sent"), ("2026-12-13", "sent")]
 
 
@@ -148,14 +152,16 @@ async def test_weekly_resends_only_the_part_a_crash_lost(db: sqlite_utils.Databa
     add_interest(db, CHAT, "topic", INTERESTS[0])
     set_weekly(db, CHAT, 6)
     write_recap(db, CHAT, "2026-12-06")
+    (recap,) = pending_deliveries(db, "2026-12-06T08:00:00+00:00", kinds=("weekly",))
+    part_sent(db, recap.id, "photo", 1)
     db.execute(
-        "UPDATE weekly_recaps SET photo_message_id = 1, "
-        "claimed_until_utc = '2026-12-06T08:10:00+00:00'"
+        "UPDATE deliveries SET claimed_until_utc = '2026-12-06T08:10:00+00:00' WHERE id = ?",
+        [recap.id],
     )
     async with running_bot(db) as h:
         settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=h.tg.api_url)
         async with make_bot(settings) as bot:
-            push = WeeklyPush(db, bot, Throttle(per_chat_interval_s=0.01))
+            push = WeeklyPush(db, TelegramTransport(bot, Throttle(per_chat_interval_s=0.01), db))
             held = await push.sweep(datetime.fromisoformat("2026-12-06T08:05:00+00:00"))
             assert held.sent == 0  # claimed by the sender that died, for 10 minutes
             await push.sweep(datetime.fromisoformat("2026-12-06T08:20:00+00:00"))

@@ -13,6 +13,7 @@ import pytest
 import sqlite_utils
 
 from bot.config import Settings
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.telegram.app import make_bot
 from bot.weekly.chart import figure
@@ -42,11 +43,12 @@ async def weekly_push(db: sqlite_utils.Database) -> AsyncIterator[tuple[FakeTele
     with FakeTelegram() as tg:
         settings = Settings(telegram_bot_token=TOKEN, telegram_api_url=tg.api_url)
         async with make_bot(settings) as bot:
-            yield tg, WeeklyPush(db, bot, Throttle(per_chat_interval_s=0.01))
+            yield tg, WeeklyPush(db, TelegramTransport(bot, Throttle(per_chat_interval_s=0.01), db))
 
 
 def statuses(db: sqlite_utils.Database) -> dict[int, str]:
-    return dict(db.execute("SELECT chat_id, status FROM weekly_recaps").fetchall())
+    rows = db.execute("SELECT chat_id, status FROM deliveries WHERE kind = 'weekly'")
+    return dict(rows.fetchall())
 
 
 async def test_a_dollar_interest_gets_its_recap_and_stops_nobody_elses(
@@ -87,11 +89,12 @@ async def test_one_readers_failure_is_retried_with_backoff_and_the_others_get_th
         await push.sweep(datetime.fromisoformat("2026-12-06T09:30:00+00:00"))
         assert statuses(db) == {1: "pending", 2: "sent", 3: "sent"}
         error, attempts, held = db.execute(
-            "SELECT error, attempts, claimed_until_utc FROM weekly_recaps WHERE chat_id = 1"
+            "SELECT error, attempts, next_attempt_utc FROM deliveries "
+            "WHERE kind = 'weekly' AND chat_id = 1"
         ).fetchone()
         assert error.startswith("KeyError") and attempts == 1
         assert held == "2026-12-06T09:31:00+00:00"  # 1 minute, then 2, 4, 8
-        assert "weekly recap to chat 1 failed" in caplog.text
+        assert "weekly recap 1 to chat 1 failed" in caplog.text
         tg.fault = None
         early = await push.sweep(datetime.fromisoformat("2026-12-06T09:30:30+00:00"))
         assert early.sent == 0
@@ -130,8 +133,36 @@ async def test_a_recap_due_at_2359_is_written_by_the_first_sweep_after_midnight(
         assert await sweep("2026-12-06T23:05:00+00:00") == 2  # Monday 00:05
         assert await sweep("2026-12-06T23:06:00+00:00") == 0
         assert await sweep("2026-12-07T22:00:00+00:00") == 0  # Monday 23:00: written
-        db.execute("DELETE FROM weekly_recaps WHERE chat_id = 2")  # as if never written
+        db.execute(
+            "DELETE FROM deliveries WHERE kind = 'weekly' AND chat_id = 2"
+        )  # as if never written
         assert await sweep("2026-12-08T00:00:00+00:00") == 0  # Tuesday 01:00: too late
-    rows = db.execute("SELECT chat_id, local_day, status FROM weekly_recaps").fetchall()
+    rows = db.execute(
+        "SELECT chat_id, local_day, status FROM deliveries WHERE kind = 'weekly'"
+    ).fetchall()
     assert rows == [(1, "2026-12-06", "sent")]
     assert len(tg.calls("sendPhoto", 1)) == 1
+
+
+async def test_status_and_stats_report_the_weekly_recaps_with_the_digests(
+    db: sqlite_utils.Database,
+) -> None:
+    """The recaps are entries of the one outbox: `paperboy status` and /stats count them
+    by kind, and a failing one shows its error like a digest's."""
+    from bot.assistant import Chat, Conversation
+    from bot.llm import LLMClient
+    from bot.service.status import collect_status, render_status
+
+    store_days(db)
+    for chat in (1, 2):
+        reader(db, chat, *INTERESTS)
+    async with weekly_push(db) as (tg, push):
+        tg.blocked_chats.add(2)
+        await push.sweep(datetime.fromisoformat("2026-12-06T09:30:00+00:00"))
+    settings = Settings(admin_ids=frozenset({99}))
+    now = datetime.fromisoformat("2026-12-06T09:31:00+00:00")
+    assert "outbox: weekly 1 failed, 1 sent" in render_status(collect_status(db, settings, now))
+    conv = Conversation(db, settings, LLMClient(settings, db))
+    (stats,) = await conv.command(Chat(99), "stats", "")
+    assert "outbox: weekly 1 failed, 1 sent" in stats.html
+    assert "weekly failed: blocked by the user" in stats.html

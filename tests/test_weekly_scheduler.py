@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot
 
 from bot.config import Settings
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.sweep import Deliverer
@@ -57,8 +58,12 @@ def readers(db: sqlite_utils.Database) -> None:
         set_weekly(db, chat, today.weekday())
 
 
+WEEKLY = "FROM deliveries WHERE kind = 'weekly'"
+
+
 def weekly_status(db: sqlite_utils.Database) -> dict[str, int]:
-    return dict(db.execute("SELECT status, count(*) FROM weekly_recaps GROUP BY 1").fetchall())
+    rows = db.execute(f"SELECT status, count(*) {WEEKLY} GROUP BY 1")
+    return dict(rows.fetchall())
 
 
 async def run_now(scheduler: AsyncIOScheduler, job_id: str) -> None:
@@ -77,9 +82,11 @@ async def test_a_due_digest_goes_out_while_the_weekly_push_is_still_running(
         llm = LLMClient(settings, db)
         async with make_bot(settings) as bot:
             throttle = Throttle(per_second=1000, per_chat_interval_s=0.0)
-            deliverer = Deliverer(DigestDesk(db, settings, llm), bot, throttle)
+            deliverer = Deliverer(
+                DigestDesk(db, settings, llm), TelegramTransport(bot, throttle, db)
+            )
             await deliverer.sweep()  # today's digests of the weekly readers: out of the way
-            weekly = WeeklyPush(db, bot, throttle, embedder=embedder)
+            weekly = WeeklyPush(db, TelegramTransport(bot, throttle, db), embedder=embedder)
             scheduler = build_scheduler(db, settings, deliverer, weekly)
             scheduler.start()
             try:
@@ -104,8 +111,10 @@ async def test_a_due_digest_goes_out_while_the_weekly_push_is_still_running(
 def test_the_weekly_push_is_its_own_job_every_minute(db: sqlite_utils.Database) -> None:
     settings = Settings()
     bot = Bot(TOKEN)
-    deliverer = Deliverer(DigestDesk(db, settings, LLMClient(settings, db)), bot, Throttle())
-    push = WeeklyPush(db, bot, Throttle())
+    deliverer = Deliverer(
+        DigestDesk(db, settings, LLMClient(settings, db)), TelegramTransport(bot, Throttle(), db)
+    )
+    push = WeeklyPush(db, TelegramTransport(bot, Throttle(), db))
     jobs = {job.id: job for job in build_scheduler(db, settings, deliverer, push).get_jobs()}
     weekly, sweep = jobs["weekly-push"], jobs["delivery-sweep"]
     assert str(weekly.trigger) == "interval[0:01:00]"

@@ -15,6 +15,7 @@ from bot.assistant.bibtex import to_bibtex
 from bot.assistant.frontend import Chat
 from bot.assistant.library import import_command, learned_command, library_command
 from bot.assistant.why import why_command
+from bot.delivery.outbox import describe_counts
 from bot.digests.schedule import PreferenceError, local_day, parse_time, parse_timezone
 from bot.llm import start_of_utc_day
 from bot.messages.callbacks import encode
@@ -368,14 +369,16 @@ async def stats(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
         f"users: {users['users']} ({users['paused']} paused, {users['blocked']} blocked)",
         f"groups: {groups['groups']} ({groups['paused']} paused, {groups['removed']} removed)",
         f"papers stored: {count_papers(conv.db)}",
-        "deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(deliveries.items())) or "none"),
+        "outbox: " + (describe_counts(deliveries) or "none"),
         f"LLM today: {usage.calls} calls ({usage.failed} failed), "
         f"{usage.tokens_in + usage.tokens_out:,} of {budget:,} tokens",
     ]
     errors = recent_errors(conv.db)
     if errors:
         lines.append("latest delivery errors (paperboy deliveries for all):")
-        lines += [f"  #{did} {status}: {escape(error)}" for did, status, error in errors]
+        lines += [
+            f"  #{did} {kind} {status}: {escape(error)}" for did, kind, status, error in errors
+        ]
     return [Reply("\n".join(lines))]
 
 

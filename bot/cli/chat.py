@@ -26,6 +26,7 @@ from bot.assistant.group import Place, group_command, group_press, group_questio
 from bot.cli.app import cli
 from bot.cli.library import cli_embedder
 from bot.config import Settings
+from bot.delivery.outbox import OutboxSender
 from bot.llm import LLMClient
 from bot.messages.callbacks import decode
 from bot.messages.html import to_plain
@@ -76,11 +77,27 @@ class Screen:
     latest: int | None = None  # the latest message shown with buttons
 
 
+class TerminalTransport:
+    """The outbox sender's transport here: a message sent is a message on the screen."""
+
+    def __init__(self, terminal: TerminalChat) -> None:
+        self.terminal = terminal
+
+    async def send(
+        self, chat_id: int, reply: Reply, thread_id: int | None = None
+    ) -> tuple[int, int]:
+        number, lines = self.terminal.render(reply)
+        self.terminal.delivered += lines
+        return chat_id, number
+
+
 class TerminalChat:
     def __init__(self, conv: Conversation, chat: Chat = TERMINAL_CHAT) -> None:
         self.conv = conv
         self.chat = chat
         self.screen = Screen()
+        self.outbox = OutboxSender(conv.db, TerminalTransport(self), {"digest": conv.desk})
+        self.delivered: list[str] = []  # what the outbox sender put on the screen
 
     @property
     def prompt(self) -> str:
@@ -98,7 +115,7 @@ class TerminalChat:
             lines = await self.send_file(path)
         elif line.startswith("/"):
             head, _, args = line.partition(" ")
-            lines = self._show(await self.conv.command(self.chat, head[1:], args))
+            lines = await self._show(await self.conv.command(self.chat, head[1:], args))
         else:
             lines = await self._text(line)
         self._after_forget()
@@ -119,7 +136,7 @@ class TerminalChat:
         except OSError as exc:
             return [f"(cannot read {path}: {exc.strerror})"]
         sent = f"  (you send the file {path.name}, {size:,} bytes)"
-        return [sent, *self._show(await self.conv.document(self.chat, path.name, payload))]
+        return [sent, *await self._show(await self.conv.document(self.chat, path.name, payload))]
 
     async def _text(self, line: str) -> list[str]:
         reply_to = None
@@ -128,7 +145,7 @@ class TerminalChat:
             if reply_to not in self.screen.messages:
                 return [f"(there is no message #{match[1]})"]
             line = match[2]
-        return self._show(await self.conv.text(self.chat, line, reply_to))
+        return await self._show(await self.conv.text(self.chat, line, reply_to))
 
     async def _press(self, message: str | None, k: int) -> list[str]:
         number = int(message) if message is not None else self.screen.latest
@@ -142,7 +159,8 @@ class TerminalChat:
             return [f"(that button no longer applies: the bot changed #{number}'s buttons since)"]
         outcome = await self._pressed(button.data, shown.keyboard)
         lines = [f"  [b{number}.{k}] {button.text} → ({outcome.toast})"]
-        return lines + self._edited(number, shown, outcome) + self._show(list(outcome.replies))
+        lines += self._edited(number, shown, outcome)
+        return lines + await self._show(list(outcome.replies))
 
     async def _pressed(self, data: str, keyboard: Keyboard) -> ButtonOutcome:
         return await press(self.conv, self.chat, data, keyboard)
@@ -167,34 +185,43 @@ class TerminalChat:
         ]
         return [f"    now: {'  '.join(changed)}"] if changed else []
 
-    def _show(self, replies: list[Reply]) -> list[str]:
+    async def _show(self, replies: list[Reply]) -> list[str]:
         lines: list[str] = []
         for reply in fitted(replies):
-            number = len(self.screen.messages) + 1
-            self.screen.messages[number] = shown = Shown()
+            if reply.outbox_id is not None:  # /digest: the outbox sender shows it, as it sends
+                await self.outbox.deliver_claimed(reply.outbox_id)
+                lines += self.delivered
+                self.delivered = []
+                continue
+            number, shown_lines = self.render(reply)
             self.conv.sent(self.chat, reply, number)
-            if reply.photo is not None:
-                saved = Path(tempfile.gettempdir()) / f"paperboy-{number}-{reply.photo.filename}"
-                saved.write_bytes(reply.photo.content)
-                lines.append(
-                    f"[#{number}] 🖼 {to_plain(reply.photo.caption)}\n(picture saved: {saved})"
-                )
-                continue
-            if reply.document is not None:
-                lines.append(
-                    f"[#{number}] 📎 {reply.document.filename} "
-                    f"({reply.document.caption}):\n{reply.document.content.decode()}"
-                )
-                continue
-            lines.append(f"[#{number}] {to_plain(reply.html)}")
-            if any(reply.buttons):
-                self._supersede(_onboarding(reply.buttons))
-                rekey(shown, reply.buttons)
-                self.screen.latest = number
-                lines += labels(number, shown)
+            lines += shown_lines
         for delivery_id in {r.delivery_id for r in replies if r.delivery_id is not None}:
             self.conv.digest_sent(delivery_id)
         return lines
+
+    def render(self, reply: Reply) -> tuple[int, list[str]]:
+        """One message on the screen: its number (the message id) and its lines."""
+        number = len(self.screen.messages) + 1
+        self.screen.messages[number] = shown = Shown()
+        if reply.photo is not None:
+            saved = Path(tempfile.gettempdir()) / f"paperboy-{number}-{reply.photo.filename}"
+            saved.write_bytes(reply.photo.content)
+            return number, [
+                f"[#{number}] 🖼 {to_plain(reply.photo.caption)}\n(picture saved: {saved})"
+            ]
+        if reply.document is not None:
+            return number, [
+                f"[#{number}] 📎 {reply.document.filename} "
+                f"({reply.document.caption}):\n{reply.document.content.decode()}"
+            ]
+        lines = [f"[#{number}] {to_plain(reply.html)}"]
+        if any(reply.buttons):
+            self._supersede(_onboarding(reply.buttons))
+            rekey(shown, reply.buttons)
+            self.screen.latest = number
+            lines += labels(number, shown)
+        return number, lines
 
     def _supersede(self, onboarding: bool) -> None:
         """A new onboarding choice (Done, the first digest) replaces the older ones."""
@@ -277,10 +304,10 @@ class GroupChat(TerminalChat):
             return match[2]
         return line
 
-    def added(self) -> list[str]:
+    async def added(self) -> list[str]:
         """The bot added to the group: its one set-up message."""
         self._place()
-        return self._show([Reply(setup_text(BOT_NAME))])
+        return await self._show([Reply(setup_text(BOT_NAME))])
 
     def _place(self) -> Place:
         """The group, stored (again, after a /forget) as each update from it does in Telegram."""
@@ -319,7 +346,7 @@ class GroupChat(TerminalChat):
         )
         if replies is None:
             return [f"(no reply: /{name} may be another bot's; /{name}@{BOT_NAME} asks this one)"]
-        return self._show(replies)
+        return await self._show(replies)
 
     async def _said(self, line: str) -> list[str]:
         """A reply to one of the bot's messages, or a mention of it: a question."""
@@ -333,7 +360,7 @@ class GroupChat(TerminalChat):
         if reply_to is None and not mentioned:
             return [UNSEEN]
         chat, asked = self._place().chat, " ".join(text.split())
-        return self._show(await group_question(self.conv, chat, asked, reply_to, None))
+        return await self._show(await group_question(self.conv, chat, asked, reply_to, None))
 
     async def _pressed(self, data: str, keyboard: Keyboard) -> ButtonOutcome:
         chat, member = self._place().chat, GROUP_MEMBERS[self.speaker]
@@ -418,7 +445,7 @@ async def _session(settings: Settings, setup: Setup, script: list[str] | None) -
             click.echo(_welcome(what, setup.group))
             if isinstance(chat, GroupChat):
                 click.echo(f"(ada adds @{BOT_NAME} to the group)")
-                for out in chat.added():
+                for out in await chat.added():
                     click.echo(out)
                 click.echo()
             for path in setup.imports:

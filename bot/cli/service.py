@@ -8,8 +8,9 @@ import click
 
 from bot.cli.app import cli, database, valid_date
 from bot.config import Settings
+from bot.delivery.outbox import describe_counts
 from storage.db import DatabaseInUse
-from storage.deliveries import list_deliveries, status_counts
+from storage.deliveries import KINDS, list_deliveries, status_counts
 
 
 @cli.command()
@@ -44,21 +45,26 @@ def send_due(settings: Settings) -> None:
 @cli.command()
 @click.option("--day", callback=valid_date, help="The users' local day, YYYY-MM-DD.")
 @click.option("--status", type=click.Choice(["pending", "sent", "failed", "skipped"]))
+@click.option("--kind", type=click.Choice(list(KINDS)), help="Only digests or weekly recaps.")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
 @click.pass_obj
-def deliveries(settings: Settings, day: str | None, status: str | None, limit: int) -> None:
-    """List digests in the outbox, newest first, with status and the last error."""
+def deliveries(
+    settings: Settings, day: str | None, status: str | None, kind: str | None, limit: int
+) -> None:
+    """List the outbox (digests and weekly recaps), newest first, with status and the last
+    error."""
     with database(settings) as db:
-        rows = list_deliveries(db, day=day, status=status, limit=limit)
+        rows = list_deliveries(db, day=day, status=status, kind=kind, limit=limit)
         counts = status_counts(db)
-    click.echo("by status: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    click.echo("by kind and status: " + (describe_counts(counts) or "none"))
     if not rows:
         click.echo("no deliveries match")
     for delivery, items in rows:
         error = f"  ({delivery.error})" if delivery.error else ""
-        what = f"{items} paper(s)" if items else (delivery.empty_reason or "empty")
+        what = f"{items} paper(s)" if items else (delivery.empty_reason or "")
         click.echo(
-            f"  #{delivery.id:<6} chat {delivery.chat_id:<12} {delivery.local_day}  "
+            f"  #{delivery.id:<6} {delivery.kind:<6} chat {delivery.chat_id:<12} "
+            f"{delivery.local_day}  "
             f"{delivery.status:<8} attempts {delivery.attempts}  {what}{error}"
         )
 

@@ -1,6 +1,7 @@
 """The one owner of a digest's life, built once from Settings: choose a reader's digest,
-write it to the outbox, render it, and claim it for the sender about to send it. The
-delivery sweep, /digest, `paperboy digest`, `paperboy chat` and the demo all go through it."""
+write it to the outbox and render its messages for the one outbox sender
+(bot/delivery/outbox.py), which sends it. The delivery sweep, /digest, `paperboy digest`,
+`paperboy chat` and the demo all go through it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from bot.config import Settings
+from bot.delivery.outbox import CLAIM_S, iso
 from bot.digests.choose import DayContext, DayContexts, Digest, digest_for, off_loop
 from bot.digests.outbox import unsent_replies, write_digest
 from bot.digests.render import render_html
@@ -32,20 +34,12 @@ from storage.deliveries import (
 )
 from storage.interests import list_interests
 from storage.papers import Paper, latest_day
-from storage.users import User
+from storage.users import User, get_user
 
 log = logging.getLogger(__name__)
 
-# How long a sender holds a digest it claimed. Long enough for a digest's few messages
-# (1/s per chat, retries after 429s included); short enough that a sender that died frees
-# it for the next sweep soon.
-CLAIM_S = 600
 # An empty digest asked for on demand is shown, not recorded: the user may change interests.
 ON_DEMAND_EMPTY: dict[str, str | None] = {"nothing_matched": None, "no_papers": None}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
 
 
 class DigestDesk:
@@ -119,18 +113,21 @@ class DigestDesk:
         """The digest's messages still to send (all of them `again`), as it was written."""
         return unsent_replies(self.db, delivery, self.llm.model, language, all_=again)
 
+    async def parts(self, entry: Delivery) -> list[Reply]:
+        """For the outbox sender: the digest's messages not yet accepted by Telegram."""
+        user = get_user(self.db, entry.chat_id)
+        return self.replies(entry, (user.language if user else None) or "en")
+
     def claim(self, delivery: Delivery, now: datetime) -> bool:
         """Take `delivery` for sending; False when another sender has it."""
-        return claim_delivery(
-            self.db, delivery.id, _iso(now), _iso(now + timedelta(seconds=CLAIM_S))
-        )
+        return claim_delivery(self.db, delivery.id, iso(now), iso(now + timedelta(seconds=CLAIM_S)))
 
     def resume(self) -> None:
-        """At service start (one service per database): digests claimed by a sender that
-        died with the last process are free to go out again."""
+        """At service start (one service per database): outbox entries claimed by a sender
+        that died with the last process are free to go out again."""
         released = release_claims(self.db)
         if released:
-            log.info("%d digests interrupted mid-send will be resumed", released)
+            log.info("%d outbox entries interrupted mid-send will be resumed", released)
 
     def message_sent(self, reply: Reply, message_id: int) -> None:
         """A digest message went out as Telegram message `message_id`: recorded at once, so
@@ -143,8 +140,9 @@ class DigestDesk:
         set_status(self.db, delivery_id, "sent")
 
     async def on_demand(self, user: User, today: str, now: datetime) -> list[Reply]:
-        """/digest: today's digest, written now and claimed by the caller who sends it; if
-        it exists, its unsent messages (claimed) or, once sent, all of it again."""
+        """/digest: today's digest, written now and claimed for the caller, who has the
+        outbox sender send it (a Reply with its outbox_id); if it exists, what is left of
+        it (claimed) or, once sent, all of it again."""
         language = user.language or "en"
         existing = delivery_for_day(self.db, user.chat_id, today)
         if existing is not None:
@@ -155,7 +153,7 @@ class DigestDesk:
                 ]
             if not self.claim(existing, now):
                 return [Reply("Today's digest is on its way: it arrives in a moment.")]
-            return self.replies(existing, language)
+            return [Reply("", outbox_id=existing.id)]
         topics = [i.text for i in list_interests(self.db, user.chat_id) if i.kind == "topic"]
         ctx = await self.today(topics)
         writer = self.note_writer()
@@ -166,7 +164,7 @@ class DigestDesk:
                 today,
                 writer=writer,
                 on_demand=True,
-                claimed_until_utc=_iso(now + timedelta(seconds=CLAIM_S)),
+                claimed_until_utc=iso(now + timedelta(seconds=CLAIM_S)),
             )
         except DigestExists:
             # The daily sweep wrote today's digest while this one waited for the LLM.
@@ -176,9 +174,7 @@ class DigestDesk:
                 await writer.aclose()
         if delivery_id is None:
             return [Reply(m.text) for m in render_html(chosen)]
-        written = delivery_for_day(self.db, user.chat_id, today)
-        assert written is not None
-        return self.replies(written, language)
+        return [Reply("", outbox_id=delivery_id)]
 
     async def preview(
         self,

@@ -101,7 +101,7 @@ def unsent_replies(
 ) -> list[Reply]:
     """The digest's messages still to send (all of them with `all_`, for a re-send)."""
     if delivery.empty_reason is not None:
-        return [Reply(m.text) for m in render_html(empty_digest(db, delivery))]
+        return [Reply(m.text, part="notice") for m in render_html(empty_digest(db, delivery))]
     stored = delivery_items(db, delivery.id)
     papers = {p.id: p for p in all_papers(db, [i.paper_id for i in stored])}
     present = [i for i in stored if i.paper_id in papers]
@@ -124,7 +124,13 @@ def unsent_replies(
     )
     done = {i.paper_id for i in present if i.telegram_message_id is not None}
     return [
-        Reply(m.text, m.keyboard, delivery_id=delivery.id, paper_ids=m.paper_ids)
+        Reply(
+            m.text,
+            m.keyboard,
+            delivery_id=delivery.id,
+            paper_ids=m.paper_ids,
+            part=",".join(m.paper_ids) or "notice",
+        )
         for m in render_html(digest)
         if all_ or not set(m.paper_ids) <= done
     ]

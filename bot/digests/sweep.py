@@ -3,9 +3,10 @@
 A sweep (every minute) does two things. First, for every active user whose local time has
 passed their digest time and who has no digest for their local date, it ranks the papers
 they have not been sent and writes the digest to the outbox (pending) in one transaction.
-Second, it sends every pending digest: each message's Telegram id is stored the moment it
-is sent, so after a crash only the unsent messages go out (at worst the one in flight is
-repeated). Failures are retried with backoff, then marked failed with the reason.
+Second, it has the one outbox sender (bot/delivery/outbox.py) send every pending digest:
+each message's Telegram id is stored the moment it is accepted, so after a crash only the
+unsent messages go out (at most the throttle's 8 in flight are repeated). Failures are
+retried with backoff, then marked failed with the reason.
 """
 
 from __future__ import annotations
@@ -13,36 +14,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from telegram import Bot
-from telegram.error import Forbidden, TelegramError
-
-from bot.delivery.group_send import send_to_chat
-from bot.delivery.throttle import Throttle
+from bot.delivery.outbox import OutboxSender, SendReport
+from bot.delivery.transport import Transport
 from bot.digests.desk import DigestDesk
 from bot.digests.schedule import is_due
-from bot.messages.replies import fitted
 from bot.writing.summaries import summarize_papers
-from storage.deliveries import (
-    Delivery,
-    DigestExists,
-    chats_with_delivery,
-    pending_deliveries,
-    record_failure,
-)
-from storage.groups import bot_removed, digest_thread, purge_removed
+from storage.deliveries import DigestExists, chats_with_delivery
+from storage.groups import purge_removed
 from storage.papers import Paper
 from storage.service_state import LAST_SWEEP, set_state
-from storage.users import User, active_users, get_user, update_user
+from storage.users import User, active_users
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-RETRY_BASE_S = 60  # then 2, 4, 8 … minutes
-SEND_CONCURRENCY = 64  # chats served at once; the throttle keeps the overall rate
 # Readers prepared at once. Each does a few milliseconds of database work between awaits;
 # thousands started together would hold the loop (and every user's reply) for seconds.
 PREPARE_CONCURRENCY = 64
@@ -50,17 +37,12 @@ GROUP_KEPT_DAYS = 30  # a group's data after the bot was removed from it
 
 
 @dataclass
-class SweepReport:
+class SweepReport(SendReport):
     prepared: int = 0
     skipped: int = 0
-    sent: int = 0
-    messages: int = 0
-    failed: int = 0
-    blocked: int = 0
     summarized: int = 0
     personal_notes: int = 0
     personal_fallbacks: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -74,16 +56,9 @@ class SweepReport:
 class Deliverer:
     """The delivery sweep: digests for every reader now due, then everything pending."""
 
-    def __init__(
-        self,
-        desk: DigestDesk,
-        bot: Bot,
-        throttle: Throttle,
-        *,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.desk, self.db, self.bot, self.throttle = desk, desk.db, bot, throttle
-        self.sleep = sleep
+    def __init__(self, desk: DigestDesk, transport: Transport) -> None:
+        self.desk, self.db = desk, desk.db
+        self.sender = OutboxSender(desk.db, transport, {"digest": desk})
 
     async def sweep(self, now_utc: datetime | None = None) -> SweepReport:
         """Prepare digests for every user now due, then send everything pending."""
@@ -170,70 +145,4 @@ class Deliverer:
             )
 
     async def send_pending(self, now: datetime, report: SweepReport) -> None:
-        pending = pending_deliveries(self.db, now.isoformat(timespec="seconds"))
-        limit = asyncio.Semaphore(SEND_CONCURRENCY)
-
-        async def one(delivery: Delivery) -> None:
-            async with limit:
-                await self._send(delivery, now, report)
-
-        await asyncio.gather(*(one(d) for d in pending))
-
-    async def _send(self, delivery: Delivery, now: datetime, report: SweepReport) -> None:
-        user = get_user(self.db, delivery.chat_id)
-        if user is None:  # they used /forget meanwhile: the row is gone with them
-            return
-        if not self.desk.claim(delivery, now):  # /digest is sending it right now
-            return
-        replies = self.desk.replies(delivery, user.language or "en")
-        # A group's digest goes to the forum topic its admins chose; a group upgraded to a
-        # supergroup midway is moved, with this digest, and the rest goes to its new id.
-        chat_id, thread = user.chat_id, digest_thread(self.db, user.chat_id)
-        try:
-            for reply in fitted(replies):
-                chat_id, message_id = await send_to_chat(
-                    self.bot,
-                    self.throttle,
-                    self.db,
-                    chat_id,
-                    reply,
-                    thread_id=thread,
-                    sleep=self.sleep,
-                )
-                self.desk.message_sent(reply, message_id)
-                report.messages += 1
-        except Forbidden:
-            if chat_id < 0:  # a group that removed the bot: kept 30 days, sent nothing
-                bot_removed(self.db, chat_id)
-            else:
-                update_user(self.db, chat_id, blocked=1)
-            record_failure(self.db, delivery.id, "blocked by the user", retry_at_utc=None)
-            report.blocked += 1
-            return
-        except TelegramError as exc:
-            self._failed(delivery, now, f"{type(exc).__name__}: {exc}", report)
-            return
-        self.desk.finished(delivery.id)
-        report.sent += 1
-
-    def _failed(self, delivery: Delivery, now: datetime, error: str, report: SweepReport) -> None:
-        attempts = delivery.attempts + 1
-        if attempts >= MAX_ATTEMPTS:
-            record_failure(self.db, delivery.id, error, retry_at_utc=None)
-            log.error(
-                "delivery %d to chat %d failed for good: %s", delivery.id, delivery.chat_id, error
-            )
-        else:
-            retry = now + timedelta(seconds=RETRY_BASE_S * 2 ** (attempts - 1))
-            record_failure(
-                self.db, delivery.id, error, retry_at_utc=retry.isoformat(timespec="seconds")
-            )
-            log.warning(
-                "delivery %d to chat %d failed (%s); retrying at %s",
-                delivery.id,
-                delivery.chat_id,
-                error,
-                retry.isoformat(timespec="minutes"),
-            )
-        report.failed += 1
-        report.errors.append(error)
+        await self.sender.send_pending(now, report, kinds=("digest",))

@@ -37,6 +37,10 @@ class Reply:
     delivery_id: int | None = None  # part of a digest: which one …
     paper_ids: tuple[str, ...] = ()  # … and which of its papers this message carries
     turn_id: int | None = None  # an answer or ❓ prompt stored in the chat history
+    part: str = ""  # which part of its outbox entry this message is ('photo', 'text', …)
+    # Not a message: "send outbox entry N here now", which the front end hands to the one
+    # outbox sender (bot/delivery/outbox.py); /digest answers so, its digest claimed.
+    outbox_id: int | None = None
 
 
 def fitted(replies: Sequence[Reply]) -> list[Reply]:

@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.assistant import Conversation
 from bot.config import Settings
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.digests.desk import DigestDesk
 from bot.digests.sweep import Deliverer, SweepReport
@@ -29,7 +30,6 @@ from bot.telegram.app import stop as stop_bot
 from bot.weekly.push import WeeklyPush
 from storage import open_db
 from storage.db import exclusive_use
-from storage.weekly import release_recap_claims
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,7 @@ async def _run(settings: Settings) -> None:
     try:
         embedder = make_embedder(settings.embeddings, llm, settings.embeddings_model)
         desk = DigestDesk(db, settings, llm, embedder)  # the one owner of digests
-        desk.resume()
-        release_recap_claims(db)  # one service per database: a dead process's claims are void
+        desk.resume()  # one service per database: a dead process's claims are void
         conv = Conversation(db, settings, llm, desk=desk)
         throttle = Throttle()  # one budget for replies and digests alike
         app = build_application(settings, conv, throttle)
@@ -78,8 +77,9 @@ async def _run(settings: Settings) -> None:
         if settings.health_port is not None:  # first: a bad host or port stops nothing else
             health = await _health(db, settings.health_host, settings.health_port, settings.db_path)
         await start_bot(app)
-        deliverer = Deliverer(desk, app.bot, throttle)
-        weekly = WeeklyPush(db, app.bot, throttle, embedder=embedder)
+        transport = TelegramTransport(app.bot, throttle, db)  # one way out, one budget
+        deliverer = Deliverer(desk, transport)
+        weekly = WeeklyPush(db, transport, embedder=embedder)
         scheduler = build_scheduler(db, settings, deliverer, weekly)
         end_quietly_when_cancelled(scheduler)
         scheduler.start()
@@ -151,7 +151,7 @@ async def _sweep_once(settings: Settings) -> SweepReport:
             embedder = make_embedder(settings.embeddings, llm, settings.embeddings_model)
             desk = DigestDesk(db, settings, llm, embedder)
             desk.resume()
-            deliverer = Deliverer(desk, bot, Throttle())
+            deliverer = Deliverer(desk, TelegramTransport(bot, Throttle(), db))
             return await deliverer.sweep()
     finally:
         await llm.aclose()

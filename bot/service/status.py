@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.config import Settings
+from bot.delivery.outbox import describe_counts
 from bot.llm import start_of_utc_day
 from storage.deliveries import status_counts
 from storage.llm_calls import usage_since
@@ -38,7 +39,7 @@ DiskUsage = Callable[[Path], tuple[int, int, int]]
 class Status:
     ingests: list[dict[str, object]]
     last_sweep_utc: str | None
-    deliveries: dict[str, int]
+    deliveries: dict[str, dict[str, int]]  # the outbox: {kind: {status: count}}
     llm_calls_today: int
     llm_tokens_today: int
     llm_tokens_left_today: int
@@ -142,8 +143,7 @@ def render_status(status: Status) -> str:
             f"last seen {i['last_seen_utc']}"
         )
     lines.append(f"last delivery sweep: {status.last_sweep_utc or 'never'}")
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(status.deliveries.items())) or "none yet"
-    lines.append(f"deliveries: {counts}")
+    lines.append(f"outbox: {describe_counts(status.deliveries) or 'none yet'}")
     lines.append(
         f"LLM today: {status.llm_calls_today} calls, {status.llm_tokens_today} tokens, "
         f"{status.llm_tokens_left_today} left in the daily budget"

@@ -30,7 +30,9 @@ from tenacity import (
 
 from bot.assistant import MENU, Chat, Conversation, Reply, press
 from bot.config import DEFAULT_TELEGRAM_API_URL, Settings
+from bot.delivery.outbox import OutboxSender
 from bot.delivery.sender import send_reply
+from bot.delivery.telegram_transport import TelegramTransport
 from bot.delivery.throttle import Throttle
 from bot.messages.replies import Button, Keyboard, fitted
 from bot.sources.bibliography import MAX_FILE_BYTES
@@ -85,7 +87,11 @@ def build_application(
     app.bot_data["conversation"] = conv
     app.bot_data["settings"] = settings
     inbox.install(app, conv.db)
-    app.bot_data["throttle"] = throttle or Throttle()
+    app.bot_data["throttle"] = throttle = throttle or Throttle()
+    # /digest's digest goes out through the one outbox sender, as the sweep's do.
+    app.bot_data["outbox"] = OutboxSender(
+        conv.db, TelegramTransport(app.bot, throttle, conv.db), {"digest": conv.desk}
+    )
     app.bot_data["courtesy"] = asyncio.Semaphore(COURTESY_IN_FLIGHT)
     app.bot_data["group_admins"] = groups.GroupAdmins()
     # Order matters: the first matching handler in a group wins.
@@ -293,7 +299,14 @@ def _conv(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
 
 
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat: Chat, replies: list[Reply]) -> None:
-    await send_replies(context.bot, context.bot_data["throttle"], _conv(context), chat, replies)
+    await send_replies(
+        context.bot,
+        context.bot_data["throttle"],
+        _conv(context),
+        chat,
+        replies,
+        outbox=context.bot_data["outbox"],
+    )
 
 
 def _chat(update: Update) -> Chat:
@@ -431,13 +444,24 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def send_replies(
-    bot: Bot, throttle: Throttle, conv: Conversation, chat: Chat, replies: list[Reply]
+    bot: Bot,
+    throttle: Throttle,
+    conv: Conversation,
+    chat: Chat,
+    replies: list[Reply],
+    *,
+    outbox: OutboxSender | None = None,
 ) -> None:
-    """Send `replies` in order, telling the conversation each message id; a digest is
-    marked sent once all its messages are out. A 403 marks the user blocked."""
+    """Send `replies` in order, telling the conversation each message id; a digest shown
+    again is marked sent once all its messages are out, and one claimed for this chat
+    (/digest) is handed to the outbox sender. A 403 marks the user blocked."""
     deliveries: set[int] = set()
     try:
         for reply in fitted(replies):
+            if reply.outbox_id is not None:
+                assert outbox is not None, "a claimed digest needs the outbox sender"
+                await outbox.deliver_claimed(reply.outbox_id)
+                continue
             message_id = await send_reply(bot, throttle, chat.id, reply)
             conv.sent(chat, reply, message_id)
             if reply.delivery_id is not None:

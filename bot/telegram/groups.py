@@ -141,6 +141,10 @@ async def send_in_group(
     chat_id, deliveries = place.chat.id, set()
     try:
         for n, reply in enumerate(fitted(replies)):
+            if reply.outbox_id is not None:  # /digest: the outbox sender sends it here
+                outbox = context.bot_data["outbox"]
+                await outbox.deliver_claimed(reply.outbox_id, thread_id=place.thread_id)
+                continue
             chat_id, message_id = await send_to_chat(
                 context.bot,
                 throttle,
