@@ -214,7 +214,7 @@ CASES: dict[str, tuple[Build, ...]] = {
     "bot.messages.html:_TAG": (rep("<"), rep("<a")),
     "bot.messages.html:_LINK": (rep('<a href="">', "", "x"), rep('<a href="')),
     # bot.ranking
-    "bot.ranking.engine:_name_key": (rep(" ."),),
+    "bot.ranking.authors:name_key": (rep(" ."),),
     "bot.ranking.interests:_PREFIX": (rep(" ", "", "x"), rep(" ", "a", "x")),
     "bot.ranking.interests:split_interests": (rep(";"),),
     "bot.ranking.interests:_phrases": (rep("a-"),),
