@@ -1,5 +1,5 @@
 """`cat:` interests: validated against arXiv's list, matched on primary and cross-listed
-categories, combined with topics as documented in bot/ranking/engine.py; in the bot, a
+categories, combined with topics as documented in bot/ranking/categories.py; in the bot, a
 paper is never sent twice whichever source listed it; summaries only for what is sent."""
 
 from __future__ import annotations

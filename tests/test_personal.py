@@ -15,7 +15,7 @@ import pytest
 import sqlite_utils
 
 from bot.assistant import Chat, Conversation
-from bot.assistant.commands import digest
+from bot.assistant.on_demand import digest
 from bot.config import Settings
 from bot.llm import LLMClient
 from bot.writing.grounding import Candidate, GroundingError, validate_note

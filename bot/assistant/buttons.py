@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.assistant.commands import digest, interests_reply, search
 from bot.assistant.core import Conversation
+from bot.assistant.following import interests_reply
 from bot.assistant.frontend import ButtonOutcome, Chat
+from bot.assistant.on_demand import digest
+from bot.assistant.saved import search
 from bot.messages.callbacks import decode, encode
 from bot.messages.replies import Button, Keyboard, Reply
 from bot.text import clip

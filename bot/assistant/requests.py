@@ -10,10 +10,11 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from bot.answers.retrieve import digest_numbering
-from bot.assistant import commands
+from bot.assistant.following import interests_reply
 from bot.assistant.frontend import Chat
 from bot.assistant.intents import LAST, Intent
 from bot.assistant.library import import_command
+from bot.assistant.preferences import time_, timezone
 from bot.assistant.why import why_command
 from bot.messages.callbacks import CALLBACK_LIMIT, encode
 from bot.messages.html import echo
@@ -89,7 +90,7 @@ async def _unfollow(
         return [Reply("You follow nothing yet. /add a topic, e.g. <code>/add LLM agents</code>.")]
     target = _interest_named(stored, intent.slot, intent.raw)
     if target is None:
-        listing = commands.interests_reply(conv, chat)
+        listing = interests_reply(conv, chat)
         return [Reply("Which one should I stop following? Tap ✖ beside it."), listing]
     remove_interest(conv.db, chat.id, target.id)
     return [Reply(f"✖ Stopped following “{escape(target.text)}”. /interests shows the rest.")]
@@ -98,15 +99,15 @@ async def _unfollow(
 async def _set_time(
     conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
 ) -> list[Reply]:
-    return await commands.time_(conv, chat, intent.slot)
+    return await time_(conv, chat, intent.slot)
 
 
 async def _set_timezone(
     conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
 ) -> list[Reply]:
     if not intent.slot:
-        return await commands.timezone(conv, chat, "")
-    return await commands.timezone(conv, chat, intent.slot)
+        return await timezone(conv, chat, "")
+    return await timezone(conv, chat, intent.slot)
 
 
 async def _why(conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None) -> list[Reply]:

@@ -12,7 +12,8 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.ranking.embedders import Embedder, EmbeddingsUnavailable
-from bot.ranking.engine import DayRanker, Match, Profile
+from bot.ranking.engine import DayRanker, Match
+from bot.ranking.profiles import Profile
 from bot.ranking.semantic import VectorStore, paper_text
 from storage.papers import Paper
 

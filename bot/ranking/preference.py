@@ -1,6 +1,6 @@
 """What a reader's own model says about a day's papers, from the similarity of each paper
 they kept (👍, ⭐, imported) and rejected (👎) to every candidate: the MiniLM cosine
-measured from the day's centre (engine.py; words alone without embeddings), and what
+measured from the day's centre (rated.py; words alone without embeddings), and what
 bot/ranking/reader_model.py fitted (how much each kept paper counts, the reader's cut-off).
 
 - `score`: how much a paper resembles what the reader keeps (the mean of its 3 nearest kept

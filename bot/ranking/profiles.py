@@ -1,14 +1,14 @@
-"""A user's ranking profile, assembled from what storage holds for that user only, with
-their stored model (refitted and stored when their ratings or library changed)."""
+"""A user's ranking profile: what the ranker reads of a reader, assembled from what storage
+holds for that user only, with their stored model (refitted and stored when their ratings
+or library changed)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import sqlite_utils
 
-from bot.ranking import Profile
 from bot.ranking.interests import Interest
 from bot.ranking.reader_model import ReaderModel, centre_of, fit, model_key
 from bot.ranking.semantic import KIND, paper_text, text_key
@@ -23,6 +23,24 @@ from storage.users import get_user
 # The most recent imported papers that teach the ranking (a large library would make every
 # reader's ranking slow and drown the ratings; the newest say most about today).
 LIBRARY_SIGNALS = 200
+
+
+@dataclass(frozen=True)
+class Profile:
+    interests: tuple[Interest, ...]
+    liked: tuple[Paper, ...] = ()  # 👍 and ⭐, most recent first (as load_profile builds it)
+    disliked: tuple[Paper, ...] = ()
+    threshold: float | None = None  # None: the ranker's default for its configuration
+    library: tuple[Paper, ...] = ()  # papers the reader imported: positives like 👍
+    model: ReaderModel | None = None  # their stored fit (reader_model.py); None: fit here
+
+    @property
+    def positives(self) -> tuple[Paper, ...]:
+        return self.liked + self.library
+
+    def says_of(self, i: int) -> str:
+        """How the reader told us about their i-th positive, for reasons."""
+        return "you liked" if i < len(self.liked) else "in your library"
 
 
 def load_profile(db: sqlite_utils.Database, chat_id: int) -> Profile:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.ranking.engine import DayRanker, Profile
+from bot.ranking.engine import DayRanker
+from bot.ranking.profiles import Profile
 from storage.papers import Paper
 
 NEAR_COPY = 0.85  # cosine at which two papers are too alike to ask about both
