@@ -4,7 +4,7 @@ the sweep never both send it), and it re-renders as it was written."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -84,3 +84,35 @@ def test_a_second_digest_for_the_day_is_a_domain_error(db: sqlite_utils.Database
         assert DAY in str(exc)
     else:
         raise AssertionError("a second digest for the same day was accepted")
+
+
+async def test_a_digest_command_telegram_refuses_is_retried_by_the_one_sender(
+    db: sqlite_utils.Database,
+) -> None:
+    """/digest goes out through the outbox sender: Telegram down for it (502 after every
+    retry) leaves the digest pending with the error and a retry time, as a sweep's would,
+    and the next sweep after that time sends it, once."""
+    async with running_bot(db) as h:
+        ensure_user(db, CHAT)
+        add_interest(db, CHAT, "topic", "mixture of experts")
+
+        def down_for_digests(method: str, params: dict[str, Any]) -> Reply | None:
+            digest = "Your papers for" in params.get("text", "")
+            return server_error() if method == "sendMessage" and digest else None
+
+        h.tg.fault = down_for_digests
+        h.tg.user_says(CHAT, "/digest")
+        await h.tg.until(lambda: list_deliveries(db) and list_deliveries(db)[0][0].attempts == 1)
+        await h.settle()
+        ((failed, _),) = list_deliveries(db)
+        assert failed.status == "pending" and "Bad Gateway" in (failed.error or "")
+        h.tg.fault = None
+        async with make_bot(h.conv.settings) as bot:
+            sweep = Deliverer(h.conv.desk, TelegramTransport(bot, Throttle(), h.conv.db))
+            early = await sweep.sweep(datetime.now(UTC))
+            later = await sweep.sweep(datetime.now(UTC) + timedelta(minutes=2))
+    assert early.sent == 0 and later.sent == 1
+    headers = [m for m in h.tg.messages_to(CHAT) if "Your papers for" in m.text]
+    assert len(headers) == 1
+    ((delivery, _),) = list_deliveries(db)
+    assert delivery.status == "sent"
