@@ -14,9 +14,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, TypeVar
 
-import openai
 import sqlite_utils
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
@@ -26,12 +26,19 @@ from storage.llm_calls import LLMCall, record_call, usage_since
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = (
-    openai.APITimeoutError,
-    openai.APIConnectionError,
-    openai.RateLimitError,
-    openai.InternalServerError,
-)
+
+# openai (with pydantic, ~0.4 s) is imported when a client is made, not by every `paperboy`
+# command and test process that merely imports this module.
+@cache
+def transient() -> tuple[type[Exception], ...]:
+    import openai
+
+    return (
+        openai.APITimeoutError,
+        openai.APIConnectionError,
+        openai.RateLimitError,
+        openai.InternalServerError,
+    )
 
 
 CIRCUIT_OPEN_S = 60.0
@@ -58,6 +65,8 @@ Message = dict[str, str]
 
 
 def _asked(exc: BaseException) -> float | None:
+    import openai
+
     if isinstance(exc, openai.APIStatusError):
         return parse_retry_after(exc.response.headers.get("retry-after"))
     return None
@@ -83,6 +92,8 @@ class LLMClient:
         self._limit = asyncio.Semaphore(settings.llm_concurrency)
         self._budget_warned_for: str | None = None
         self._down_until = 0.0
+        if self.enabled:
+            import openai
         self._client = (
             openai.AsyncOpenAI(
                 base_url=settings.openai_base_url,
@@ -139,6 +150,8 @@ class LLMClient:
         return await self._with_retries("embeddings", lambda: self._embed_once(texts, model))
 
     async def _with_retries(self, purpose: str, call: Callable[[], Awaitable[T]]) -> T:
+        import openai
+
         if self._clock() < self._down_until:
             raise LLMUnavailable(
                 f"{purpose}: the LLM endpoint failed recently; not retrying "
@@ -146,7 +159,7 @@ class LLMClient:
             )
         async with self._limit:
             retrying = AsyncRetrying(
-                retry=retry_if_exception_type(TRANSIENT),
+                retry=retry_if_exception_type(transient()),
                 stop=stop_after_attempt(self._settings.llm_attempts),
                 wait=WaitAsAsked(_asked, backoff_s=self._backoff_s),
                 sleep=self._sleep,
@@ -156,7 +169,7 @@ class LLMClient:
                 async for attempt in retrying:
                     with attempt:
                         return await call()
-            except TRANSIENT as exc:
+            except transient() as exc:
                 # Down after all retries: fail fast for a while, so that hundreds of digests
                 # fall back at once instead of each waiting through its own retries.
                 self._down_until = self._clock() + CIRCUIT_OPEN_S
@@ -166,6 +179,8 @@ class LLMClient:
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     async def _embed_once(self, texts: Sequence[str], model: str) -> list[list[float]]:
+        import openai
+
         assert self._client is not None
         started = time.perf_counter()
         try:
@@ -192,6 +207,8 @@ class LLMClient:
         max_tokens: int,
         temperature: float,
     ) -> Completion:
+        import openai
+
         assert self._client is not None
         started = time.perf_counter()
         try:
@@ -246,6 +263,8 @@ def start_of_utc_day() -> str:
 
 
 def _describe(exc: BaseException) -> str:
+    import openai
+
     if isinstance(exc, openai.APIStatusError):
         return f"HTTP {exc.status_code} from the LLM endpoint"
     if isinstance(exc, openai.APITimeoutError):

@@ -33,3 +33,12 @@ async def conv(db: sqlite_utils.Database) -> AsyncIterator[Conversation]:
         yield Conversation(db, settings, llm)
     finally:
         await llm.aclose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end process runs (marked slow, up to a minute or more each) first: in a
+    parallel run (scripts/check: each worker takes the next test when it is free) they
+    start on different workers at once and the short tests fill in around them, instead of
+    a long run starting last while the other workers sit idle. The order within each group
+    is kept."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -292,7 +292,7 @@ class FakeTelegram:
     def messages_to(self, chat_id: int) -> list[Sent]:
         return self.calls("sendMessage", chat_id)
 
-    def wait_for(self, predicate: Callable[[], object], timeout: float = 10.0) -> Any:
+    def wait_for(self, predicate: Callable[[], object], timeout: float = 30.0) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = predicate()
@@ -301,11 +301,11 @@ class FakeTelegram:
             time.sleep(0.02)
         raise AssertionError("timed out waiting for the bot")
 
-    def wait_messages(self, chat_id: int, count: int, timeout: float = 10.0) -> list[Sent]:
+    def wait_messages(self, chat_id: int, count: int, timeout: float = 30.0) -> list[Sent]:
         self.wait_for(lambda: len(self.messages_to(chat_id)) >= count, timeout)
         return self.messages_to(chat_id)
 
-    async def until(self, predicate: Callable[[], object], timeout: float = 10.0) -> Any:
+    async def until(self, predicate: Callable[[], object], timeout: float = 30.0) -> Any:
         """Like wait_for, but yields to the event loop the bot runs on."""
         import asyncio
 
