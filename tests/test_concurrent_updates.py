@@ -4,7 +4,6 @@ one chat's in order (through the real Application and the fake Bot API)."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import sqlite_utils
@@ -26,14 +25,13 @@ async def test_a_slow_answer_does_not_hold_up_another_chat(db: sqlite_utils.Data
         async with running_bot(db, openai_base_url=llm.base_url, expand_interests=False) as h:
             h.tg.user_says(SLOW, "how do mixture of experts models route tokens?")
             await h.tg.until(lambda: llm.payloads)  # SLOW's question is at the model
-            started = time.monotonic()
             (reply,) = await h.say(QUICK, "/help")
-            took = time.monotonic() - started
-            assert not h.tg.messages_to(SLOW)  # still waiting for its answer
+            # Answered while the other chat's answer is still at the model (no clock: a
+            # busy machine makes both slower, not this order different).
+            assert not h.tg.messages_to(SLOW)
             release.set()
             await h.tg.until(lambda: h.tg.messages_to(SLOW), timeout=30)
     assert "/digest" in reply.text
-    assert took < 10  # answered while the other chat's answer was pending (it waits 30 s)
 
 
 async def test_one_chats_updates_keep_their_order(db: sqlite_utils.Database) -> None:
@@ -49,16 +47,20 @@ async def test_one_chats_updates_keep_their_order(db: sqlite_utils.Database) -> 
 async def test_a_model_slower_than_the_deadline_gives_way_to_retrieval(
     db: sqlite_utils.Database,
 ) -> None:
-    def slow_model(_payload: dict[str, Any]) -> None:
-        time.sleep(8)
+    release = threading.Event()
+
+    def stalled_model(_payload: dict[str, Any]) -> None:
+        release.wait(timeout=60)  # answers only when the test lets it
         return None
 
-    with FakeLLM(script=slow_model) as llm:
+    with FakeLLM(script=stalled_model) as llm:
         async with running_bot(
             db, openai_base_url=llm.base_url, expand_interests=False, answer_deadline=1.0
         ) as h:
-            started = time.monotonic()
+            # The answer comes while the model is still held (60 s, past the harness's 30 s
+            # wait): the reader got the deadline's answer, not the model's, however slow
+            # the machine.
             (reply,) = await h.say(SLOW, "how do mixture of experts models route tokens?")
-            took = time.monotonic() - started
+            release.set()
     assert "Retrieval only" in reply.text
-    assert took < 6  # the model would have taken 8 s; the reader waited about the deadline
+    assert llm.payloads  # the model was asked
