@@ -69,3 +69,27 @@ def test_send_due_without_a_token_explains(env: dict[str, str]) -> None:
 def test_bad_token_is_reported_at_start_up(env: dict[str, str]) -> None:
     result = run(env, "send-due", TELEGRAM_BOT_TOKEN="not-a-token")
     assert result.exit_code == 1 and "does not look like a bot token" in result.output
+
+
+@pytest.mark.slow
+def test_send_due_sends_the_weekly_recaps_too(env: dict[str, str]) -> None:
+    """A cron deployment (`paperboy send-due`, no `paperboy run`) gets its readers' weekly
+    recaps as well, through the same outbox."""
+    from datetime import UTC, datetime
+
+    from storage.weekly import set_weekly
+
+    run(env, "ingest", "--source", "sample")
+    db = open_db(env["PAPERBOY_DB_PATH"])
+    ensure_user(db, 1)
+    update_user(db, 1, digest_time="00:00")
+    add_interest(db, 1, "topic", "mixture of experts")
+    set_weekly(db, 1, datetime.now(UTC).weekday())
+    with FakeTelegram() as tg:
+        result = run(env, "send-due", TELEGRAM_API_URL=tg.api_url)
+        again = run(env, "send-due", TELEGRAM_API_URL=tg.api_url)
+    assert result.exit_code == 0, result.output
+    assert "weekly recaps: 1 written, 1 sent" in result.output
+    assert "weekly recaps" not in again.output  # once a week
+    listing = run(env, "deliveries", "--kind", "weekly").output
+    assert listing.count("weekly chat 1 ") == 1 and "sent" in listing

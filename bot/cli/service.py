@@ -29,15 +29,23 @@ def run(settings: Settings) -> None:
 @cli.command("send-due")
 @click.pass_obj
 def send_due(settings: Settings) -> None:
-    """One delivery sweep now: digests for everyone due, and anything pending (for cron)."""
+    """One delivery sweep now: digests and weekly recaps for everyone due, and anything
+    pending (for cron)."""
     from bot.service.run import sweep_once
     from bot.telegram.app import TokenMissing
 
     try:
-        report = asyncio.run(sweep_once(settings))
+        report, weekly = asyncio.run(sweep_once(settings))
     except (TokenMissing, DatabaseInUse) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
+    if weekly.written or weekly.sent or weekly.failed or weekly.blocked:
+        click.echo(
+            f"weekly recaps: {weekly.written} written, {weekly.sent} sent "
+            f"({weekly.messages} messages), {weekly.failed} failed, {weekly.blocked} blocked"
+        )
+    for error in weekly.errors[:20]:
+        click.echo(f"  weekly failed: {error}", err=True)
     for error in report.errors[:20]:
         click.echo(f"  failed: {error}", err=True)
 

@@ -27,7 +27,7 @@ from bot.service.status import serve_health
 from bot.telegram.app import StartFailed, TokenMissing, build_application, make_bot
 from bot.telegram.app import start as start_bot
 from bot.telegram.app import stop as stop_bot
-from bot.weekly.push import WeeklyPush
+from bot.weekly.push import WeeklyPush, WeeklyReport
 from storage import open_db
 from storage.db import exclusive_use
 
@@ -134,15 +134,16 @@ async def _health(db: sqlite_utils.Database, host: str, port: int, db_path: Path
         ) from None
 
 
-async def sweep_once(settings: Settings) -> SweepReport:
-    """One delivery sweep with a bare Bot (no polling), for cron-style deployments."""
+async def sweep_once(settings: Settings) -> tuple[SweepReport, WeeklyReport]:
+    """One delivery sweep and one weekly sweep with a bare Bot (no polling), for cron-style
+    deployments: the same outbox sender as `paperboy run`, over one throttle."""
     if not settings.telegram_bot_token:
         raise TokenMissing("TELEGRAM_BOT_TOKEN is not set: send-due needs it to send digests.")
     with exclusive_use(settings.db_path):
         return await _sweep_once(settings)
 
 
-async def _sweep_once(settings: Settings) -> SweepReport:
+async def _sweep_once(settings: Settings) -> tuple[SweepReport, WeeklyReport]:
     db = open_db(settings.db_path)
     llm = LLMClient(settings, db)
     bot = make_bot(settings)
@@ -151,8 +152,10 @@ async def _sweep_once(settings: Settings) -> SweepReport:
             embedder = make_embedder(settings.embeddings, llm, settings.embeddings_model)
             desk = DigestDesk(db, settings, llm, embedder)
             desk.resume()
-            deliverer = Deliverer(desk, TelegramTransport(bot, Throttle(), db))
-            return await deliverer.sweep()
+            transport = TelegramTransport(bot, Throttle(), db)
+            digests = await Deliverer(desk, transport).sweep()
+            weekly = await WeeklyPush(db, transport, embedder=embedder).sweep()
+            return digests, weekly
     finally:
         await llm.aclose()
         db.close()
