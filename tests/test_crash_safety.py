@@ -103,6 +103,7 @@ def test_sigkill_mid_delivery_then_restart(tmp_path: Path) -> None:
     chats = {chat for chat, _ in messages}
     assert chats == set(range(1, USERS + 1))  # every user received their digest
     duplicates = sum(n - 1 for n in Counter(messages).values() if n > 1)
+    print(f"{len(messages)} messages to {USERS} readers after one kill; {duplicates} repeated")
     # At most the messages in flight at the kill: sent, not yet answered, so not recorded.
     assert duplicates <= MAX_IN_FLIGHT, f"{duplicates} duplicated messages after one kill"
     assert TOKEN not in log.read_text()
@@ -174,6 +175,7 @@ def test_sigkill_mid_weekly_push_then_restart(tmp_path: Path) -> None:
     assert statuses == {"sent": WEEKLY_READERS}, statuses
     assert set(photos) == set(texts) == set(range(1, WEEKLY_READERS + 1))
     repeated = sum(n - 1 for n in photos.values()) + sum(n - 1 for n in texts.values())
+    print(f"weekly: {photos_before_kill} pictures out at the kill; {repeated} repeated")
     assert repeated <= MAX_IN_FLIGHT, f"{repeated} repeated weekly messages after one kill"
 
 
