@@ -145,6 +145,17 @@ async def test_the_groups_digest_goes_to_its_topic_at_its_time(db: sqlite_utils.
         }
 
 
+async def test_a_digest_asked_for_in_general_comes_in_general(db: sqlite_utils.Database) -> None:
+    """The scheduled digest goes to the topic the admins chose; /digest asked in General is
+    answered in General, where the member is reading, not sent off to that topic."""
+    async with lab(db) as bot:
+        forum: dict[str, Any] = {"chat_type": "supergroup", "thread_id": 42}
+        await bot.say(FORUM, "/add mixture of experts", member=ADMIN, **forum, expect=2)
+        general = [m for m in await bot.say(FORUM, "/digest", member=BOB, chat_type="supergroup")]
+        assert any("Your papers for" in m.text for m in general)
+        assert all("message_thread_id" not in m.params for m in general)
+
+
 async def test_members_vote_once_each_and_the_group_learns(db: sqlite_utils.Database) -> None:
     async with lab(db) as bot:
         await set_up(bot)
@@ -215,6 +226,7 @@ async def test_questions_by_reply_or_mention_answer_the_asker(db: sqlite_utils.D
             (message,) = [
                 m for m in await bot.say(FORUM, "/digest", member=ANN, **topic) if m.buttons()
             ][:1]
+            assert int(message.params["message_thread_id"]) == 5  # where it was asked for
             asked = bot.tg.user_says(
                 FORUM,
                 "which of these is the fastest?",

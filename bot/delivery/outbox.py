@@ -18,7 +18,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlite_utils
 
@@ -47,6 +47,8 @@ RETRY_BASE_S = 60  # then 2, 4, 8 minutes
 # Entries served at once. They wait for the throttle, which bounds what is really in flight
 # (and so what a crash can repeat); this only keeps enough chats ready to use the rate.
 ENTRIES_AT_ONCE = 64
+# `thread_id` when none is given: a group's digests go to the topic its admins chose.
+DIGEST_TOPIC: Any = object()
 
 
 class Composer(Protocol):
@@ -115,17 +117,18 @@ class OutboxSender:
         report: SendReport | None = None,
         *,
         claimed: bool = False,
-        thread_id: int | None = None,
+        thread_id: int | None = DIGEST_TOPIC,
     ) -> None:
         """Send what is left of `entry` (claimed here unless the caller holds the claim),
-        into the group's digest topic or `thread_id`; the outcome is recorded on the entry."""
+        into the group's digest topic or forum topic `thread_id` (None: General); the
+        outcome is recorded on the entry."""
         report = report if report is not None else SendReport()
         if get_user(self.db, entry.chat_id) is None:  # /forget meanwhile: the row is gone
             return
         if not claimed and not self.claim(entry, now):  # another sender has it right now
             return
         chat_id = entry.chat_id
-        thread = thread_id if thread_id is not None else digest_thread(self.db, chat_id)
+        thread = digest_thread(self.db, chat_id) if thread_id is DIGEST_TOPIC else thread_id
         try:
             for reply in fitted(await self.composers[entry.kind].parts(entry)):
                 chat_id, message_id = await self.transport.send(chat_id, reply, thread)
@@ -143,8 +146,9 @@ class OutboxSender:
         set_status(self.db, entry.id, "sent")
         report.sent += 1
 
-    async def deliver_claimed(self, entry_id: int, *, thread_id: int | None = None) -> None:
-        """Send entry `entry_id`, which the caller claimed (/digest), now."""
+    async def deliver_claimed(self, entry_id: int, *, thread_id: int | None = DIGEST_TOPIC) -> None:
+        """Send entry `entry_id`, which the caller claimed (/digest), now: in a group, into
+        the topic it was asked in (`thread_id`)."""
         entry = delivery_by_id(self.db, entry_id)
         if entry is not None:
             await self.deliver(entry, datetime.now(UTC), claimed=True, thread_id=thread_id)
