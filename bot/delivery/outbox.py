@@ -80,6 +80,11 @@ def describe_counts(counts: Mapping[str, Mapping[str, int]]) -> str:
     )
 
 
+def error_text(exc: Exception) -> str:
+    """What an entry's error says: the channel's own words, or the bug's type and text."""
+    return str(exc) if isinstance(exc, SendFailed) else f"{type(exc).__name__}: {exc}"
+
+
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
@@ -141,7 +146,7 @@ class OutboxSender:
         except Exception as exc:  # drawing, ranking or sending: this reader's, not everyone's
             self._failed(entry, now, exc)
             report.failed += 1
-            report.errors.append(f"{type(exc).__name__}: {exc}")
+            report.errors.append(error_text(exc))
             return
         set_status(self.db, entry.id, "sent")
         report.sent += 1
@@ -162,7 +167,7 @@ class OutboxSender:
         log.info("%s %d: chat %d blocked the bot", entry.kind, entry.id, chat_id)
 
     def _failed(self, entry: Delivery, now: datetime, exc: Exception) -> None:
-        error = str(exc) if isinstance(exc, SendFailed) else f"{type(exc).__name__}: {exc}"
+        error = error_text(exc)
         trace = None if isinstance(exc, SendFailed) else exc  # our bug, not the channel's
         attempts = entry.attempts + 1
         if attempts >= MAX_ATTEMPTS:
