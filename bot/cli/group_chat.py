@@ -7,7 +7,7 @@ import re
 
 from bot.assistant import ButtonOutcome, Chat, Conversation, Reply
 from bot.assistant.group import Place, group_command, group_press, group_question, setup_text
-from bot.cli.terminal import BUTTON, REPLY, TerminalChat
+from bot.cli.terminal import BUTTON, TerminalChat
 from bot.messages.replies import Keyboard
 from storage.groups import ensure_group
 
@@ -90,12 +90,9 @@ class GroupChat(TerminalChat):
 
     async def _said(self, line: str) -> list[str]:
         """A reply to one of the bot's messages, or a mention of it: a question."""
-        reply_to = None
-        if match := REPLY.match(line):
-            reply_to = int(match[1])
-            if reply_to not in self.screen.messages:
-                return [f"(there is no message #{match[1]})"]
-            line = match[2]
+        reply_to, line, missing = self.replying(line)
+        if missing:
+            return [missing]
         text, mentioned = _MENTION.subn(" ", line)
         if reply_to is None and not mentioned:
             return [UNSEEN]

@@ -84,13 +84,19 @@ class TerminalChat:
         return [sent, *await self._show(await self.conv.document(self.chat, path.name, payload))]
 
     async def _text(self, line: str) -> list[str]:
-        reply_to = None
-        if match := REPLY.match(line):
-            reply_to = int(match[1])
-            if reply_to not in self.screen.messages:
-                return [f"(there is no message #{match[1]})"]
-            line = match[2]
+        reply_to, line, missing = self.replying(line)
+        if missing:
+            return [missing]
         return await self._show(await self.conv.text(self.chat, line, reply_to))
+
+    def replying(self, line: str) -> tuple[int | None, str, str | None]:
+        """`@n text`: (n, text, None); plain text: (None, text, None); a reply to a message
+        never shown: what to print instead."""
+        if not (match := REPLY.match(line)):
+            return None, line, None
+        if int(match[1]) not in self.screen.messages:
+            return None, line, f"(there is no message #{match[1]})"
+        return int(match[1]), match[2], None
 
     async def _press(self, message: str | None, k: int) -> list[str]:
         number = int(message) if message is not None else self.screen.latest
