@@ -167,12 +167,15 @@ def cold_start(
 Shower = Callable[[list[int], list[int], list[int], list[int]], list[int]]
 
 
-def over_days(corpus: Corpus, readers: list[Reader], reps: int, shows: dict[str, Shower]) -> Tally:
+def over_days(
+    corpus: Corpus, readers: list[Reader], reps: int, shows: dict[str, Shower], first: int = 0
+) -> Tally:
     """Scenario 2 for each way of choosing what to show (`shows`: name -> (today's unrated
-    papers, seeds, liked, disliked) -> shown). Tallies precision on days 5-8 and papers
-    shown per day, with ratings and without (the seeds only)."""
+    papers, seeds, liked, disliked) -> shown), on repetitions first … first + reps − 1.
+    Tallies precision on days 5-8 and papers shown per day, with ratings and without (the
+    seeds only)."""
     tally = Tally()
-    for rep in range(reps):
+    for rep in range(first, first + reps):
         order = list(range(len(corpus.papers)))
         random.Random(SEED + rep).shuffle(order)
         days = [order[d::DAYS] for d in range(DAYS)]
