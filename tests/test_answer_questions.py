@@ -96,6 +96,8 @@ def model(db: sqlite_utils.Database, fake: FakeLLM) -> LLMClient:
     [
         "what's the main result of paper 1?",
         "wat is the main reslt of paper 1",  # typos
+        "whats teh main rsult of paper 1",  # a short word's letters swapped
+        "how good is paper 1?",  # an evaluation: its results
         "was ist das hauptergebnis von paper 1",  # German
         "quel est le résultat principal de l'article 1",  # French
     ],
@@ -262,6 +264,15 @@ async def test_in_telegram_no_digest_then_gist_then_it(db: sqlite_utils.Database
         await h.say(CHAT, "/digest")
         (gist,) = await h.say(CHAT, "wat is the main reslt of paper 1")
         (again,) = await h.say(CHAT, "and how does it compare to paper 2?")
+        everyday = [
+            (await h.say(CHAT, q))[0].text
+            for q in ("whats teh catch with paper 2", "is paper 1 any good?", "paper 1 vs 2")
+        ]
+    assert [t.split(":")[0] for t in everyday] == [
+        "<i>From paper 2 of your latest digest",
+        "<i>From paper 1 of your latest digest",
+        "<i>From papers 1 and 2 of your latest digest",
+    ], everyday
     assert html.unescape(before.text) == (
         "You have no digest yet, so there is no paper 2: send /digest to get today's."
     )
@@ -319,6 +330,17 @@ def test_pointing(question: str, positions: tuple[int, ...], back: bool) -> None
     [
         ("what's the main result of paper 1?", "result", []),
         ("summry of paper 2", "summary", []),
+        ("waht is teh main rsult of paper 1 adn hwo good is it", "result", []),
+        ("how does the GAN in paper 2 work", "method", ["gan"]),  # not "can"
+        ("what does paper 2 say about MoE", "summary", ["moe"]),
+        ("is paper 3 any good?", "result", []),
+        ("paper 1 vs paper 2", "summary", []),
+        ("eli5 paper 1", "summary", []),
+        ("what did they find in paper 2", "summary", []),
+        ("whats the catch with paper 2", "limitations", []),
+        ("whats the big deal with paper 4", "summary", []),
+        ("why should I care about paper 1", "problem", []),
+        ("what form of dose do they use", "summary", ["form", "dose"]),  # real words
         ("worum geht es in paper 2", "summary", []),
         ("was ist das hauptergebnis von paper 1", "result", []),
         ("zusammenfassung von paper 4", "summary", []),

@@ -208,10 +208,31 @@ def _known(token: str) -> tuple[tuple[str, str], ...] | None:
 
 
 def _closest(token: str) -> str | None:
-    """A known word one letter off `token` (typed words of 4+ letters, known words of 5+)."""
+    """A known word one letter off `token` (typed words of 4+ letters, known words of 5+),
+    or a short asking word with two neighbouring letters swapped ("teh", "hwo", "waht")."""
+    if token in _SHORT_SWAPS:
+        return _SHORT_SWAPS[token]
     if len(token) < 4:
         return {"wat": "what", "wut": "what", "evn": "even", "abt": "about"}.get(token)
     return next((w for w in _FUZZY_TARGETS if one_edit_apart(token, w)), None)
+
+
+def _swaps(word: str) -> set[str]:
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+
+
+# Only swaps, and only of common English words: one letter changed or dropped in a short
+# word is too often an acronym one letter from it ("GAN" / "can", "RAG" / "rat"), and the
+# swaps of asking words in other languages are English words ("fiat", "bets", "ids").
+_SWAPPED = """the and what how who why this that with from for are was does did have they them
+then than when your you main also just"""
+_REAL_WORDS = frozenset({"form", "dose", "odes", "nad", "aws", "amin"})  # typed as meant
+_SHORT_SWAPS = {
+    typo: word
+    for word in _SWAPPED.split()
+    for typo in sorted(_swaps(word))
+    if typo != word and typo not in _REAL_WORDS and typo not in ASKING
+}
 
 
 def _compound(token: str) -> tuple[tuple[str, str], ...]:

@@ -30,9 +30,10 @@ ASKING = _words(
     yesterday digest digests anywhere somewhere know knows mean means main key core overall
     whole general generally like guys authors author s t d ll re ve m eli5 sum up use uses
     used using same compare compared comparing comparison contrast versus differ differs
-    difference differences two three four five one hey because through reading read
+    difference differences vs versus two three four five one hey because through reading read
     trying caught eye morning wondering wonder curious guess anyway biggest largest best
-    highest lowest fastest smallest strongest greatest top called named name names """
+    highest lowest fastest smallest strongest greatest top called named name names deal
+    deals care find finds found """
     # German
     """was wer wie wo wann warum wieso weshalb welche welcher welches welchen welchem ist sind
     war waren hat haben hatte hatten gibt gib es das der die den dem des ein eine einer eines
@@ -66,12 +67,13 @@ ASPECTS: dict[str, frozenset[str]] = {
         takeaways performance perform performs performed speedup speedups faster slower
         quicker accuracy accurate precision improvement improvements improve improves
         improved gain gains beat beats outperform outperforms better score scores metric
-        metrics numbers achieve achieves achieved
+        metrics numbers achieve achieves achieved good bad worth worthwhile useful
+        impressive promising effective effectiveness convincing pros
         ergebnis ergebnisse hauptergebnis hauptergebnisse resultat resultate befund fazit
-        leistung schneller genauigkeit verbesserung besser
+        leistung schneller genauigkeit verbesserung besser gut taugt
         resultado resultados hallazgo hallazgos conclusion conclusiones rendimiento rapido
-        precision mejora mejor
-        resultats principal principale amelioration meilleur rapide"""
+        precision mejora mejor bueno buena
+        resultats principal principale amelioration meilleur rapide bon bonne"""
     ),
     "problem": _words(
         """problem problems issue issues challenge challenges motivation motivate motivated
@@ -91,7 +93,7 @@ ASPECTS: dict[str, frozenset[str]] = {
     ),
     "summary": _words(
         """summary summaries summarise summarize summarised summarized tldr tl dr gist
-        overview abstract intro introduction
+        overview abstract intro introduction eli eli5
         zusammenfassung zusammenfassen worum uberblick
         resumen resumir resume resumeme trata
         resumer"""
@@ -99,7 +101,7 @@ ASPECTS: dict[str, frozenset[str]] = {
     "limitations": _words(
         """limitation limitations limit limits limited downside downsides drawback drawbacks
         weakness weaknesses shortcoming shortcomings caveat caveats cons disadvantage
-        disadvantages
+        disadvantages catch
         grenzen einschrankung einschrankungen nachteil nachteile schwache schwachen
         limitacion limitaciones desventaja desventajas debilidad debilidades
         limite limites inconvenient inconvenients faiblesse faiblesses"""
