@@ -37,6 +37,10 @@ ADA = 801
         ("keine paper mehr über medizin", "not_interested"),
         ("can you send my digest at 7:30 instead", "set_time"),
         ("send it at 8pm", "set_time"),
+        ("change my time to 9pm", "set_time"),
+        ("only 3 papers a day please", "set_papers"),
+        ("fewer papers", "set_papers"),
+        ("i get way too many papers about serving, drop it", "unfollow"),
         ("i moved to tokyo", "set_timezone"),
         ("set my timezone to Europe/Berlin", "set_timezone"),
         ("pause for a week pls", "pause"),
@@ -134,6 +138,21 @@ async def test_time_timezone_pause_resume_in_words(db: sqlite_utils.Database) ->
     assert (user.digest_time, user.timezone, user.paused) == ("07:30", "Asia/Tokyo", 0)
 
 
+async def test_papers_per_digest_and_time_in_words(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await h.say(ADA, "/add LLM serving systems")
+        (ask,) = await h.say(ADA, "fewer papers pls")
+        (fewer,) = await h.say(ADA, "only 3 papers a day please")
+        (refused,) = await h.say(ADA, "40 papers a day")
+        (later,) = await h.say(ADA, "change my time to 9pm")
+    assert "How many would you like?" in ask.text and "up to 5 papers" in ask.text
+    assert "papers per digest: 3" in fewer.text
+    assert "from 1 to 10" in refused.text
+    assert "21:00" in later.text
+    user = get_user(db, ADA)
+    assert user is not None and (user.papers_per_digest, user.digest_time) == (3, "21:00")
+
+
 async def test_digest_why_and_more_like_in_words(db: sqlite_utils.Database) -> None:
     async with running_bot(db) as h:
         await h.say(ADA, "/add mixture of experts inference")
@@ -180,6 +199,26 @@ async def test_with_an_llm_an_unusual_request_is_read_by_the_model(
             (done,) = await h.say(ADA, "i'd love to see more on quantum error correction")
     assert "Added" in done.text
     assert list_interests(db, ADA)[-1].text == "quantum error correction"
+
+
+async def test_with_an_llm_a_count_in_words_sets_the_digest_size(
+    db: sqlite_utils.Database,
+) -> None:
+    def model(payload: dict[str, Any]) -> str | None:
+        if '"intent"' not in payload["messages"][0]["content"]:
+            return None
+        text = payload["messages"][-1]["content"]
+        return json.dumps({"intent": "set_papers", "count": 2 if "2" in text else 9})
+
+    with FakeLLM(script=model) as llm:
+        async with running_bot(db, openai_base_url=llm.base_url, expand_interests=False) as h:
+            await h.say(ADA, "/add LLM serving systems")
+            (two,) = await h.say(ADA, "honestly 2 a morning is plenty for me")
+            (made_up,) = await h.say(ADA, "my digest is way too long for the train ride")
+    assert "papers per digest: 2" in two.text
+    assert "How many would you like?" in made_up.text  # 9 is nowhere in the message
+    user = get_user(db, ADA)
+    assert user is not None and user.papers_per_digest == 2
 
 
 async def test_a_model_reading_that_does_not_hold_up_is_ignored(

@@ -243,7 +243,8 @@ class Conversation:
             "paper 3”, “how does it compare to paper 1?”; reply to a digest to ask about "
             "its papers) or a request in words, in English, German, Spanish or French: "
             "“save paper 2”, “also follow LLM agents”, “stop following the serving one”, "
-            "“not interested in robotics”, “send it at 7:30”, “i moved to Tokyo”, “pause "
+            "“not interested in robotics”, “send it at 7:30”, “only 3 papers a day”, “i moved "
+            "to Tokyo”, “pause "
             "for a week”, “why paper 4?”, “more like paper 2”, “undo that”. When I am "
             "not sure what you mean, I ask.",
         ]

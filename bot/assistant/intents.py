@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from bot.ranking.embedders import MODEL_DIR
 from bot.sources.bibliography import parse_ids
-from bot.text import STOP_WORDS
+from bot.text import STOP_WORDS, one_edit_apart
 
 MAX_CHARS = 2000
 LAST = -1  # "the last one": the digest's last paper, whatever its length
@@ -103,7 +103,8 @@ _QUESTION_START = re.compile(
 @dataclass(frozen=True)
 class Intent:
     kind: str  # question, save, unsave, follow, unfollow, not_interested, set_time,
-    # set_timezone, pause, resume, digest, why, more_like, import, smalltalk, ambiguous
+    # set_timezone, set_papers, pause, resume, digest, why, more_like, import, smalltalk,
+    # ambiguous
     papers: tuple[int, ...] = ()  # digest numbers named (LAST: the last one)
     refers_back: bool = False  # "it", "that one": the paper of the last turn
     slot: str = ""  # a topic, a time "HH:MM"-ish text, a place
@@ -376,19 +377,51 @@ def _time(raw: str, said: str, core: str) -> Intent | None:
         r"\b(?:send|sending|deliver|get|digest|schick\w*|sende|bekomm\w*|envia\w*|manda\w*|"
         r"recib\w*|envoie\w*|recevoir|reçois|at|um|a\s+las|vers|instead|stattdessen)\b",
         core,
-    ):
+    ) and not _TIME_WORD.search(core):
         return None
+    # "change my time to 9": "to" before a bare hour, when the message names the time
+    to = r"|to|auf|a" if _TIME_WORD.search(core) else ""
     for match in _TIME.finditer(core):
         hour, minute, suffix = match.group(1), match.group(2), match.group(3)
         if minute is None and suffix is None:
             before = core[max(0, match.start() - 8) : match.start()]
-            if not re.search(r"\b(?:at|um|a\s+las|vers|a)\s*$", before):
+            if not re.search(rf"\b(?:at|um|a\s+las|vers|a{to})\s*$", before):
                 continue
         time_text = f"{hour}:{minute or '00'}"
         if suffix in ("am", "pm", "a.m.", "p.m."):
             time_text += suffix.replace(".", "")
         return Intent("set_time", slot=time_text)
     return None
+
+
+_TIME_WORD = re.compile(r"\b(?:(?:my|the|digest|delivery)\s+time|uhrzeit|zeit|hora|heure)\b")
+
+
+def _papers_per_digest(raw: str, said: str, core: str) -> Intent | None:
+    """ "only 3 papers a day", "send me 5 papers", "fewer papers please" (slot: "" asks how
+    many)."""
+    count = _PAPER_COUNT.search(core)
+    if count:
+        return Intent("set_papers", slot=count["n"] or count["m"] or count["k"])
+    if _FEWER_OR_MORE.search(core):
+        return Intent("set_papers")
+    return None
+
+
+_PER = r"(?:a|per|each|every)\s+(?:day|digest|morning)|daily|pro\s+tag|al\s+dia|par\s+jour"
+_PAPER_COUNT = re.compile(
+    rf"\b(?:only|just|max(?:imum)?|at\s+most|up\s+to|no\s+more\s+than|nur|solo|seulement)\s+"
+    rf"(?P<n>\d{{1,3}})\s+(?:papers?|articles?|artikel|articulos)\b|"
+    rf"\b(?P<m>\d{{1,3}})\s+(?:papers?|articles?|artikel|articulos)\s+(?:{_PER})\b|"
+    rf"^(?:(?:please|pls)\s+)?(?:send|give)\s+me\s+(?P<k>\d{{1,3}})\s+papers"
+    rf"(?:\s+(?:please|pls|instead))?$"
+)
+_FEWER_OR_MORE = re.compile(
+    r"^(?:(?:please|pls)\s+)?(?:(?:send|give)\s+(?:me\s+)?)?(?:fewer|less|more)\s+papers"
+    r"(?:\s+(?:please|pls|per\s+day|a\s+day|each\s+day|daily))?$|"
+    r"\btoo\s+(?:many|few)\s+papers(?:\s+(?:a|per|each)\s+day|\s+(?:in\s+)?(?:my|each|every|the)"
+    r"\s+digest|\s+daily)?[\s.!]*$"  # "too many papers about serving …": that topic, not the count
+)
 
 
 def _pause_resume(raw: str, said: str, core: str) -> Intent | None:
@@ -485,6 +518,7 @@ _READERS = (
     _more_like,
     _unsave,
     _save,
+    _papers_per_digest,
     _not_interested,
     _unfollow,
     _timezone,
@@ -552,7 +586,7 @@ def _closest(word: str) -> str:
     near = [k for k in VOCABULARY if abs(len(k) - len(word)) <= 1 and len(k) >= 4]
     # a swap or a wrong letter ("resumne": resumen) before a letter missing or extra
     for known in sorted(near, key=lambda k: (len(k) != len(word), k)):
-        if _one_edit(word, known):
+        if one_edit_apart(word, known):
             return known
     return word
 
@@ -563,20 +597,3 @@ def _known_words() -> frozenset[str]:
     what the reader meant ("start" is not "star" mistyped)."""
     vocab = json.loads((MODEL_DIR / "tokenizer.json").read_text())["model"]["vocab"]
     return frozenset(w for w in vocab if w.isalpha() and len(w) >= 3)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """One substitution, insertion, deletion or swap of neighbours apart."""
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and (a[diff[1]] == b[diff[0]])
-        )
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    i = next((k for k in range(len(short)) if short[k] != long[k]), len(short))
-    return short[i:] == long[i + 1 :]

@@ -14,7 +14,7 @@ from bot.assistant.following import interests_reply
 from bot.assistant.frontend import Chat
 from bot.assistant.intents import LAST, Intent
 from bot.assistant.library import import_command
-from bot.assistant.preferences import time_, timezone
+from bot.assistant.preferences import settings, time_, timezone
 from bot.assistant.why import why_command
 from bot.messages.callbacks import CALLBACK_LIMIT, encode
 from bot.messages.html import echo
@@ -100,6 +100,20 @@ async def _set_time(
     conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
 ) -> list[Reply]:
     return await time_(conv, chat, intent.slot)
+
+
+async def _set_papers(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    if not intent.slot:  # "fewer papers": how many is the reader's to say
+        now = conv.user(chat).papers_per_digest
+        return [
+            Reply(
+                f"Your digest has up to {now} papers. How many would you like? Say e.g. "
+                "“3 papers a day”, or <code>/settings papers 3</code> (1-10)."
+            )
+        ]
+    return await settings(conv, chat, f"papers {intent.slot}")
 
 
 async def _set_timezone(
@@ -239,6 +253,7 @@ _DOERS = {
     "unfollow": _unfollow,
     "set_time": _set_time,
     "set_timezone": _set_timezone,
+    "set_papers": _set_papers,
     "why": _why,
     "more_like": _more_like,
     "import": _import,
