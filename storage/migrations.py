@@ -490,3 +490,10 @@ def m020_one_outbox(db: sqlite_utils.Database) -> None:
                     [cursor.lastrowid, part, message_id],
                 )
     db.execute("DROP TABLE weekly_recaps")
+
+
+@migrations()
+def m021_pause_until(db: sqlite_utils.Database) -> None:
+    # "pause for a week": the reader's local date their digests come back on (NULL: paused
+    # until /resume).
+    db.execute("ALTER TABLE users ADD COLUMN paused_until TEXT")

@@ -22,6 +22,11 @@ class User:
     language: str | None
     paused: bool
     blocked: bool
+    paused_until: str | None = None  # local date digests come back on (None: at /resume)
+
+    def pause_over(self, local_day: str) -> bool:
+        """A pause with an end that `local_day` reached (then the pause no longer holds)."""
+        return self.paused_until is not None and local_day >= self.paused_until
 
 
 def ensure_user(db: sqlite_utils.Database, chat_id: int, first_name: str | None = None) -> User:
@@ -68,6 +73,7 @@ def _from_row(row: dict[str, Any]) -> User:
         language=row["language"],
         paused=bool(row["paused"]),
         blocked=bool(row["blocked"]),
+        paused_until=row.get("paused_until"),
     )
 
 
@@ -80,9 +86,10 @@ def user_counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 
 def active_users(db: sqlite_utils.Database) -> list[User]:
-    """Users who should get digests: not paused, not blocked, following something."""
+    """Users who may get digests: not blocked, following something, and not paused or
+    paused until a date (the sweep checks it against their local day)."""
     rows = db.query(
-        """SELECT * FROM users u WHERE paused = 0 AND blocked = 0
+        """SELECT * FROM users u WHERE (paused = 0 OR paused_until IS NOT NULL) AND blocked = 0
            AND EXISTS (SELECT 1 FROM interests i WHERE i.chat_id = u.chat_id
                        AND i.kind IN ('topic', 'author', 'category'))
            ORDER BY chat_id"""

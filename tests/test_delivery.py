@@ -180,6 +180,22 @@ async def test_paused_blocked_and_interestless_users_get_nothing(db: sqlite_util
         assert report.sent == 1 and w.digests_to(3) and not any(w.digests_to(c) for c in (1, 2, 4))
 
 
+async def test_a_pause_with_an_end_ends_on_the_readers_own_day(db: sqlite_utils.Database) -> None:
+    async with world(db) as w:
+        w.user(1, "Europe/Berlin", "08:00")
+        update_user(db, 1, paused=1, paused_until="2025-03-05")  # "pause for 2 days" on the 3rd
+        await w.deliverer.sweep(at("2025-03-04T07:30"))  # the 4th, 08:30 in Berlin: paused
+        await w.deliverer.sweep(at("2025-03-04T23:30"))  # the 5th in Berlin, before 08:00
+        assert not w.digests_to(1) and get_user(db, 1).paused  # type: ignore[union-attr]
+        report = await w.deliverer.sweep(at("2025-03-05T07:00"))  # the 5th, 08:00 in Berlin
+        assert report.sent == 1 and len(w.digests_to(1)) == 1
+        user = get_user(db, 1)
+        assert user is not None and (user.paused, user.paused_until) == (False, None)
+        update_user(db, 1, paused=1)  # a pause with no end holds
+        await w.deliverer.sweep(at("2025-03-06T07:00"))
+        assert len(w.digests_to(1)) == 1
+
+
 async def test_llm_down_at_delivery_time_still_delivers_on_time(db: sqlite_utils.Database) -> None:
     with FakeLLM(lambda _p: error(503)) as fake:
         async with world(db, llm_url=fake.base_url, use_rerank=True) as w:

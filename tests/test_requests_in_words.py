@@ -5,13 +5,16 @@ more like paper N; a message the bot is unsure of gets buttons, not a guess."""
 
 from __future__ import annotations
 
+import html
 import json
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlite_utils
 
 from bot.assistant.intents import read_intent
+from bot.digests.schedule import local_day
 from bot.ranking.embedders import load_local_embedder
 from storage.feedback import saved_paper_ids, signals
 from storage.interests import list_interests
@@ -136,6 +139,32 @@ async def test_time_timezone_pause_resume_in_words(db: sqlite_utils.Database) ->
     user = get_user(db, ADA)
     assert user is not None
     assert (user.digest_time, user.timezone, user.paused) == ("07:30", "Asia/Tokyo", 0)
+
+
+async def test_a_pause_with_a_length_by_command_and_in_words(db: sqlite_utils.Database) -> None:
+    def in_days(n: int) -> set[str]:  # either side of midnight while the test runs
+        return {str(date.fromisoformat(local_day("UTC", datetime.now(UTC))) + timedelta(n))}
+
+    expected = in_days(7)
+    async with running_bot(db) as h:
+        await h.say(ADA, "/add LLM serving systems")
+        (week,) = await h.say(ADA, "/pause 7 days")
+        first = get_user(db, ADA)
+        (unclear,) = await h.say(ADA, "/pause someday maybe")
+        await h.say(ADA, "/resume")
+        (words,) = await h.say(ADA, "pause for a week pls")
+        second = get_user(db, ADA)
+        (line,) = await h.say(ADA, "/time")
+        await h.say(ADA, "stop sending me stuff for a while")
+        third = get_user(db, ADA)
+    expected |= in_days(7)
+    assert "paused until" in week.text and "come back by themselves" in week.text
+    assert first is not None and first.paused and first.paused_until in expected
+    assert "/pause 7 days" in html.unescape(unclear.text)
+    assert "paused until" in words.text
+    assert second is not None and second.paused_until in expected
+    assert "paused until" in line.text
+    assert third is not None and third.paused and third.paused_until is None  # until /resume
 
 
 async def test_papers_per_digest_and_time_in_words(db: sqlite_utils.Database) -> None:
@@ -276,3 +305,27 @@ async def test_a_request_known_only_by_its_meaning_is_confirmed_with_a_button(
 )
 def test_a_negated_request_word_is_not_that_request(text: str, kind: str) -> None:
     assert read_intent(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "back_on"),
+    [
+        ("7 days", "2026-12-15"),
+        ("2w", "2026-12-22"),
+        ("for a couple of weeks", "2026-12-22"),
+        ("until monday", "2026-12-14"),
+        ("till tomorrow", "2026-12-09"),
+        ("until 2026-12-24", "2026-12-24"),
+        ("next week", "2026-12-14"),
+        ("eine woche", "2026-12-15"),
+        ("hasta el lunes", "2026-12-14"),
+        ("for a while", None),
+        ("until 2020-01-01", None),  # the past is no end
+        ("", None),
+    ],
+)
+def test_how_long_a_pause_lasts(text: str, back_on: str | None) -> None:
+    from bot.assistant.pausing import pause_until
+
+    until = pause_until(text, date(2026, 12, 8))  # a Tuesday
+    assert (until.isoformat() if until else None) == back_on

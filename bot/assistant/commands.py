@@ -48,7 +48,7 @@ COMMANDS: dict[str, Command] = {
         Command("digest", digest, "today's digest now"),
         Command("week", week, "your week in a picture"),
         Command("weekly", weekly, "the week's picture every week (on [DAY] | off)", "on|off"),
-        Command("pause", pause, "stop daily digests"),
+        Command("pause", pause, "stop daily digests (for a while, or until /resume)", "[7 days]"),
         Command("resume", resume, "start them again"),
         Command("saved", saved, "papers you starred"),
         Command("search", search, "search all stored papers", "WORDS"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
@@ -219,6 +219,9 @@ class Conversation:
 
     def schedule_line(self, user: User) -> str:
         state = " (paused: /resume)" if user.paused else ""
+        if user.paused and user.paused_until:
+            until = date.fromisoformat(user.paused_until)
+            state = f" (paused until {until:%a %-d %b}; /resume brings it back sooner)"
         return f"Your digest comes daily at {user.digest_time} ({_safe(user.timezone)}){state}."
 
     def help_text(self, chat: Chat) -> str:

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
 from bot.assistant.frontend import Chat
-from bot.digests.schedule import PreferenceError, parse_time, parse_timezone
+from bot.assistant.pausing import pause_until
+from bot.digests.schedule import PreferenceError, local_day, parse_time, parse_timezone
 from bot.messages.callbacks import encode
 from bot.messages.html import echo
 from bot.messages.replies import Button, Reply
@@ -53,12 +55,31 @@ async def timezone(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
 
 
 async def pause(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
-    update_user(conv.db, chat.id, paused=1)
-    return [Reply("⏸ Daily digests paused. /resume brings them back; questions still work.")]
+    """/pause: until /resume; /pause 7 days, /pause until monday: back by themselves."""
+    user = conv.user(chat)
+    today = date.fromisoformat(local_day(user.timezone, datetime.now(UTC)))
+    until = pause_until(args, today)
+    if args.strip() and until is None:
+        return [
+            Reply(
+                f"I can't tell how long “{escape(args.strip()[:40])}” is. Try "
+                "<code>/pause 7 days</code>, <code>/pause until monday</code>, or "
+                "<code>/pause</code> alone to pause until you /resume."
+            )
+        ]
+    update_user(conv.db, chat.id, paused=1, paused_until=until and until.isoformat())
+    if until is None:
+        return [Reply("⏸ Daily digests paused. /resume brings them back; questions still work.")]
+    return [
+        Reply(
+            f"⏸ Daily digests paused until {until:%A %-d %B}: they come back by themselves "
+            "that day. /resume brings them back sooner; questions still work."
+        )
+    ]
 
 
 async def resume(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
-    update_user(conv.db, chat.id, paused=0)
+    update_user(conv.db, chat.id, paused=0, paused_until=None)
     return [Reply("▶️ " + conv.schedule_line(conv.user(chat)))]
 
 

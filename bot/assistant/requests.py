@@ -6,6 +6,7 @@ doing. When a message could mean two things, the reader is asked with buttons.""
 from __future__ import annotations
 
 import re
+from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from bot.assistant.following import interests_reply
 from bot.assistant.frontend import Chat
 from bot.assistant.intents import LAST, Intent
 from bot.assistant.library import import_command
+from bot.assistant.pausing import pause_until
 from bot.assistant.preferences import settings, time_, timezone
 from bot.assistant.why import why_command
 from bot.messages.callbacks import CALLBACK_LIMIT, encode
@@ -155,7 +157,9 @@ async def _command(
     conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
 ) -> list[Reply]:
     name = {"pause": "pause", "resume": "resume", "digest": "digest"}[intent.kind]
-    return await conv.command(chat, name, "")
+    # "pause for a week pls": the message says how long ("for a while" does not: until /resume)
+    says_how_long = name == "pause" and pause_until(intent.raw, date.today()) is not None
+    return await conv.command(chat, name, intent.raw if says_how_long else "")
 
 
 async def _smalltalk(

@@ -26,7 +26,7 @@ from storage.deliveries import DigestExists, chats_with_delivery
 from storage.groups import purge_removed
 from storage.papers import Paper
 from storage.service_state import LAST_SWEEP, set_state
-from storage.users import User, active_users
+from storage.users import User, active_users, update_user
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class Deliverer:
         candidates = []
         for user in active_users(self.db):
             due, local = is_due(user.timezone, user.digest_time, now)
-            if due:
+            if due and (not user.paused or user.pause_over(local.isoformat())):
                 candidates.append((user, local.isoformat()))
         if not candidates:
             return []
@@ -89,6 +89,10 @@ class Deliverer:
         due = self.due_users(now)
         if not due:
             return
+        for user, local_day in due:
+            if user.paused:  # "pause for a week" is over: this digest is the first back
+                update_user(self.db, user.chat_id, paused=0, paused_until=None)
+                log.info("chat %d: pause ended %s, digests resume", user.chat_id, local_day)
         ctx = await self.desk.today()
         to_summarize: dict[str, dict[str, Paper]] = defaultdict(dict)  # language -> papers
         writer = self.desk.note_writer()
