@@ -266,13 +266,24 @@ async def test_in_telegram_no_digest_then_gist_then_it(db: sqlite_utils.Database
         (again,) = await h.say(CHAT, "and how does it compare to paper 2?")
         everyday = [
             (await h.say(CHAT, q))[0].text
-            for q in ("whats teh catch with paper 2", "is paper 1 any good?", "paper 1 vs 2")
+            for q in (
+                "whats teh catch with paper 2",
+                "is paper 1 any good?",
+                "paper 1 vs 2",
+                "what do papers 2 and 3 have in common",
+                "explain paper 3 like im a beginner",
+                "summarize all of them",
+            )
         ]
     assert [t.split(":")[0] for t in everyday] == [
         "<i>From paper 2 of your latest digest",
         "<i>From paper 1 of your latest digest",
         "<i>From papers 1 and 2 of your latest digest",
+        "<i>From papers 2 and 3 of your latest digest",
+        "<i>From paper 3 of your latest digest",
+        "<i>From papers 1, 2, 3, 4 and 5 of your latest digest",
     ], everyday
+    assert all(f"[{n}]" in everyday[-1] for n in range(1, 6))  # each one quoted
     assert html.unescape(before.text) == (
         "You have no digest yet, so there is no paper 2: send /digest to get today's."
     )
@@ -302,6 +313,21 @@ async def test_in_telegram_a_refusal_names_what_is_missing(
 
 
 # --- reading questions: pure ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "every"),
+    [
+        ("summarize all of them", True),
+        ("tl;dr of each paper", True),
+        ("anything about robots in today's papers?", True),
+        ("all five please, briefly", True),
+        ("compare them", False),
+        ("is all of paper 2 about inference?", False),
+    ],
+)
+def test_pointing_at_the_whole_digest(question: str, every: bool) -> None:
+    assert pointing(question).every is every
 
 
 @pytest.mark.parametrize(

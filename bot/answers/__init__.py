@@ -182,6 +182,7 @@ class _Asking:
             asked=self.asked,
             closest=closest,
             deadline_s=self.deadline_s,
+            named=named,
         )
         if result.mode == "nothing":
             return self.refusal(result, chosen, [numbers[sources.index(p)] for p in chosen])

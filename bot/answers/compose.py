@@ -22,7 +22,7 @@ from storage.turns import Turn
 
 log = logging.getLogger(__name__)
 
-QUOTED_SOURCES = 3  # papers quoted in a retrieval-only answer
+QUOTED_SOURCES = 3  # papers quoted in a retrieval-only answer found by search
 
 
 async def compose(
@@ -36,9 +36,11 @@ async def compose(
     asked: Asked | None = None,
     closest: Mapping[str, Quote] | None = None,
     deadline_s: float | None = None,
+    named: bool = False,
 ) -> Answer:
     """`closest`: per paper id, the text closest in meaning to a topic no word names, to
-    quote without a model."""
+    quote without a model; `named`: the reader named these papers ("all of them"), so each
+    is quoted, not only the first QUOTED_SOURCES."""
     context = context or FullTextContext()
     asked = asked or read_question(question)
     if not sources:
@@ -68,9 +70,10 @@ async def compose(
             return checked
         if reply is not None:
             header = _contradicted(missing) if missing else REFUSED
-            refused = retrieval_only(asked, sources, context.passages, header, closest)
+            refused = retrieval_only(asked, sources, context.passages, header, closest, named)
             return _with(context, refused)
-    return _with(context, retrieval_only(asked, sources, context.passages, NO_MODEL, closest))
+    answer = retrieval_only(asked, sources, context.passages, NO_MODEL, closest, named)
+    return _with(context, answer)
 
 
 def _checked(text: str, sources: list[Paper], context: FullTextContext) -> Answer | None:
@@ -116,12 +119,13 @@ def retrieval_only(
     passages: Sequence[Sequence[Passage]] = (),
     header: str = NO_MODEL,
     closest: Mapping[str, Quote] | None = None,
+    named: bool = False,
 ) -> Answer:
     """Without a model (or without a model answer that held up): for each source, the
     sentences of its abstract and passages read that answer best, quoted and cited (with
     the section or page for a passage); see bot/answers/extract.py."""
-    shown = sources[:QUOTED_SOURCES]
-    most = 3 if len(shown) == 1 else 2
+    shown = sources if named else sources[:QUOTED_SOURCES]
+    most = 3 if len(shown) == 1 else 2 if len(shown) <= QUOTED_SOURCES else 1
     lines = [header]
     for n, paper in enumerate(shown, 1):
         given = passages[n - 1] if n <= len(passages) else ()

@@ -65,6 +65,14 @@ _BACK = re.compile(
     re.IGNORECASE,
 )
 _PLURAL = re.compile(r"\b(?:these|those|they|them|their|both|ellos|ils|elles)\b", re.I)
+# "summarize all of them", "tl;dr of every paper", "today's papers": the whole digest
+_EVERY = re.compile(
+    r"\b(?:all|each|every(?:\s+one)?)\s+(?:(?:of\s+)?(?:them|these|those|the\s+(?:papers|ones|five))|"
+    r"(?:the\s+|today'?s\s+|my\s+)?(?:papers?|digest))\b|\b(?:all|alle)\s+(?:five|5|funf)\b|"
+    r"\btoday'?s\s+papers\b|\balle\s+(?:paper|artikel)\b|\btodos\s+los\s+(?:papers|articulos)\b|"
+    r"\btous\s+les\s+(?:papiers|articles)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ class Pointing:
     maybe: tuple[int, ...]  # bare numbers ("compare 1 and 3"): positions if the digest has them
     back: bool  # points at the papers of the last answer
     plural: bool  # … at all of them ("they", "both"), not just the first
+    every: bool = False  # at every paper of the digest ("all of them", "each paper")
 
 
 def pointing(question: str) -> Pointing:
@@ -96,6 +105,7 @@ def pointing(question: str) -> Pointing:
         tuple(dict.fromkeys(maybe)),
         _BACK.search(rest) is not None,
         _PLURAL.search(rest) is not None,
+        _EVERY.search(rest) is not None,
     )
 
 

@@ -55,6 +55,10 @@ def resolve(
         named = list(point.maybe)
     if not named and digest:
         named = _named_by_title(question, digest, all_papers(db, digest))
+    if not named and point.every:
+        if not digest:
+            return Resolved(problem="You have no digest yet: send /digest to get today's.")
+        named = list(range(1, len(digest) + 1))
     if named and not digest:
         return Resolved(
             problem=f"You have no digest yet, so there is no paper {named[0]}: send /digest "
