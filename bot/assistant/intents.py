@@ -380,12 +380,12 @@ def _time(raw: str, said: str, core: str) -> Intent | None:
     ) and not _TIME_WORD.search(core):
         return None
     # "change my time to 9": "to" before a bare hour, when the message names the time
-    to = r"|to|auf|a" if _TIME_WORD.search(core) else ""
+    hour_after = _HOUR_AFTER_TO if _TIME_WORD.search(core) else _HOUR_AFTER
     for match in _TIME.finditer(core):
         hour, minute, suffix = match.group(1), match.group(2), match.group(3)
         if minute is None and suffix is None:
             before = core[max(0, match.start() - 8) : match.start()]
-            if not re.search(rf"\b(?:at|um|a\s+las|vers|a{to})\s*$", before):
+            if not hour_after.search(before):
                 continue
         time_text = f"{hour}:{minute or '00'}"
         if suffix in ("am", "pm", "a.m.", "p.m."):
@@ -394,6 +394,8 @@ def _time(raw: str, said: str, core: str) -> Intent | None:
     return None
 
 
+_HOUR_AFTER = re.compile(r"\b(?:at|um|a\s+las|vers|a)\s*$")
+_HOUR_AFTER_TO = re.compile(r"\b(?:at|um|a\s+las|vers|a|to|auf)\s*$")
 _TIME_WORD = re.compile(r"\b(?:(?:my|the|digest|delivery)\s+time|uhrzeit|zeit|hora|heure)\b")
 
 
