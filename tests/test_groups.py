@@ -5,6 +5,7 @@ list, questions by reply or mention, removal, the upgrade to a supergroup, /stat
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import threading
 import time
@@ -252,6 +253,10 @@ async def test_questions_by_reply_or_mention_answer_the_asker(db: sqlite_utils.D
             assert answer.params["reply_parameters"]["message_id"] == mention
             assert "ExpertFlow" in answer.text and len(fake.payloads) > calls
             assert "@paperboy_bot" not in fake.payloads[-1]["messages"][-1]["content"]
+            bot.tg.user_says(FORUM, "@paperboy_bot tl;dr of paper 2", member=CY, **topic)
+            await bot.handled(bot.tg.last_update_id)
+            gist = bot.tg.messages_to(FORUM)[-1].text
+            assert "From paper 2 of the group's latest digest" in html.unescape(gist), gist
             # The members' own conversation (privacy mode off) is not the bot's business.
             before = len(bot.tg.messages_to(FORUM))
             await bot.say(FORUM, "lunch at noon?", member=ANN, expect=0, **topic)

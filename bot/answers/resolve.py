@@ -48,7 +48,8 @@ def resolve(
     point = pointing(question)
     replied = digest_of_message(db, chat_id, reply_to) if reply_to is not None else []
     digest = replied or latest_digest_papers(db, chat_id)
-    where = "that digest" if replied else "your latest digest"
+    latest = "the group's latest digest" if chat_id < 0 else "your latest digest"
+    where = "that digest" if replied else latest
     previous = _previous(db, chat_id, reply_to, history)
     named = [len(digest) if n == LAST else n for n in point.positions]
     if not named and all(1 <= n <= len(digest) for n in point.maybe):

@@ -129,8 +129,9 @@ async def settings(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
             return [Reply(problem)]
         user = conv.user(chat)
     threshold = "automatic" if user.threshold is None else f"{user.threshold:.2f}"
+    whose = "The group's" if chat.id < 0 else "Your"
     text = (
-        "<b>Your settings</b>\n"
+        f"<b>{whose} settings</b>\n"
         f"papers per digest: {user.papers_per_digest}\n"
         f"relevance threshold: {threshold}\n"
         f"summary language: {escape(user.language or 'en')}\n"
