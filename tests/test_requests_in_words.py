@@ -41,6 +41,10 @@ ADA = 801
         ("can you send my digest at 7:30 instead", "set_time"),
         ("send it at 8pm", "set_time"),
         ("change my time to 9pm", "set_time"),
+        ("help", "command"),
+        ("show my saved papers", "command"),
+        ("what can you do?", "command"),
+        ("help me understand paper 2", "question"),
         ("only 3 papers a day please", "set_papers"),
         ("fewer papers", "set_papers"),
         ("i get way too many papers about serving, drop it", "unfollow"),
@@ -165,6 +169,18 @@ async def test_a_pause_with_a_length_by_command_and_in_words(db: sqlite_utils.Da
     assert second is not None and second.paused_until in expected
     assert "paused until" in line.text
     assert third is not None and third.paused and third.paused_until is None  # until /resume
+
+
+async def test_commands_typed_without_their_slash(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await h.say(ADA, "/add LLM serving systems")
+        (shown,) = await h.say(ADA, "settings")
+        (helped,) = await h.say(ADA, "what can you do?")
+        (listed,) = await h.say(ADA, "show my interests please")
+    assert "Your settings" in shown.text and "papers per digest" in shown.text
+    assert "/digest" in helped.text and "/pause" in helped.text
+    assert "LLM serving systems" in listed.text
+    assert list_interests(db, ADA)[-1].text == "LLM serving systems"  # nothing followed
 
 
 async def test_papers_per_digest_and_time_in_words(db: sqlite_utils.Database) -> None:

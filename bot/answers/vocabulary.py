@@ -33,7 +33,7 @@ ASKING = _words(
     difference differences vs versus two three four five one hey because through reading read
     trying caught eye morning wondering wonder curious guess anyway biggest largest best
     highest lowest fastest smallest strongest greatest top called named name names deal
-    deals care find finds found common """
+    deals care find finds found common send sent """
     # German
     """was wer wie wo wann warum wieso weshalb welche welcher welches welchen welchem ist sind
     war waren hat haben hatte hatten gibt gib es das der die den dem des ein eine einer eines

@@ -104,7 +104,7 @@ _QUESTION_START = re.compile(
 class Intent:
     kind: str  # question, save, unsave, follow, unfollow, not_interested, set_time,
     # set_timezone, set_papers, pause, resume, digest, why, more_like, import, smalltalk,
-    # ambiguous
+    # command (a command typed without its slash: slot), ambiguous
     papers: tuple[int, ...] = ()  # digest numbers named (LAST: the last one)
     refers_back: bool = False  # "it", "that one": the paper of the last turn
     slot: str = ""  # a topic, a time "HH:MM"-ish text, a place
@@ -198,6 +198,34 @@ SMALLTALK_WORDS = frozenset(
     "really so very much super helpful hilfreich util utile great nice cool awesome good "
     "bot lol haha ok okay perfect perfekt perfecto parfait genial wow bien".split()
 )
+
+
+def _command_in_words(raw: str, said: str, core: str) -> Intent | None:
+    """A command typed without its slash ("help", "settings", "my saved papers") or asked
+    for ("what can you do?"): that command (slot: its name), for the ones that only show."""
+    bare = re.sub(r"[^a-z ]+", " ", said).split()
+    while bare and bare[0] in _SHOW_LEADS:
+        bare.pop(0)
+    while bare and bare[-1] in _POLITE:
+        bare.pop()
+    name = _SHOWN_BY.get(" ".join(bare))
+    return Intent("command", slot=name) if name else None
+
+
+_SHOW_LEADS = frozenset("show list see view open display give me my the please pls".split())
+_POLITE = frozenset("please pls plz thanks".split())
+_SHOWN_BY = {
+    "help": "help", "commands": "help", "what can you do": "help", "what do you do": "help",
+    "how do you work": "help", "how does this work": "help", "how do i use you": "help",
+    "how do i use this": "help", "hilfe": "help", "ayuda": "help", "aide": "help",
+    "settings": "settings", "preferences": "settings", "einstellungen": "settings",
+    "interests": "interests", "topics": "interests", "subscriptions": "interests",
+    "what do i follow": "interests", "what am i following": "interests",
+    "saved": "saved", "saved papers": "saved", "bookmarks": "saved", "favorites": "saved",
+    "favourites": "saved", "starred": "saved", "starred papers": "saved",
+    "library": "library", "imported papers": "library",
+    "learned": "learned", "what have you learned": "learned", "what did you learn": "learned",
+}  # fmt: skip
 
 
 def _import(raw: str, said: str, core: str) -> Intent | None:
@@ -510,10 +538,11 @@ def _bare_topic(raw: str, said: str, core: str) -> Intent | None:
 
 
 _EVEN_WHEN_ASKING = frozenset(
-    {_smalltalk, _about_the_bot, _import, _timezone, _why, _digest, _more_like}
+    {_smalltalk, _command_in_words, _about_the_bot, _import, _timezone, _why, _digest, _more_like}
 )  # "what is 2401.x?" → import?
 _READERS = (
     _smalltalk,
+    _command_in_words,
     _about_the_bot,
     _import,
     _why,

@@ -156,7 +156,7 @@ async def _import(
 async def _command(
     conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
 ) -> list[Reply]:
-    name = {"pause": "pause", "resume": "resume", "digest": "digest"}[intent.kind]
+    name = {"pause": "pause", "resume": "resume", "digest": "digest"}.get(intent.kind, intent.slot)
     # "pause for a week pls": the message says how long ("for a while" does not: until /resume)
     says_how_long = name == "pause" and pause_until(intent.raw, date.today()) is not None
     return await conv.command(chat, name, intent.raw if says_how_long else "")
@@ -264,6 +264,7 @@ _DOERS = {
     "pause": _command,
     "resume": _command,
     "digest": _command,
+    "command": _command,
     "smalltalk": _smalltalk,
     "ambiguous": _ambiguous,
 }
