@@ -37,6 +37,21 @@ async def test_onboarding_registers_commands_and_takes_first_interests(
         assert ("category", "cs.CL") in {(i.kind, i.text) for i in list_interests(db, ADA)}
 
 
+async def test_help_and_thanks_while_onboarding_are_not_taken_for_topics(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db) as bot:
+        await bot.say(ADA, "/start")
+        (helped,) = await bot.say(ADA, "help")
+        (added,) = await bot.say(ADA, "NLP")
+        (thanked,) = await bot.say(ADA, "thanks")
+        (more,) = await bot.say(ADA, "RLHF")
+    assert "/digest" in helped.text and "Added" not in helped.text
+    assert "Added: NLP" in added.text and "Added" not in thanked.text
+    assert "Added: RLHF" in more.text  # still collecting topics after the aside
+    assert [i.text for i in list_interests(db, ADA)] == ["NLP", "RLHF"]
+
+
 async def test_onboarding_over_several_messages_then_done_offers_a_digest(
     db: sqlite_utils.Database,
 ) -> None:

@@ -14,7 +14,7 @@ from bot.answers import answer, answer_html
 from bot.assistant.commands import COMMANDS, Command
 from bot.assistant.frontend import Chat
 from bot.assistant.intent_nearest import NearestIntent
-from bot.assistant.intents import Intent
+from bot.assistant.intents import SMALLTALK, Intent, read_intent
 from bot.assistant.library import import_file
 from bot.assistant.requests import carry_out
 from bot.assistant.understanding import understand
@@ -118,6 +118,12 @@ class Conversation:
             self.collecting.add(chat.id)
             return self.add_interests(chat, "\n".join(said), onboarding=True)
         if reply_to is None and onboarding and _looks_like_topics(text):
+            # "help", "thanks" are not topics ("NLP", "RLHF" are, though the small-talk
+            # reading takes a lone word without vowels for a grunt)
+            aside = read_intent(text)
+            greeting = text.lower().strip(" .!") in SMALLTALK
+            if aside.kind == "command" or (aside.kind == "smalltalk" and greeting):
+                return await carry_out(self, chat, aside, reply_to) or []
             # Topics often come one message at a time: keep collecting until Done.
             self.collecting.add(chat.id)
             return self.add_interests(chat, text, onboarding=True)
