@@ -77,6 +77,26 @@ def _from_row(row: dict[str, Any]) -> User:
     )
 
 
+# What a reader's rows are, by table (all go with /forget: ON DELETE CASCADE).
+_KEPT_ABOUT = {
+    "interests": "interests",
+    "saved": "saved",
+    "ratings": "feedback",
+    "imported": "library",
+    "messages": "messages",
+    "digests": "deliveries",
+}
+
+
+def kept_about(db: sqlite_utils.Database, chat_id: int) -> dict[str, int]:
+    """How many rows of each kind the database keeps about `chat_id` (for /privacy)."""
+    counts = {}
+    for name, table in _KEPT_ABOUT.items():  # fixed table names, not user input
+        row = db.execute(f"SELECT count(*) FROM {table} WHERE chat_id = ?", [chat_id]).fetchone()
+        counts[name] = int(row[0])
+    return counts
+
+
 def user_counts(db: sqlite_utils.Database) -> dict[str, int]:
     row = db.execute(  # private readers; groups are counted apart (storage/groups.py)
         "SELECT count(*), coalesce(sum(paused), 0), coalesce(sum(blocked), 0) FROM users "

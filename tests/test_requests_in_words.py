@@ -177,7 +177,10 @@ async def test_commands_typed_without_their_slash(db: sqlite_utils.Database) -> 
         (shown,) = await h.say(ADA, "settings")
         (helped,) = await h.say(ADA, "what can you do?")
         (listed,) = await h.say(ADA, "show my interests please")
+        (kept,) = await h.say(ADA, "what do you know about me?")
     assert "Your settings" in shown.text and "papers per digest" in shown.text
+    assert "1 interest," in kept.text and "0 saved papers" in kept.text
+    assert "/forget" in kept.text and "2 messages" not in kept.text  # no question asked yet
     assert "/digest" in helped.text and "/pause" in helped.text
     assert "LLM serving systems" in listed.text
     assert list_interests(db, ADA)[-1].text == "LLM serving systems"  # nothing followed

@@ -15,6 +15,7 @@ from bot.assistant.frontend import Chat
 from bot.assistant.library import import_command, learned_command, library_command
 from bot.assistant.on_demand import digest, week
 from bot.assistant.preferences import forget, pause, resume, settings, time_, timezone, weekly
+from bot.assistant.privacy import privacy
 from bot.assistant.saved import ask, export, saved, search
 from bot.assistant.welcome import help_, start
 from bot.assistant.why import why_command
@@ -64,6 +65,7 @@ COMMANDS: dict[str, Command] = {
         Command("why", why_command, "why paper N of your last digest was picked", "N"),
         Command("learned", learned_command, "what I learned from your 👍/👎 (reset)"),
         Command("export", export, "saved and imported papers as BibTeX"),
+        Command("privacy", privacy, "what I keep about you"),
         Command("forget", forget, "delete all my data about you"),
         Command("stats", stats, "usage and delivery numbers (admins)", admin_only=True),
     ]

@@ -225,6 +225,10 @@ _SHOWN_BY = {
     "favourites": "saved", "starred": "saved", "starred papers": "saved",
     "library": "library", "imported papers": "library",
     "learned": "learned", "what have you learned": "learned", "what did you learn": "learned",
+    "privacy": "privacy", "data": "privacy", "what do you know about me": "privacy",
+    "what do you store": "privacy", "what do you store about me": "privacy",
+    "what data do you have on me": "privacy", "what data do you have about me": "privacy",
+    "what do you keep about me": "privacy",
 }  # fmt: skip
 
 
