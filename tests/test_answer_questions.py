@@ -273,6 +273,7 @@ async def test_in_telegram_no_digest_then_gist_then_it(db: sqlite_utils.Database
                 "what do papers 2 and 3 have in common",
                 "explain paper 3 like im a beginner",
                 "summarize all of them",
+                "Hello, please can you explain me what the ExpertFlow is doing?",
             )
         ]
     assert [t.split(":")[0] for t in everyday] == [
@@ -282,8 +283,9 @@ async def test_in_telegram_no_digest_then_gist_then_it(db: sqlite_utils.Database
         "<i>From papers 2 and 3 of your latest digest",
         "<i>From paper 3 of your latest digest",
         "<i>From papers 1, 2, 3, 4 and 5 of your latest digest",
+        "<i>From paper 3 of your latest digest",
     ], everyday
-    assert all(f"[{n}]" in everyday[-1] for n in range(1, 6))  # each one quoted
+    assert all(f"[{n}]" in everyday[-2] for n in range(1, 6))  # each one quoted
     assert html.unescape(before.text) == (
         "You have no digest yet, so there is no paper 2: send /digest to get today's."
     )
@@ -328,6 +330,19 @@ async def test_in_telegram_a_refusal_names_what_is_missing(
 )
 def test_pointing_at_the_whole_digest(question: str, every: bool) -> None:
     assert pointing(question).every is every
+
+
+@pytest.mark.parametrize(
+    ("question", "maybe"),
+    [
+        ("et le 3 il est bien ou pas ?", (3,)),
+        ("Worum geht's bei Nr. 5 eigentlich?", (5,)),
+        ("el 2 usa código?", (2,)),
+        ("the 3 days of training", ()),
+    ],
+)
+def test_a_bare_digest_number(question: str, maybe: tuple[int, ...]) -> None:
+    assert pointing(question).maybe == maybe
 
 
 @pytest.mark.parametrize(

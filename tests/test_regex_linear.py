@@ -117,6 +117,13 @@ CASES: dict[str, tuple[Build, ...]] = {
     "bot.answers.refer:_NUMBERED": (rep(" , 1", "paper 1", "1x"), rep(" ", "paper", "x")),
     "bot.answers.refer:_ORDINAL": (rep(" ", "the first", "x"), rep("the first ")),
     "bot.answers.refer:_PLURAL": (rep("the"),),
+    "bot.answers.resolve:_misspelt": (rep("a-"), rep("a ")),
+    "bot.answers.refer:_LEADING_BARE": (
+        rep(" ", "nr", "x"),
+        rep(" ", "et", "x"),
+        rep("1", "le ", "x"),
+        rep(" ", "le 1", "x"),
+    ),
     "bot.answers.refer:_EVERY": (
         rep(" ", "all", "x"),
         rep(" ", "all of", "x"),

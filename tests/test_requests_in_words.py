@@ -45,6 +45,13 @@ ADA = 801
         ("show my saved papers", "command"),
         ("what can you do?", "command"),
         ("help me understand paper 2", "question"),
+        ("what are my settings?", "command"),
+        ("resume the digest pls", "resume"),
+        ("resume el paper 2", "question"),  # Spanish: summarise it
+        ("mute robotics stuff", "not_interested"),
+        ("mute for a week", "pause"),
+        ("manda menos artículos", "set_papers"),
+        ("send today's list again", "digest"),
         ("only 3 papers a day please", "set_papers"),
         ("fewer papers", "set_papers"),
         ("i get way too many papers about serving, drop it", "unfollow"),

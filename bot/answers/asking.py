@@ -225,7 +225,7 @@ def _swaps(word: str) -> set[str]:
 # word is too often an acronym one letter from it ("GAN" / "can", "RAG" / "rat"), and the
 # swaps of asking words in other languages are English words ("fiat", "bets", "ids").
 _SWAPPED = """the and what how who why this that with from for are was does did have they them
-then than when your you main also just"""
+then than when your you main also just good"""
 _REAL_WORDS = frozenset({"form", "dose", "odes", "nad", "aws", "amin"})  # typed as meant
 _SHORT_SWAPS = {
     typo: word

@@ -52,6 +52,13 @@ _COMPARE_BARE = re.compile(
     r"\s*(?:and|with|to|vs\.?|und|mit|y|con|et|avec|,|&)\s*#?(\d)\b",
     re.IGNORECASE,
 )
+# "Nr. 5", "number 2": a digest number without the word paper; "et le 3 ?", "el 2": an
+# article before a lone digit at the start (bare numbers: kept only if the digest has them)
+_LEADING_BARE = re.compile(
+    r"\b(?:nr|num|nummer|numero|number)\.?\s*#?(\d{1,2})\b|"
+    r"^(?:(?:et|and|y|und|mais|but|pero)\s+)?(?:le|la|el|der|die|das|the)\s+(\d)(?![\d.,%:])"
+    r"(?!\s*(?:x|h|min|days?|jours?|dias?|tage?|papers?|articles?)\b)"
+)
 _TRAILING_BARE = re.compile(
     r"\b(?:in|of|from|about|for|on|bei|von|en|de|del|dans|du)\s+#?(\d)[\s?!.]*$", re.IGNORECASE
 )
@@ -95,7 +102,7 @@ def pointing(question: str) -> Pointing:
         found.append(_ORDINALS[(match.group(1) or match.group(2)).lower()])
     maybe: list[int] = []
     if not found:
-        for pattern in (_COMPARE_BARE, _TRAILING_BARE):
+        for pattern in (_COMPARE_BARE, _LEADING_BARE, _TRAILING_BARE):
             bare = pattern.search(text)
             if bare:
                 maybe += [int(n) for n in bare.groups() if n]
@@ -112,7 +119,7 @@ def pointing(question: str) -> Pointing:
 def without_references(text: str) -> str:
     """`text` with its digest numbers blanked out (same length, so offsets still hold)."""
     text = text[:MAX_CHARS]
-    for pattern in (_NUMBERED, _HASH, _ORDINAL, _COMPARE_BARE, _TRAILING_BARE):
+    for pattern in (_NUMBERED, _HASH, _ORDINAL, _COMPARE_BARE, _LEADING_BARE, _TRAILING_BARE):
         text = pattern.sub(lambda m: _blank(m), text)
     return text
 

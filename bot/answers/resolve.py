@@ -5,6 +5,7 @@ to paper 1" is both. A number the reader has no paper for gets a plain reply ins
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ import sqlite_utils
 
 from bot.answers.refer import LAST, pointing
 from bot.answers.retrieve import Scope
+from bot.text import one_edit_apart
 from storage.deliveries import digest_of_message, latest_digest_papers, papers_in_message
 from storage.papers import Paper, all_papers
 from storage.turns import Turn, papers_cited_by_message
@@ -111,7 +113,7 @@ def _named_by_title(question: str, digest: Sequence[str], papers: Sequence[Paper
         head = paper.title.split(":", 1)[0].strip() if ":" in paper.title else ""
         if not 3 <= len(head) <= 40 or len(head.split()) > 3:
             continue
-        if _says_word(question.lower(), head.lower()):
+        if _says_word(question.lower(), head.lower()) or _misspelt(question.lower(), head.lower()):
             found.append(digest.index(paper.id) + 1)
     return sorted(found)
 
@@ -153,3 +155,10 @@ def _label(papers: Sequence[Paper], digest: Sequence[str], where: str) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _misspelt(text: str, name: str) -> bool:
+    """A one-word name of 6+ letters typed one letter off ("splitwsie": Splitwise)."""
+    if " " in name or len(name) < 6:
+        return False
+    return any(one_edit_apart(word, name) for word in re.findall(r"[\w-]+", text))

@@ -33,7 +33,8 @@ ASKING = _words(
     difference differences vs versus two three four five one hey because through reading read
     trying caught eye morning wondering wonder curious guess anyway biggest largest best
     highest lowest fastest smallest strongest greatest top called named name names deal
-    deals care find finds found common send sent """
+    deals care find finds found common send sent hello hallo hola salut bonjour yo sup bruh
+    lowkey ngl tbh fr kinda """
     # German
     """was wer wie wo wann warum wieso weshalb welche welcher welches welchen welchem ist sind
     war waren hat haben hatte hatten gibt gib es das der die den dem des ein eine einer eines
@@ -68,7 +69,8 @@ ASPECTS: dict[str, frozenset[str]] = {
         quicker accuracy accurate precision improvement improvements improve improves
         improved gain gains beat beats outperform outperforms better score scores metric
         metrics numbers achieve achieves achieved good bad worth worthwhile useful
-        impressive promising effective effectiveness convincing pros
+        impressive promising effective effectiveness convincing pros hype hyped overhyped
+        legit
         ergebnis ergebnisse hauptergebnis hauptergebnisse resultat resultate befund fazit
         leistung schneller genauigkeit verbesserung besser gut taugt
         resultado resultados hallazgo hallazgos conclusion conclusiones rendimiento rapido

@@ -95,7 +95,8 @@ _TIME = re.compile(r"\b(\d{1,2})(?:[:.h](\d{2}))?\s*(am\b|pm\b|a\.m\.|p\.m\.|uhr
 _QUESTION_START = re.compile(
     r"^(?:what|what's|whats|wat|how|which|who|where|when|does|do|did|is|are|was|were|"
     r"explain|summari[sz]e|compare|tell\s+me|tl;?dr|was|wie|welche|welcher|wer|worum|"
-    r"erklar|erklare|gibt\s+es|que|qué|como|cual|cuales|quien|cuantos|cuantas|resume|"
+    r"erklar|erklare|gibt\s+es|que|qué|como|cual|cuales|quien|cuantos|cuantas|"
+    r"resume(?!\s+(?:the\s+|my\s+)?(?:digests?|sending|deliver\w*|please|pls)\b|\s*$)|"
     r"qu'est-ce|quel|quelle|quels|quelles|comment|combien|est-ce)\b"
 )
 
@@ -204,21 +205,29 @@ def _command_in_words(raw: str, said: str, core: str) -> Intent | None:
     """A command typed without its slash ("help", "settings", "my saved papers") or asked
     for ("what can you do?"): that command (slot: its name), for the ones that only show."""
     bare = re.sub(r"[^a-z ]+", " ", said).split()
-    while bare and bare[0] in _SHOW_LEADS:
-        bare.pop(0)
     while bare and bare[-1] in _POLITE:
         bare.pop()
-    name = _SHOWN_BY.get(" ".join(bare))
+    name = _SHOWN_BY.get(" ".join(bare))  # "what can you do"
+    while name is None and bare and bare[0] in _SHOW_LEADS:
+        bare.pop(0)
+        name = _SHOWN_BY.get(" ".join(bare))  # "show my saved papers"
     return Intent("command", slot=name) if name else None
 
 
-_SHOW_LEADS = frozenset("show list see view open display give me my the please pls".split())
-_POLITE = frozenset("please pls plz thanks".split())
+_SHOW_LEADS = frozenset(
+    "show list see view open display give me my the please pls what are is whats c est quoi "
+    "mes mis meine zeig zeige montre muestra muestrame cuales son was sind".split()
+)
+_POLITE = frozenset(
+    "please pls plz thanks now current currently actuels actuales aktuellen".split()
+)
 _SHOWN_BY = {
     "help": "help", "commands": "help", "what can you do": "help", "what do you do": "help",
     "how do you work": "help", "how does this work": "help", "how do i use you": "help",
     "how do i use this": "help", "hilfe": "help", "ayuda": "help", "aide": "help",
     "settings": "settings", "preferences": "settings", "einstellungen": "settings",
+    "reglages": "settings", "parametres": "settings", "ajustes": "settings",
+    "configuracion": "settings",
     "interests": "interests", "topics": "interests", "subscriptions": "interests",
     "what do i follow": "interests", "what am i following": "interests",
     "saved": "saved", "saved papers": "saved", "bookmarks": "saved", "favorites": "saved",
@@ -317,6 +326,8 @@ def _not_interested(raw: str, said: str, core: str) -> Intent | None:
     match = re.search(
         r"\bnot\s+interest(?:ed)?\s+in\s+(?P<a>.+)|\bno\s+more\s+(?P<b>.+)|"
         r"\bless\s+(?P<c>.+)|\bi\s+don'?t\s+care\s+about\s+(?P<d>.+)|"
+        r"^mute\s+(?!(?:the\s+|my\s+|all\s+)?(?:digests?|it|this|everything|notifications|bot|"
+        r"for|until|till|pls|please)\b)(?P<k>.+)|"
         r"\bkeine\s+(?:(?:paper|papers|artikel)\s*)?mehr\s+(?:uber|zu|zum|zur|mit)?\s*(?P<e>.+)|"
         r"\bno\s+me\s+interesa(?:n)?\s+(?P<f>.+)|\bno\s+mas\s+(?:papers?\s+)?(?:de|sobre)?\s*(?P<g>.+)|"
         r"\bpas\s+interesse\w*\s+par\s+(?P<h>.+)|\bplus\s+de\s+(?:papiers?\s+)?(?:sur\s+)?(?P<i>.+)|"
@@ -453,6 +464,8 @@ _PAPER_COUNT = re.compile(
 _FEWER_OR_MORE = re.compile(
     r"^(?:(?:please|pls)\s+)?(?:(?:send|give)\s+(?:me\s+)?)?(?:fewer|less|more)\s+papers"
     r"(?:\s+(?:please|pls|per\s+day|a\s+day|each\s+day|daily))?$|"
+    r"\b(?:menos|weniger|moins\s+d'?)\s*(?:articulos|papers?|artikel|articles|papiers)\b"
+    r"(?!\s+(?:de|sobre|uber|zu|sur|about|on)\b)|"
     r"\btoo\s+(?:many|few)\s+papers(?:\s+(?:a|per|each)\s+day|\s+(?:in\s+)?(?:my|each|every|the)"
     r"\s+digest|\s+daily)?[\s.!]*$"  # "too many papers about serving …": that topic, not the count
 )
@@ -482,7 +495,7 @@ def _pause_resume(raw: str, said: str, core: str) -> Intent | None:
 def _digest(raw: str, said: str, core: str) -> Intent | None:
     if re.search(
         r"^(?:send|give|show|get)\s+(?:me\s+)?(?:(?:today'?s|todays|the|my)\s*)?"
-        r"(?:digest|papers|paper\s+list)\b|\b(?:today'?s|todays)\s+(?:digest|papers)\b|"
+        r"(?:digest|papers|paper\s+list|list)\b|\b(?:today'?s|todays)\s+(?:digest|papers)\b|"
         r"\bheutige\w*\s+(?:digest|paper)|\bschick\w*\s+mir\s+(?:das|den|die)\s+"
         r"(?:digest|paper)|\bresumen\s+de\s+hoy\b|\bpapers?\s+de\s+hoy\b|"
         r"\bdigest\s+du\s+jour\b|\barticles\s+d'aujourd'hui\b|\bwhat'?s\s+new\s+today\b",
