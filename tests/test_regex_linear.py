@@ -184,6 +184,7 @@ CASES: dict[str, tuple[Build, ...]] = {
     "bot.assistant.intents:_timezone#3": (rep(" ", "", "x"), SPACES),
     "bot.assistant.intents:_time": (rep("x", "schick"),),
     "bot.assistant.intents:_command_in_words": (rep("a1"), rep(" ", "help", "!")),
+    "bot.assistant.intents:_THE_NAMED_ONE": (rep(" ", "the", "x"), rep("a", "the ", "x")),
     "bot.assistant.intents:_HOUR_AFTER": (rep(" ", "at", "x"),),
     "bot.assistant.intents:_HOUR_AFTER_TO": (rep(" ", "to", "x"),),
     "bot.assistant.intents:_TIME_WORD": (rep(" ", "my", "x"), rep("digest ")),

@@ -102,6 +102,20 @@ async def test_save_and_unsave_in_words(db: sqlite_utils.Database) -> None:
     assert saved_paper_ids(db, ADA) == []
 
 
+async def test_save_the_paper_called_by_a_word_of_its_title(db: sqlite_utils.Database) -> None:
+    from storage.deliveries import latest_digest_papers
+    from storage.papers import all_papers
+
+    async with running_bot(db) as h:
+        await _digest(h)
+        second = all_papers(db, latest_digest_papers(db, ADA))[1]
+        word = second.title.split(":")[0].split()[0].lower()
+        (saved,) = await h.say(ADA, f"bookmark the {word} one pls")
+        (unknown,) = await h.say(ADA, "save the zyxwv one")
+    assert "Saved" in saved.text and saved_paper_ids(db, ADA) == [second.id]
+    assert "Which paper?" in unknown.text  # not the last answer's paper, not a guess
+
+
 async def test_save_it_means_the_paper_of_the_last_answer(db: sqlite_utils.Database) -> None:
     async with running_bot(db) as h:
         await _digest(h)

@@ -318,8 +318,14 @@ def _save(raw: str, said: str, core: str) -> Intent | None:
         return None
     papers = _papers(said) or _bare_numbers(core)
     if not papers and not _refers_back(said):
-        return None
+        named = _THE_NAMED_ONE.search(core)  # "bookmark the pasa one": by its title
+        return Intent("save", slot=named[1]) if named else None
     return Intent("save", papers, refers_back=not papers)
+
+
+_THE_NAMED_ONE = re.compile(
+    r"\b(?:the|el|la|le|das|den)\s+([a-z][\w-]{2,29})\s+(?:one|paper|papier|artikel|articulo|article)\b"
+)
 
 
 def _not_interested(raw: str, said: str, core: str) -> Intent | None:
