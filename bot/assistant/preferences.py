@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from html import escape
 from typing import TYPE_CHECKING
 
 from bot.assistant.frontend import Chat
 from bot.assistant.pausing import pause_until
-from bot.digests.schedule import PreferenceError, local_day, parse_time, parse_timezone
+from bot.digests.schedule import PreferenceError, local_now, parse_time, parse_timezone
 from bot.messages.callbacks import encode
 from bot.messages.html import echo
 from bot.messages.replies import Button, Reply
@@ -57,7 +57,7 @@ async def timezone(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
 async def pause(conv: Conversation, chat: Chat, args: str) -> list[Reply]:
     """/pause: until /resume; /pause 7 days, /pause until monday: back by themselves."""
     user = conv.user(chat)
-    today = date.fromisoformat(local_day(user.timezone, datetime.now(UTC)))
+    today = local_now(user.timezone, datetime.now(UTC)).date()
     until = pause_until(args, today)
     if args.strip() and until is None:
         return [

@@ -291,22 +291,19 @@ def _papers(
             return f"Your latest digest has {len(numbering)} papers; there is no paper {beyond[0]}."
         by_number = dict(numbering)
         return [by_number[n] for n in wanted]
+    unknown = WHICH_PAPER if numbering else NO_DIGEST.format(n="").replace("paper ", "paper")
     if intent.slot:
         named = [p for _, p in numbering if intent.slot.lower() in p.title.lower()]
         if len(named) == 1:
             return named
-        if not _refers_back_only(intent):  # a name no paper has: not the last answer's
-            return WHICH_PAPER if numbering else NO_DIGEST.format(n="").replace("paper ", "paper")
+        if not (intent.refers_back and not intent.papers):  # a name no paper has: ask
+            return unknown
     last = [] if numbered else _last_turn_papers(conv, chat)
     if len(last) == 1:
         return last
     if reply_to is not None and len(numbering) == 1:
         return [numbering[0][1]]
-    return WHICH_PAPER if numbering else NO_DIGEST.format(n="").replace("paper ", "paper")
-
-
-def _refers_back_only(intent: Intent) -> bool:
-    return intent.refers_back and not intent.papers
+    return unknown
 
 
 def _last_turn_papers(conv: Conversation, chat: Chat) -> list[Paper]:
