@@ -144,6 +144,24 @@ async def test_a_topic_neither_words_nor_meaning_connect_is_refused_in_a_few_wor
     )
 
 
+async def test_an_acronym_the_paper_never_uses_nor_spells_out_is_refused_by_name(
+    reader: sqlite_utils.Database, embedder: Embedder
+) -> None:
+    # "models" is in Splitwise's abstract, "MoE" is not: the question is about MoE.
+    moe = await answer(
+        reader, no_llm(reader), CHAT, "lol does splitwise work w/ MoE models?", embedder=embedder
+    )
+    assert moe.text == "Paper 2's abstract does not mention MoE; its full text is not available."
+    # Written out in full is as good as the acronym: PaSa says "reinforcement learning".
+    rl = await answer(reader, no_llm(reader), CHAT, "does paper 3 use RL?", embedder=embedder)
+    assert rl.mode == "retrieval" and "reinforcement learning" in rl.text
+    # Capitals typed for emphasis name nothing.
+    shouted = await answer(
+        reader, no_llm(reader), CHAT, "WHAT IS THE MAIN RESULT OF PAPER 2", embedder=embedder
+    )
+    assert shouted.mode == "retrieval" and "1.4x higher throughput" in shouted.text
+
+
 async def test_a_topic_close_in_meaning_is_answered_though_no_word_is_shared(
     reader: sqlite_utils.Database, embedder: Embedder
 ) -> None:

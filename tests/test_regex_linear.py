@@ -110,6 +110,8 @@ CASES: dict[str, tuple[Build, ...]] = {
     "bot.answers.support:METHOD_STATEMENT": (rep(" ", "we", "x"),),
     "bot.answers.support:_unit_phrase": (rep("a"), SPACES),
     "bot.answers.support:_number_phrase": (rep(" ", "how many", "1"),),
+    "bot.answers.support:_ACRONYM": (rep("a"), rep("aA"), rep("AAAAAAAs")),
+    "bot.answers.support:_initials": (rep("a1"),),
     "bot.answers.asking:_WORD": (rep("a1"),),
     "bot.answers.refer:_BACK": (rep(" ", "l'", "x"), rep(" ", "the", "x")),
     "bot.answers.refer:_COMPARE_BARE": (rep(" ", "compare 1", "x"), rep(" ", "compare", "x")),

@@ -122,9 +122,19 @@ async def _judge_one(
     sentences = split_sentences(paper.abstract)
     units = [paper.title, *sentences, *(p.text for p in texts)]
     matched, together = _by_words(topic, units, abstract_units=1 + len(sentences))
+    spelled, absent = _acronyms(asked, [w for w in topic if w not in matched], units)
+    if absent:
+        return Verdict(False, absent)
+    evidence = None
+    if spelled:  # written out in full ("reinforcement learning" for "RL"): quote that
+        matched, together = matched | spelled.keys(), (max(together[0], 1), together[1])
+        where = min(spelled.values())
+        abstract_units = 1 + len(sentences)
+        label = passage_label(texts[where - abstract_units]) if where >= abstract_units else ""
+        evidence = (units[where], label)
     topic = [w for w in topic if w.known or w in matched]  # an unknown word that is not
     #  found says nothing (a German word missing from an English paper)
-    closest, by_meaning, evidence = 0.0, False, None
+    closest, by_meaning = 0.0, False
     if topic and not _connected(len(matched & set(topic)), together, len(topic)):
         closest, evidence = await _closest(topic, paper, sentences, texts, vectors)
         if closest < MEANING_THRESHOLD:
@@ -135,7 +145,7 @@ async def _judge_one(
     wanted = _wanted_kind(asked, topic, paper, sentences, texts)
     if wanted:
         return Verdict(False, wanted, by_meaning, closest)
-    return Verdict(True, "", by_meaning, closest, evidence if by_meaning else None)
+    return Verdict(True, "", by_meaning, closest, evidence if by_meaning or spelled else None)
 
 
 def _by_words(
@@ -152,6 +162,60 @@ def _by_words(
         max(counts[:abstract_units], default=0),
         max(counts[abstract_units:], default=0),
     )
+
+
+def _acronyms(
+    asked: Asked, unmatched: Sequence[Word], units: Sequence[str]
+) -> tuple[dict[Word, int], str]:
+    """The acronyms and names the question types ("RL", "MoE", "ExpertFlow") that the paper
+    does not use: those it spells out ("reinforcement learning"), each with the first of
+    `units` that does, and the first it neither uses nor spells out, as typed ("" when
+    none). Such a word names one thing: other words
+    of the question found in the paper ("does it work with MoE models": "models") do not
+    make it about that thing."""
+    spelled: dict[Word, int] = {}
+    if not unmatched or _shouted(asked.text):
+        return spelled, ""
+    initials = None
+    for word in unmatched:
+        typed = asked.text[word.start : word.end]
+        if not _ACRONYM.fullmatch(typed):
+            continue
+        if initials is None:
+            initials = _initials(units)
+        where = initials.get("".join(c for c in typed if c.isupper()).lower())
+        if where is None:
+            return spelled, typed
+        spelled[word] = where
+    return spelled, ""
+
+
+# A run of capitals, or a capital inside a word: "GPU", "GPUs", "MoE", "ExpertFlow".
+_ACRONYM = re.compile(r"\b(?:[A-Z]{2,6}s?|[A-Z]?[a-z]+[A-Z]\w*)")
+_SKIPPED_IN_INITIALS = frozenset({"of", "and", "for", "the", "a", "an", "to", "in", "on"})
+
+
+def _shouted(text: str) -> bool:
+    """Mostly capitals: a capital then says nothing about a word being a name."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) * 2 > len(letters)
+
+
+def _initials(units: Sequence[str]) -> dict[str, int]:
+    """Every run of up to 6 initials of consecutive words in the paper (small linking words
+    skipped: "mixture of experts" is "me"), with the first unit it is in, to find an
+    acronym written out in full."""
+    found: dict[str, int] = {}
+    for index, unit in enumerate(units):
+        letters = [
+            w[0].lower()
+            for w in re.findall(r"[^\W\d_]+", unit)
+            if w.lower() not in _SKIPPED_IN_INITIALS
+        ]
+        for i in range(len(letters)):
+            for n in range(2, min(6, len(letters) - i) + 1):
+                found.setdefault("".join(letters[i : i + n]), index)
+    return found
 
 
 def _forms(word: Word, vocabulary: set[str]) -> set[str]:
