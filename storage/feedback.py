@@ -62,7 +62,9 @@ def rated_paper_ids(db: sqlite_utils.Database, chat_id: int) -> set[str]:
 
 def saved_paper_ids(db: sqlite_utils.Database, chat_id: int) -> list[str]:
     rows = db.execute(
-        "SELECT paper_id FROM saved WHERE chat_id = ? ORDER BY created_utc DESC", [chat_id]
+        # rowid breaks ties: two papers saved within the same second
+        "SELECT paper_id FROM saved WHERE chat_id = ? ORDER BY created_utc DESC, rowid DESC",
+        [chat_id],
     )
     return [row[0] for row in rows]
 

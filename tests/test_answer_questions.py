@@ -144,6 +144,18 @@ async def test_a_topic_neither_words_nor_meaning_connect_is_refused_in_a_few_wor
     )
 
 
+async def test_polite_words_around_a_request_are_not_taken_for_its_topic(
+    reader: sqlite_utils.Database, embedder: Embedder
+) -> None:
+    question = (
+        "Would you mind terribly giving me a one-line summary of each of the papers? I'm "
+        "afraid I shan't have time to read them all properly."
+    )
+    result = await answer(reader, no_llm(reader), CHAT, question, embedder=embedder)
+    assert result.mode == "retrieval" and [p.id for p in result.sources] == [p.id for p in PAPERS]
+    assert "does not mention" not in result.text + result.note
+
+
 async def test_an_acronym_the_paper_never_uses_nor_spells_out_is_refused_by_name(
     reader: sqlite_utils.Database, embedder: Embedder
 ) -> None:

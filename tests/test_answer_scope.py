@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
@@ -205,3 +205,97 @@ async def test_which_of_my_saved_papers_names_only_the_one_about_it(
     assert "The other 1 does not." in reply.text
     named = re.findall(r"^\[\d\] ", reply.text, re.M)
     assert len(named) == 2  # the paper in the answer and once in Sources: that one only
+
+
+NOW = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+TODAY = [
+    Paper(
+        id="2612.00121",
+        title="Policy optimisation for language model reasoning",
+        abstract="We train a language model with reinforcement learning from verifier rewards.",
+    ),
+    Paper(
+        id="2612.00122",
+        title="Machine learning for language model compilers",
+        abstract="Machine learning picks the kernels a language model compiler emits.",
+    ),
+    Paper(
+        id="2612.00123",
+        title="Efficient inference for language model agents",
+        abstract="Caching tool calls makes language model agents cheaper to run.",
+    ),
+]
+
+
+async def test_any_of_these_and_foreign_which_questions_list_the_papers_that_say_it(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db, full_text=False) as h:
+        await h.say(CHAT, "/start")
+        await h.say(CHAT, "language model")
+        upsert_papers(db, TODAY, day=NOW.date().isoformat(), source="hf")
+        h.conv.clock = lambda: NOW
+        await h.say(CHAT, "/digest")
+        (rl,) = await h.say(CHAT, "any of these about reinforcement learning?")
+        (spanish,) = await h.say(CHAT, "¿Cuáles de los de hoy tratan de inferencia eficiente?")
+        (german,) = await h.say(CHAT, "Welche davon behandeln Agenten?")
+    rl_text = html.unescape(rl.text)
+    # Both words of a two-word topic: "machine learning" is not reinforcement learning.
+    assert f"[1] {TODAY[0].title}: “" in rl_text and TODAY[1].title not in rl_text
+    assert "do not mention reinforcement learning." in rl_text
+    spanish_text = html.unescape(spanish.text)
+    assert spanish_text.startswith("<i>From today's digest:</i>")
+    assert "1 of today's digest mentions inferencia eficiente:" in spanish_text
+    assert TODAY[2].title in spanish_text and TODAY[0].title not in spanish_text
+    assert TODAY[2].title in german.text and "mentions Agenten" in german.text
+
+
+async def test_have_i_gotten_any_x_papers_lately_searches_what_was_sent(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db, full_text=False) as h:
+        await h.say(CHAT, "/start")
+        await h.say(CHAT, "language model inference")
+        earlier = NOW - timedelta(days=3)
+        upsert_papers(db, DAY1, day=earlier.date().isoformat(), source="hf")
+        h.conv.clock = lambda: earlier
+        await h.say(CHAT, "/digest")
+        upsert_papers(db, DAY2, day=NOW.date().isoformat(), source="hf")
+        h.conv.clock = lambda: NOW
+        await h.say(CHAT, "/digest")
+        (found,) = await h.say(
+            CHAT,
+            "have I gotten any speculative decoding papers in my digests lately? feels "
+            "like it's been weeks",
+        )
+        (none,) = await h.say(CHAT, "did you send me anything on protein folding?")
+    text = html.unescape(found.text)
+    assert text.startswith("<i>From the digests of the last 30 days:</i>")
+    assert f"[1] {DAY1[0].title}: “" in text  # three days back, not only today's digest
+    assert "does not mention" not in text and "gotten" not in text
+    assert "None of the digests of the last 30 days mention protein folding." in none.text
+
+
+async def test_which_papers_have_i_saved_lists_them_newest_first(
+    db: sqlite_utils.Database,
+) -> None:
+    async with running_bot(db, full_text=False) as h:
+        await h.say(CHAT, "/start")
+        await h.say(CHAT, "language model inference")
+        upsert_papers(db, DAY1, day=NOW.date().isoformat(), source="hf")
+        h.conv.clock = lambda: NOW
+        digest = [m for m in await h.say(CHAT, "/digest") if m.buttons()]
+        (nothing,) = await h.say(CHAT, "which papers have I saved?")
+        for paper in DAY1:  # the second one starred last (within the same second, maybe)
+            await h.press(CHAT, f"save|{paper.id}", digest[0].message_id or 1)
+        (listed,) = await h.say(
+            CHAT, "Could you kindly remind me which papers I've saved over the past month?"
+        )
+        (german,) = await h.say(CHAT, "Was habe ich diese Woche eigentlich alles gespeichert?")
+        (narrowed,) = await h.say(CHAT, "which papers have I saved about tree drafts?")
+    assert "There is nothing in your saved papers yet." in nothing.text
+    for reply in (listed, german):
+        body, _, sources = reply.text.partition("<b>Sources</b>")
+        assert "2 papers: [1], [2]. /saved lists them all." in body
+        assert sources.index(DAY1[1].title) < sources.index(DAY1[0].title)  # newest first
+    assert DAY1[0].title in narrowed.text and DAY1[1].title not in narrowed.text

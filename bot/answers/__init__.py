@@ -37,7 +37,7 @@ from bot.answers.retrieve import (
     sent_paper_scope,
     within,
 )
-from bot.answers.scope import which_in, which_of, which_topic
+from bot.answers.scope import listing, which_in, which_of, which_topic
 from bot.answers.support import Verdict, judge
 from bot.fulltext import ReadOptions
 from bot.llm import LLMClient
@@ -77,6 +77,10 @@ async def answer(
     # Papers named by number beat a set of the reader's, which beats "it".
     scope = pointed.scope if pointed.by_name or own is None else own
     asked = read_question(question)
+    if scope is own and own is not None and own.papers and own.command and _names_only(asked):
+        text, shown = listing(own.papers, own.command)  # "what have I saved?"
+        result = Answer(text, tuple(shown), "retrieval", scope=own.label)
+        return await _stored(db, chat_id, question, reply_to, question_message_id, result)
     search = asked.search()
     if scope is not None:
         sources = within(scope, search)
@@ -96,6 +100,13 @@ async def answer(
         )
         result = ask.refusal(result, sources, [None] * len(sources))
     return await _stored(db, chat_id, question, reply_to, question_message_id, result)
+
+
+def _names_only(asked: Asked) -> bool:
+    """Asks which papers a set holds, nothing about them: no topic, aspect or number."""
+    # A foreign word the glossary does not know ("gespeichert") says nothing either way.
+    topic = any(w.known for w in asked.topic)
+    return not topic and not asked.aspects and not asked.quantity and not asked.hardware
 
 
 def _scope_of(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.answers.refer import without_references
+from bot.answers.sets import without_sets
 from bot.answers.vocabulary import (
     ASKING,
     ASPECTS,
@@ -114,7 +115,7 @@ ASPECT_SEARCH = {
 def read_question(question: str) -> Asked:
     text = question[:2000]
     folded = fold(text)
-    stripped = without_references(folded)
+    stripped = without_sets(without_references(folded))  # "my saved papers" is no topic
     aspects: set[str] = set()
     units: set[str] = set()
     topic: list[Word] = []

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from bot.answers.refer import pointing
+from bot.answers.sets import LATELY_DAYS, LIBRARY, SAVED, SENT_LATELY, WINDOW, days_of, window_name
 from bot.ranking.lexical import LexicalIndex
 from bot.text import content_stems
 from storage.deliveries import (
@@ -39,6 +40,7 @@ class Scope:
     papers: list[Paper]
     label: str
     numbers: tuple[int | None, ...] = ()  # each paper's number in the digest, if it has one
+    command: str = ""  # the command that lists and manages this set, if one does
 
 
 def digest_numbering(
@@ -51,46 +53,37 @@ def digest_numbering(
     return [(n, papers[i]) for n, i in enumerate(digest, 1) if i in papers]
 
 
-_SAVED = re.compile(
-    r"\b(?:my\s+)?(?:saved|starred)\s+papers\b|\bpapers\s+i\s+(?:saved|starred)\b", re.I
-)
-_LIBRARY = re.compile(r"\bmy\s+library\b|\bpapers\s+i\s+imported\b", re.I)
-_WINDOW = re.compile(r"\b(today|yesterday|this\s+week|last\s+week)(?:'s)?\b", re.I)
-
-
 def collection_scope(
     db: sqlite_utils.Database, chat_id: int, question: str, today: date
 ) -> Scope | None:
     """The reader's own sets named in a question: "my saved papers", "my library",
-    "yesterday's digest", "this week", "last week" (digests sent to this reader)."""
-    if _SAVED.search(question):
-        return Scope(all_papers(db, saved_paper_ids(db, chat_id)), "your saved papers")
-    if _LIBRARY.search(question):
-        return Scope([p.as_paper() for p in list_library(db, chat_id)], "your library")
-    window = _WINDOW.search(question)
+    "yesterday's digest", "this week", "last week", "my digests" (the last LATELY_DAYS
+    days) (digests sent to this reader)."""
+    if SAVED.search(question):
+        ids = saved_paper_ids(db, chat_id)  # newest first
+        by_id = {p.id: p for p in all_papers(db, ids)}
+        saved = [by_id[i] for i in ids if i in by_id]
+        return Scope(saved, "your saved papers", command="/saved")
+    if LIBRARY.search(question):
+        imported = [p.as_paper() for p in list_library(db, chat_id)]
+        return Scope(imported, "your library", command="/library")
+    window = WINDOW.search(question)
+    if window is None and SENT_LATELY.search(question):
+        since = today - timedelta(days=LATELY_DAYS)
+        ids = sent_between(db, chat_id, since.isoformat(), today.isoformat())
+        found = {p.id: p for p in all_papers(db, ids)}
+        label = f"the digests of the last {LATELY_DAYS} days"
+        return Scope([found[i] for i in ids if i in found], label)
     if window is None:
         return None
-    name = " ".join(window.group(1).lower().split())
-    first, last = _days_of(name, today)
+    name = window_name(window)
+    first, last = days_of(name, today)
     ids = sent_between(db, chat_id, first.isoformat(), last.isoformat())
     found = {p.id: p for p in all_papers(db, ids)}
     label = {"today": "today's digest", "yesterday": "yesterday's digest"}.get(
         name, f"the digests sent to you {name}"
     )
     return Scope([found[i] for i in ids if i in found], label)
-
-
-def _days_of(window: str, today: date) -> tuple[date, date]:
-    """The local days a time word covers: today, yesterday, this week, last week."""
-    return {
-        "today": (today, today),
-        "yesterday": (today - timedelta(days=1), today - timedelta(days=1)),
-        "this week": (today - timedelta(days=today.weekday()), today),
-        "last week": (
-            today - timedelta(days=today.weekday() + 7),
-            today - timedelta(days=today.weekday() + 1),
-        ),
-    }[window]
 
 
 # "the paper about X you sent me (last week)", "that one on X that you sent"
@@ -114,10 +107,10 @@ def sent_paper_scope(
     if match is None:
         return None
     topic = match.group("topic").strip()
-    window = _WINDOW.search(match.group("when"))
+    window = WINDOW.search(match.group("when"))
     days = ("0000", "9999")
     if window is not None:
-        first, last = _days_of(" ".join(window.group(1).lower().split()), today)
+        first, last = days_of(window_name(window), today)
         days = (first.isoformat(), last.isoformat())
     sent = sent_on_days(db, chat_id, *days)
     papers = {p.id: p for p in all_papers(db, [pid for pid, _, _ in sent])}

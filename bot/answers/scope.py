@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.answers.asking import fold
+from bot.answers.vocabulary import GLOSSARY
 from bot.text import content_stems
 from storage.papers import Paper
 
@@ -22,10 +24,65 @@ _WHICH = re.compile(
 )
 
 
+# The same asked other ways, on the folded question: "any of these about RL?", "do any of
+# them use LoRA", "¿cuáles de los cinco de hoy tratan de X?", "lesquels parlent de X ?",
+# "welche davon behandeln X?". Each is anchored at the start and its topic runs greedily to
+# the end, as above.
+_TOPIC = r"(?:\s+|(?<='))(?P<topic>[^?.!\s](?:.*[^?.!\s])?)[?.!\s]*$"
+_ANY_OF = re.compile(
+    r"^\s*(?:(?:are|is|do|does)\s+)?(?:there\s+)?any(?=.*$)(?:\s+ones?)?\s+of\s+"
+    r"(?:these|those|them|today'?s|the\s+(?:papers|ones|five))\b.*?"
+    r"\b(?:use|uses|using|mention|mentions|discuss|discusses|about|on|cover|covers)" + _TOPIC,
+    re.IGNORECASE,
+)
+# "have I gotten any speculative decoding papers lately?", "did you send me anything on RL"
+_GOT_ANY = re.compile(
+    r"^\s*(?:have|did)\s+(?:i|you)\s+(?:gotten|got|get|received|receive|sen[dt]\s+me)\s+"
+    r"any(?:thing)?\s+(?:(?:new\s+)?papers?\s+)?(?:(?:about|on)\s+)?"
+    r"(?P<topic>[^?.!\s](?:[^?.!]{0,80}?[^?.!\s])?)"
+    r"(?=\s+(?:papers?|in|lately|recently|this|last|from)\b|\s*[?.!]|\s*$)",
+    re.IGNORECASE,
+)
+_CUALES = re.compile(
+    r"^\s*(?:¿\s*)?(?:cual(?:es)?|que)(?=.*$)\s+(?:de\s+)?(?:estos|esos|ellos|los|las)\b.*?"
+    r"\b(?:(?:trata|tratan|habla|hablan)\s+(?:de|sobre)|usa|usan|utiliza|utilizan|"
+    r"menciona|mencionan|(?:es|son)\s+sobre)" + _TOPIC,
+    re.IGNORECASE,
+)
+_LESQUELS = re.compile(
+    r"^\s*(?:parmi\b.*?,\s*)?(?:lesquel(?:le)?s?|lequel|laquelle)(?=.*$)\b.*?"
+    r"\b(?:(?:parlent|parle|traitent|traite|portent|porte)\s+(?:de|d'|du|des|sur)|"
+    r"utilisent|utilise|mentionnent|mentionne)" + _TOPIC,
+    re.IGNORECASE,
+)
+_WELCHE = re.compile(
+    r"^\s*welche[srnm]?(?=.*$)\s+(?:der|von|davon|dieser)\b.*?"
+    r"\b(?:behandeln|behandelt|nutzen|nutzt|verwenden|verwendet|erwahnen|erwahnt|"
+    r"(?:handeln|handelt|geht\s+es)\s+(?:von|um)|sind\s+uber|ist\s+uber)" + _TOPIC,
+    re.IGNORECASE,
+)
+
+
 def which_topic(question: str) -> str | None:
     """The topic of a "which of these use X?" question, or None."""
     match = _WHICH.match(question)
-    return match.group("topic").strip() if match else None
+    if match is None:
+        folded = fold(question)  # same length: the topic is cut from the question as typed
+        match = next(
+            filter(
+                None, (p.match(folded) for p in (_ANY_OF, _GOT_ANY, _CUALES, _LESQUELS, _WELCHE))
+            ),
+            None,
+        )
+    if match is None:
+        return None
+    topic = question[match.start("topic") : match.end("topic")].strip()
+    return topic if _terms(topic) - _NOT_A_TOPIC else None  # "did I get any new papers"
+
+
+_NOT_A_TOPIC = frozenset(
+    content_stems("new papers article articles interesting good cool relevant recent stuff")
+)
 
 
 def which_of(topic: str, numbered: Sequence[tuple[int, Paper]]) -> tuple[str, list[Paper]]:
@@ -61,14 +118,29 @@ def which_in(topic: str, papers: Sequence[Paper], label: str) -> tuple[str, list
     return "\n".join(lines), [p for p, _ in hits]
 
 
+LISTED = 10  # papers a listing names; /saved and /library page through the rest
+
+
+def listing(papers: Sequence[Paper], command: str) -> tuple[str, list[Paper]]:
+    """One of the reader's sets itself ("which papers have I saved?"): the newest LISTED,
+    cited so each is linked, and the command that lists and manages them all."""
+    shown = list(papers[:LISTED])
+    marks = ", ".join(f"[{i}]" for i in range(1, len(shown) + 1))
+    count = f"{len(papers)} paper{'s' if len(papers) != 1 else ''}"
+    more = f", the newest {len(shown)} here" if len(papers) > len(shown) else ""
+    return f"{count}{more}: {marks}. {command} lists them all.", shown
+
+
 def _mentions(topic: str, papers: Sequence[Paper]) -> dict[int, str]:
-    """Index -> evidence sentence of the papers that mention at least half the topic's
-    words (title or abstract)."""
+    """Index -> evidence sentence of the papers that mention the topic (title or abstract):
+    each word of a topic of one or two words ("reinforcement learning" is not "machine
+    learning"), two thirds of a longer one's."""
     wanted = _terms(topic)
+    needed = len(wanted) if len(wanted) <= 2 else -(-2 * len(wanted) // 3)
     found = {}
     for i, paper in enumerate(papers):
         best, overlap = _evidence(paper, wanted)
-        if wanted and overlap * 2 >= len(wanted):
+        if wanted and overlap >= needed:
             found[i] = best
     return found
 
@@ -81,8 +153,10 @@ def _evidence(paper: Paper, wanted: set[str]) -> tuple[str, int]:
 
 
 def _terms(text: str) -> set[str]:
+    # A topic asked in German, Spanish or French is looked for in English words.
+    english = " ".join(GLOSSARY.get(w, w) for w in re.findall(r"[^\W\d_]+", fold(text)))
     # The stemmer keeps the plural of an acronym ("GPUs" -> "gpus"): fold it to "gpu".
-    return {t[:-1] if t.endswith("s") and len(t) > 3 else t for t in content_stems(text)}
+    return {t[:-1] if t.endswith("s") and len(t) > 3 else t for t in content_stems(english)}
 
 
 def _papers(numbers: Sequence[int]) -> str:

@@ -34,7 +34,8 @@ ASKING = _words(
     trying caught eye morning wondering wonder curious guess anyway biggest largest best
     highest lowest fastest smallest strongest greatest top called named name names deal
     deals care find finds found common send sent hello hallo hola salut bonjour yo sup bruh
-    lowkey ngl tbh fr kinda """
+    lowkey ngl tbh fr kinda mind terribly giving afraid shan shant properly kindly remind
+    lost track seem seems lately recently gotten feels feel honestly time over past """
     # German
     """was wer wie wo wann warum wieso weshalb welche welcher welches welchen welchem ist sind
     war waren hat haben hatte hatten gibt gib es das der die den dem des ein eine einer eines
@@ -80,7 +81,7 @@ ASPECTS: dict[str, frozenset[str]] = {
     "problem": _words(
         """problem problems issue issues challenge challenges motivation motivate motivated
         solve solves solved address addresses tackle tackles gap why matter matters
-        problemstellung herausforderung losen lost warum wieso
+        problemstellung herausforderung losen warum wieso
         problema problemas reto desafio resolver resuelve
         probleme problemes defi resoudre resout pourquoi"""
     ),
@@ -96,7 +97,7 @@ ASPECTS: dict[str, frozenset[str]] = {
     "summary": _words(
         """summary summaries summarise summarize summarised summarized tldr tl dr gist
         overview abstract intro introduction eli eli5 beginner beginners newbie layman
-        laymans noob
+        laymans noob line liner oneliner
         zusammenfassung zusammenfassen worum uberblick
         resumen resumir resume resumeme trata
         resumer"""
@@ -137,6 +138,7 @@ UNITS: dict[str, frozenset[str]] = {
     "money": _words("dollar dollars usd euro euros eur cents price dolar dolares"),
     "time": _words(
         """second seconds sec secs minute minutes min mins hour hours hrs day days week weeks
+        month months year years
         sekunde sekunden minute minuten stunde stunden tag tage segundo segundos minuto
         minutos hora horas dia dias seconde secondes heure heures jour jours"""
     ),
@@ -157,6 +159,10 @@ GLOSSARY: dict[str, str] = {
     "ubersetzung": "translation", "aufmerksamkeit": "attention", "rechenzeit": "compute",
     "sicherheit": "safety", "risiko": "risk", "agenten": "agents", "werkzeuge": "tools",
     "durchsatz": "throughput", "latenz": "latency", "gedachtnis": "memory",
+    "inferenz": "inference", "effizient": "efficient", "effiziente": "efficient",
+    "effizienten": "efficient",
+    "daten": "data", "datensatz": "dataset", "bild": "image", "bilder": "images",
+    "schlussfolgern": "reasoning",
     # Spanish
     "fases": "phases", "modelo": "model", "modelos": "models",
     "entrenamiento": "training", "busqueda": "search", "costo": "cost", "coste": "cost",
@@ -166,7 +172,10 @@ GLOSSARY: dict[str, str] = {
     "traduccion": "translation", "atencion": "attention", "disparador": "trigger",
     "recompensa": "reward", "aprendizaje": "learning", "herramientas": "tools",
     "agente": "agent", "agentes": "agents", "idioma": "language", "seguridad": "safety",
-    "riesgo": "risk",
+    "riesgo": "risk", "inferencia": "inference", "eficiente": "efficient",
+    "eficientes": "efficient", "refuerzo": "reinforcement", "razonamiento": "reasoning",
+    "datos": "data", "imagen": "image", "imagenes": "images", "lenguaje": "language",
+    "generacion": "generation", "recuperacion": "retrieval", "codigo": "code",
     # French
     "modele": "model", "modeles": "models",
     "entrainement": "training", "recherche": "search", "cout": "cost", "coute": "cost",
@@ -175,6 +184,9 @@ GLOSSARY: dict[str, str] = {
     "comportement": "behavior", "traduction": "translation", "declencheur": "trigger",
     "recompense": "reward", "apprentissage": "learning", "outils": "tools", "langue": "language",
     "securite": "safety", "risque": "risk", "debit": "throughput",
+    "efficace": "efficient", "efficaces": "efficient",
+    "renforcement": "reinforcement", "raisonnement": "reasoning", "donnees": "data",
+    "langage": "language",
 }  # fmt: skip
 
 # Function words that mark a question as German, Spanish or French.
