@@ -19,6 +19,14 @@ def record_feedback(db: sqlite_utils.Database, chat_id: int, paper_id: str, valu
     )
 
 
+def remove_feedback(db: sqlite_utils.Database, chat_id: int, paper_id: str) -> bool:
+    """Forget this chat's 👍/👎 on one paper; False if it had none."""
+    cursor = db.execute(
+        "DELETE FROM feedback WHERE chat_id = ? AND paper_id = ?", [chat_id, paper_id]
+    )
+    return cursor.rowcount > 0
+
+
 def save_paper(db: sqlite_utils.Database, chat_id: int, paper_id: str) -> bool:
     """Save a paper; False if it was saved already."""
     cursor = db.execute(

@@ -72,6 +72,16 @@ ADA = 801
         ("was ist das hauptergebnis von paper 1?", "question"),
         ("tl;dr of paper 4 pls", "question"),
         ("what's the cause of the slowdown in paper 3?", "question"),
+        ("paper 2 👎", "rate"),
+        ("👍 #3", "rate"),
+        ("I don't like paper 1", "rate"),
+        ("paper 4 is not relevant", "rate"),
+        ("not interested in paper 4", "rate"),
+        ("thumbs up for the second one", "rate"),
+        ("nah not this one 👎", "ambiguous"),
+        ("is paper 2 any good?", "question"),
+        ("nah, send it at 9 instead", "set_time"),
+        ("great, thanks", "smalltalk"),
     ],
 )
 def test_what_a_message_asks_for(text: str, kind: str) -> None:
@@ -128,6 +138,32 @@ async def test_save_it_means_the_paper_of_the_last_answer(db: sqlite_utils.Datab
             )
         ]
     assert saved_paper_ids(db, ADA) == [digest[2]]
+
+
+def digest_ids(db: sqlite_utils.Database) -> list[str]:
+    query = "SELECT paper_id FROM delivery_items ORDER BY delivery_id, position"
+    return [row[0] for row in db.execute(query)]
+
+
+async def test_rating_in_words_is_a_button_press(db: sqlite_utils.Database) -> None:
+    async with running_bot(db) as h:
+        await _digest(h)
+        (down,) = await h.say(ADA, "paper 2 👎")
+        (up,) = await h.say(ADA, "thumbs up for #3")
+        (topic,) = await h.say(ADA, "not interested in paper 4")
+        (undone,) = await h.say(ADA, "undo that")
+        (unnamed,) = await h.say(ADA, "nah not this one 👎")
+        await h.say(ADA, "what does paper 1 do?")
+        (after_answer,) = await h.say(ADA, "meh, not for me 👎")
+        ids = digest_ids(db)
+        interests = [i.text for i in list_interests(db, ADA)]
+    assert "👎 Noted for" in down.text and "fewer papers like it" in down.text
+    assert "👍 Noted for" in up.text
+    assert "👎 Noted for" in topic.text and "Took back your rating" in undone.text
+    assert "paper 4" not in " ".join(interests)  # a paper, not a topic to leave out
+    assert "Which paper?" in unnamed.text  # no paper named, none replied to, no answer yet
+    assert "👎 Noted for" in after_answer.text  # the paper the last answer was about
+    assert signals(db, ADA) == {ids[1]: -1, ids[2]: 1, ids[0]: -1}
 
 
 async def test_follow_unfollow_and_not_interested_in_words(db: sqlite_utils.Database) -> None:

@@ -103,9 +103,10 @@ _QUESTION_START = re.compile(
 
 @dataclass(frozen=True)
 class Intent:
-    kind: str  # question, save, unsave, follow, unfollow, not_interested, set_time,
-    # set_timezone, set_papers, pause, resume, digest, why, more_like, import, smalltalk,
-    # command (a command typed without its slash: slot), ambiguous
+    kind: str  # question, save, unsave, rate (slot "up"/"down"), unrate, follow, unfollow,
+    # not_interested, set_time, set_timezone, set_papers, pause, resume, digest, why,
+    # more_like, import, smalltalk, command (a command typed without its slash: slot),
+    # ambiguous
     papers: tuple[int, ...] = ()  # digest numbers named (LAST: the last one)
     refers_back: bool = False  # "it", "that one": the paper of the last turn
     slot: str = ""  # a topic, a time "HH:MM"-ish text, a place
@@ -136,6 +137,7 @@ def read_intent(text: str, previous: Intent | None = None) -> Intent:
     asking = _QUESTION_START.match(_NAMED_FIRST.sub("", core)) is not None or (
         len(core.split()) > 8 and _WONDERING.search(core) is not None
     )
+    asking = asking and not ("?" not in core and _SAYS_OF_A_PAPER.match(core))
     for reader in _READERS:
         if asking and reader not in _EVEN_WHEN_ASKING:
             continue
@@ -161,10 +163,12 @@ _WONDERING = re.compile(
     r"\b(?:wonder(?:ing)?|whether|curious|frage\s+mich|ob\s+(?:die|der|das|sie|es|man)|"
     r"me\s+pregunto|si\s+(?:el|la|los)|je\s+me\s+demande|est-ce\s+que)\b"
 )
+# "paper 4 is not relevant": says something of the paper ("is paper 4 relevant" asks)
+_SAYS_OF_A_PAPER = re.compile(r"^(?:#\d{1,2}|p\d{1,2}|paper\s+\d{1,2})\s+(?:is|was|looks|seems)\b")
 _NAMED_FIRST = re.compile(r"^(?:#\d{1,2}|p\d{1,2}|paper\s+\d{1,2})[\s:,.-]*")
 REVERSE = {
     "save": "unsave", "unsave": "save", "follow": "unfollow", "pause": "resume",
-    "resume": "pause",
+    "resume": "pause", "rate": "unrate",
 }  # fmt: skip
 
 
@@ -323,6 +327,39 @@ def _save(raw: str, said: str, core: str) -> Intent | None:
     return Intent("save", papers, refers_back=not papers)
 
 
+def _rate(raw: str, said: str, core: str) -> Intent | None:
+    """ "paper 2 👎", "thumbs up for #3", "I don't like paper 4", "paper 1 is not relevant":
+    a rating, as the buttons under a paper give. Without a paper ("nah, not this one 👎")
+    it needs one: the paper replied to, or the last answer's, else the reader is asked."""
+    if "?" in said or len(said.split()) > 12:
+        return None
+    down = _RATED_DOWN.search(said) is not None
+    up = not down and _RATED_UP.search(said) is not None
+    if not (up or down):
+        return None
+    value = "up" if up else "down"
+    papers = _papers(said)
+    if papers:
+        return Intent("rate", papers, slot=value)
+    if "👍" in said or "👎" in said or _RATED_WITHOUT_PAPER.search(said):
+        return Intent("ambiguous", options=("rate",), slot=value)
+    return None
+
+
+# Words that rate only beside a paper ("paper 2 is great"); the emoji rate on their own.
+_RATED_DOWN = re.compile(
+    r"👎|\bthumbs?\s*down\b|\bdislike[ds]?\b|\b(?:don'?t|do\s+not|didn'?t)\s+(?:really\s+)?"
+    r"(?:like|care\s+for)\b|\b(?:not|isn'?t|wasn'?t)\s+(?:very\s+|really\s+)?(?:relevant|"
+    r"for\s+me|useful|interesting|my\s+thing)\b|\b(?:irrelevant|useless|boring|off[- ]topic|"
+    r"meh)\b|\bnot\s+this\s+one\b|\bnah\b"
+)
+_RATED_UP = re.compile(
+    r"👍|\bthumbs?\s*up\b|\b(?:like|liked|love|loved)\s+(?:paper|p\d|#\d|this|that|it|the)\b|"
+    r"\b(?:great|relevant|useful|spot\s+on|exactly\s+my\s+thing|very\s+interesting)\b"
+)
+_RATED_WITHOUT_PAPER = re.compile(r"\b(?:not\s+this\s+one|this\s+one|thumbs?\s*(?:up|down))\b")
+
+
 _THE_NAMED_ONE = re.compile(
     r"\b(?:the|el|la|le|das|den)\s+([a-z][\w-]{2,29})\s+(?:one|paper|papier|artikel|articulo|article)\b"
 )
@@ -348,6 +385,8 @@ def _not_interested(raw: str, said: str, core: str) -> Intent | None:
                    topic)  # fmt: skip
     topic = re.sub(r"(?<!\s)\s+(?:papers?|articles?|stuff|things)$", "", topic)
     topic = _topic(topic)  # "sur la blockchain": the article goes too
+    if topic and _papers(topic):  # "not interested in paper 4": that paper, not a topic
+        return Intent("rate", _papers(topic), slot="down")
     return Intent("not_interested", slot=topic) if topic else None
 
 
@@ -572,6 +611,7 @@ _READERS = (
     _more_like,
     _unsave,
     _save,
+    _rate,
     _papers_per_digest,
     _not_interested,
     _unfollow,

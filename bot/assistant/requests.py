@@ -22,7 +22,14 @@ from bot.messages.callbacks import CALLBACK_LIMIT, encode
 from bot.messages.html import echo
 from bot.messages.replies import Button, Reply
 from bot.text import content_stems
-from storage.feedback import record_feedback, save_paper, saved_paper_ids, unsave_paper
+from storage.deliveries import papers_in_message
+from storage.feedback import (
+    record_feedback,
+    remove_feedback,
+    save_paper,
+    saved_paper_ids,
+    unsave_paper,
+)
 from storage.interests import StoredInterest, list_interests, remove_interest
 from storage.papers import Paper, all_papers
 from storage.turns import recent_turns
@@ -64,6 +71,38 @@ async def _unsave(
     lines = [
         f"{'Removed from' if unsave_paper(conv.db, chat.id, p.id) else 'Was not in'} your "
         f"saved papers: “{escape(p.title)}”."
+        for p in found
+    ]
+    return [Reply("\n".join(lines))]
+
+
+async def _rate(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    """As 👍/👎 under the paper: the reader model learns from it at the next ranking."""
+    found = _papers(conv, chat, intent, reply_to)
+    if isinstance(found, str):
+        return [Reply(found)]
+    return [Reply(rated(conv, chat, found, up=intent.slot == "up"))]
+
+
+def rated(conv: Conversation, chat: Chat, papers: list[Paper], *, up: bool) -> str:
+    for paper in papers:
+        record_feedback(conv.db, chat.id, paper.id, 1 if up else -1)
+    titles = ", ".join(f"“{escape(p.title)}”" for p in papers)
+    more = "more" if up else "fewer"
+    return f"{'👍' if up else '👎'} Noted for {titles}: {more} papers like it from now on."
+
+
+async def _unrate(
+    conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
+) -> list[Reply]:
+    found = _papers(conv, chat, intent, reply_to)
+    if isinstance(found, str):
+        return [Reply(found)]
+    lines = [
+        f"{'Took back your' if remove_feedback(conv.db, chat.id, p.id) else 'There was no'} "
+        f"rating of “{escape(p.title)}”."
         for p in found
     ]
     return [Reply("\n".join(lines))]
@@ -183,6 +222,8 @@ async def _ambiguous(
     or a saved paper?), "stop" (pause, or stop following something?)."""
     if intent.options == ("question",):
         return None  # "paper 5" alone: what it is about
+    if intent.options == ("rate",):
+        return [_rate_unnamed(conv, chat, intent, reply_to)]
     if "follow" in intent.options and intent.slot:
         return [_follow_or_search(intent.slot)]
     if "unsave" in intent.options:
@@ -208,6 +249,18 @@ async def _ambiguous(
             )
         ]
     return [Reply("Which paper? Say e.g. “more like paper 2”, or tap 👍 under it.")]
+
+
+def _rate_unnamed(conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None) -> Reply:
+    """ "nah, not this one 👎" with no paper named: the one paper of the message replied
+    to, else the one paper the last answer was about, else ask which."""
+    replied = papers_in_message(conv.db, chat.id, reply_to) if reply_to is not None else []
+    papers = all_papers(conv.db, replied) if len(replied) == 1 else []
+    papers = papers or _last_turn_papers(conv, chat)
+    if len(papers) == 1:
+        return Reply(rated(conv, chat, papers, up=intent.slot == "up"))
+    emoji = "👍" if intent.slot == "up" else "👎"
+    return Reply(f"Which paper? Tap {emoji} under it, or say e.g. “paper 2 {emoji}”.")
 
 
 _CONFIRMABLE = {
@@ -252,6 +305,8 @@ def _fits(action: str, value: str) -> bool:
 _DOERS = {
     "save": _save,
     "unsave": _unsave,
+    "rate": _rate,
+    "unrate": _unrate,
     "follow": _follow,
     "not_interested": _not_interested,
     "unfollow": _unfollow,
