@@ -9,6 +9,7 @@ import html
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import sqlite_utils
@@ -20,7 +21,7 @@ from bot.config import Settings
 from bot.llm import LLMClient
 from bot.ranking.embedders import Embedder, load_local_embedder
 from storage.deliveries import OutboxItem, create_delivery, set_message_id
-from storage.papers import Paper, upsert_papers
+from storage.papers import Links, Paper, upsert_papers
 from storage.turns import recent_turns
 from storage.users import ensure_user
 from tests.fakes.openai_server import FakeLLM
@@ -142,6 +143,46 @@ async def test_a_topic_neither_words_nor_meaning_connect_is_refused_in_a_few_wor
     assert result.text == (
         "Paper 2's abstract does not mention protein folding; its full text is not available."
     )
+
+
+async def test_who_wrote_it_its_link_date_and_bibtex_come_from_the_record(
+    reader: sqlite_utils.Database,
+) -> None:
+    recorded = replace(
+        PAPERS[0],
+        authors=("Ada Lovelace", "Alan Turing"),
+        published_utc="2026-12-06T17:00:00Z",
+        links=Links(arxiv="https://arxiv.org/abs/2612.00001"),
+    )
+    upsert_papers(reader, [recorded], day="2026-12-07", source="hf")
+
+    async def ask(question: str) -> str:
+        return (await answer(reader, no_llm(reader), CHAT, question)).text
+
+    assert await ask("who wrote paper 1?") == "Paper 1 [1] is by Ada Lovelace and Alan Turing."
+    assert await ask("link to paper 1 pls") == "Paper 1 [1]: arXiv https://arxiv.org/abs/2612.00001"
+    assert await ask("when was paper 1 published?") == "Paper 1 [1] was published on 2026-12-06."
+    assert "@misc{lovelace2026expertflow," in await ask("bibtex for paper 1")
+    no_authors = await ask("authors of paper 2?")
+    assert (
+        no_authors
+        == "Paper 2 [1]: I have no authors stored for it; its page, linked below, lists them."
+    )
+    # The authors' claims and the code's whereabouts are in the text, not the record.
+    assert "is by" not in await ask("what do the authors of paper 1 propose?")
+    assert "arxiv.org/abs" not in await ask("where can I download the code of paper 1?")
+
+
+async def test_which_to_read_first_is_the_paper_that_ranked_highest(
+    reader: sqlite_utils.Database,
+) -> None:
+    for question in ("which one should I read first?", "what's the most relevant one?"):
+        result = await answer(reader, no_llm(reader), CHAT, question)
+        assert result.text.startswith("Paper 1 [1]: it ranked highest for you")
+        assert [p.id for p in result.sources] == [PAPERS[0].id]
+    # Asking the best of something in a paper is a question about it.
+    best = await answer(reader, no_llm(reader), CHAT, "what is the best result of paper 2?")
+    assert "ranked highest" not in best.text and best.sources[0].id == PAPERS[1].id
 
 
 async def test_polite_words_around_a_request_are_not_taken_for_its_topic(

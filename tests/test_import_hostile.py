@@ -12,9 +12,9 @@ import pytest
 import sqlite_utils
 
 from bot.assistant import Chat, Conversation
-from bot.assistant.bibtex import to_bibtex
 from bot.assistant.library import DISK_FULL, import_file
 from bot.sources.bibliography import BibliographyError, parse_file
+from bot.sources.bibtex import to_bibtex
 from storage.library import list_library
 from storage.papers import Paper
 from tests.fakes.telegram_api import server_error

@@ -82,6 +82,8 @@ ADA = 801
         ("is paper 2 any good?", "question"),
         ("nah, send it at 9 instead", "set_time"),
         ("great, thanks", "smalltalk"),
+        ("what time is my digest?", "command"),
+        ("wann kommt mein Digest?", "command"),
     ],
 )
 def test_what_a_message_asks_for(text: str, kind: str) -> None:

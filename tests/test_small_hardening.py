@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.assistant.bibtex import to_bibtex
 from bot.cli import cli
+from bot.sources.bibtex import to_bibtex
 from storage.papers import Links, Paper
 
 

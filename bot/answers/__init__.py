@@ -25,10 +25,12 @@ from bot.answers.cited import Answer
 from bot.answers.compare import is_comparison, side_by_side
 from bot.answers.compose import compose
 from bot.answers.context import FullTextContext, full_text_context
+from bot.answers.facts import fact_answer, fact_asked, read_first_answer, reads_first
 from bot.answers.refusal import abstract_note, refusal_text
 from bot.answers.render import answer_html, answer_text
 from bot.answers.resolve import Resolved, resolve
 from bot.answers.retrieve import (
+    MAX_SOURCES,
     Scope,
     collection_scope,
     digest_numbering,
@@ -77,10 +79,11 @@ async def answer(
     # Papers named by number beat a set of the reader's, which beats "it".
     scope = pointed.scope if pointed.by_name or own is None else own
     asked = read_question(question)
-    if scope is own and own is not None and own.papers and own.command and _names_only(asked):
-        text, shown = listing(own.papers, own.command)  # "what have I saved?"
-        result = Answer(text, tuple(shown), "retrieval", scope=own.label)
-        return await _stored(db, chat_id, question, reply_to, question_message_id, result)
+    recorded = _from_the_record(question, asked, scope, own) or _read_first(
+        db, chat_id, question, reply_to, pointed
+    )
+    if recorded is not None:
+        return await _stored(db, chat_id, question, reply_to, question_message_id, recorded)
     search = asked.search()
     if scope is not None:
         sources = within(scope, search)
@@ -100,6 +103,41 @@ async def answer(
         )
         result = ask.refusal(result, sources, [None] * len(sources))
     return await _stored(db, chat_id, question, reply_to, question_message_id, result)
+
+
+def _from_the_record(
+    question: str, asked: Asked, scope: Scope | None, own: Scope | None
+) -> Answer | None:
+    """What is answered from what is stored, not from the papers' text: which papers one of
+    the reader's sets holds ("what have I saved?"), and a paper's authors, link, date or
+    BibTeX ("who wrote paper 1?")."""
+    if scope is own and own is not None and own.papers and own.command and _names_only(asked):
+        text, shown = listing(own.papers, own.command)
+        return Answer(text, tuple(shown), "retrieval", scope=own.label)
+    kind = fact_asked(question) if scope is not None and scope.papers else None
+    if scope is None or kind is None:
+        return None
+    papers = scope.papers[:MAX_SOURCES]
+    text = fact_answer(kind, papers, _numbers(scope, papers))
+    return Answer(text, tuple(papers), "retrieval", scope=scope.label)
+
+
+def _read_first(
+    db: sqlite_utils.Database,
+    chat_id: int,
+    question: str,
+    reply_to: int | None,
+    pointed: Resolved,
+) -> Answer | None:
+    """ "Which one should I read first?": the first of the digest replied to (else the
+    latest), which ranked highest for this reader."""
+    if pointed.by_name or not reads_first(question):
+        return None
+    numbering = digest_numbering(db, chat_id, reply_to)
+    if not numbering:
+        return None
+    number, paper = numbering[0]
+    return Answer(read_first_answer(number), (paper,), "retrieval", scope="your latest digest")
 
 
 def _names_only(asked: Asked) -> bool:

@@ -35,7 +35,8 @@ ASKING = _words(
     highest lowest fastest smallest strongest greatest top called named name names deal
     deals care find finds found common send sent hello hallo hola salut bonjour yo sup bruh
     lowkey ngl tbh fr kinda mind terribly giving afraid shan shant properly kindly remind
-    lost track seem seems lately recently gotten feels feel honestly time over past """
+    lost track seem seems lately recently gotten feels feel honestly time over past download
+    downloaded sentence sentences paragraph """
     # German
     """was wer wie wo wann warum wieso weshalb welche welcher welches welchen welchem ist sind
     war waren hat haben hatte hatten gibt gib es das der die den dem des ein eine einer eines

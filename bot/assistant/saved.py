@@ -6,10 +6,10 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from bot.assistant.bibtex import to_bibtex
 from bot.assistant.frontend import Chat
 from bot.messages.html import echo, visible
 from bot.messages.replies import Document, Reply
+from bot.sources.bibtex import to_bibtex
 from storage.feedback import saved_paper_ids
 from storage.library import list_library
 from storage.papers import all_papers, search_papers
