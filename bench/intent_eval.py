@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.assistant.intent_nearest import NearestIntent
-from bot.assistant.intents import LAST, Intent, read_intent
+from bot.assistant.intents import LAST, Intent, read_intent, short_name
 from bot.assistant.understanding import understand
 from bot.config import Settings
 from bot.digests.schedule import PreferenceError, parse_time
@@ -71,10 +71,14 @@ async def read_all(
     items: list[dict[str, Any]], nearest: NearestIntent | None, llm: LLMClient | None
 ) -> list[Intent]:
     """Each message read as the bot reads it (bot/assistant/understanding.py)."""
+    # The bot knows the reader's digest, so it knows its papers' names ("splitwise": 5).
+    digest = json.loads(MESSAGES.read_text()).get("digest", [])
+    named = [(short_name(p["title"]), p["n"]) for p in digest]
+    names = {name: n for name, n in named if name}
     found = []
     for item in items:
-        before = read_intent(item["previous"]) if item["previous"] else None
-        found.append(await understand(item["text"], before, nearest=nearest, llm=llm))
+        before = read_intent(item["previous"], names=names) if item["previous"] else None
+        found.append(await understand(item["text"], before, nearest=nearest, llm=llm, names=names))
     return found
 
 

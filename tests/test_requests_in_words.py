@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from bot.assistant.intents import read_intent
+from bot.assistant.intents import Intent, read_intent, short_name
 from bot.digests.schedule import local_day
 from bot.ranking.embedders import load_local_embedder
 from storage.feedback import saved_paper_ids, signals
@@ -84,10 +84,46 @@ ADA = 801
         ("great, thanks", "smalltalk"),
         ("what time is my digest?", "command"),
         ("wann kommt mein Digest?", "command"),
+        ("👎 2", "rate"),
+        ("digest now", "digest"),
+        ("fewer papers about agents for literature search please", "not_interested"),
+        ("more on KV cache compression", "follow"),
+        ("more on paper 2", "question"),
+        ("replace speculative decoding with GPU kernels", "follow"),
+        ("Ajoute-moi le sujet « compilation de modèles » s'il te plaît", "follow"),
+        ("lol ok ur pretty handy for a bot 😂", "smalltalk"),
+        ("lol does it work w/ MoE models or nah 🤔", "question"),
     ],
 )
 def test_what_a_message_asks_for(text: str, kind: str) -> None:
     assert read_intent(text).kind == kind
+
+
+NAMES = {"pasa": 3, "expertflow": 4, "splitwise": 5}
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "papers"),
+    [
+        ("keep the Splitwise paper for my seminar, would you?", "save", (5,)),
+        ("Guárdame el artículo de PaSa, por favor", "save", (3,)),
+        ("tell me why the Splitwise paper was selected for me", "why", (5,)),
+        ("¿Por qué me recomendaste ExpertFlow?", "why", (4,)),
+        ("splitwise is exactly the kind of thing I want 👍", "rate", (5,)),
+        ("not relevant for me, the PaSa one", "rate", (3,)),
+        ("splitwise throughput gain", "question", (5,)),
+        ("how does pasa work?", "question", (3,)),
+    ],
+)
+def test_a_digest_paper_called_by_its_name(text: str, kind: str, papers: tuple[int]) -> None:
+    intent = read_intent(text, names=NAMES)
+    assert (intent.kind, intent.papers) == (kind, papers)
+
+
+def test_a_bare_why_asks_about_the_paper_of_the_last_request() -> None:
+    rated = read_intent("👎 4, not my thing")
+    assert read_intent("why?", rated) == Intent("why", (4,), raw="why?")
+    assert read_intent("why?").kind != "why"  # nothing to ask it of
 
 
 def test_typos_one_letter_off_a_request_word_are_forgiven() -> None:
@@ -166,6 +202,27 @@ async def test_rating_in_words_is_a_button_press(db: sqlite_utils.Database) -> N
     assert "Which paper?" in unnamed.text  # no paper named, none replied to, no answer yet
     assert "👎 Noted for" in after_answer.text  # the paper the last answer was about
     assert signals(db, ADA) == {ids[1]: -1, ids[2]: 1, ids[0]: -1}
+
+
+async def test_papers_called_by_name_and_a_topic_replaced(db: sqlite_utils.Database) -> None:
+    from storage.deliveries import latest_digest_papers
+    from storage.papers import all_papers
+
+    async with running_bot(db) as h:
+        await _digest(h)
+        ids = latest_digest_papers(db, ADA)  # in the digest's order
+        by_id = {p.id: p for p in all_papers(db, ids)}
+        digest = [by_id[i] for i in ids]
+        n, named = next((n, p) for n, p in enumerate(digest, 1) if short_name(p.title))
+        name = str(short_name(named.title))
+        (saved,) = await h.say(ADA, f"could you keep the {name} paper for me please?")
+        why = await h.say(ADA, f"why did you recommend {name.upper()}?")
+        replaced = await h.say(ADA, "replace LLM serving systems with GPU kernels")
+        interests = [i.text for i in list_interests(db, ADA)]
+    assert saved_paper_ids(db, ADA) == [named.id] and "Saved" in saved.text
+    assert f"<b>Paper {n} of your digest of" in why[0].text
+    assert "GPU kernels" in interests and "LLM serving systems" not in interests
+    assert any("Stopped following" in m.text for m in replaced)
 
 
 async def test_follow_unfollow_and_not_interested_in_words(db: sqlite_utils.Database) -> None:

@@ -11,10 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 import sqlite_utils
 
 from bot.answers import answer, answer_html
+from bot.answers.retrieve import digest_numbering
 from bot.assistant.commands import COMMANDS, Command
 from bot.assistant.frontend import Chat
 from bot.assistant.intent_nearest import NearestIntent
-from bot.assistant.intents import SMALLTALK, Intent, read_intent
+from bot.assistant.intents import SMALLTALK, Intent, read_intent, short_name
 from bot.assistant.library import import_file
 from bot.assistant.requests import carry_out
 from bot.assistant.understanding import understand
@@ -129,7 +130,11 @@ class Conversation:
             return self.add_interests(chat, text, onboarding=True)
         self.collecting.discard(chat.id)  # a request or question ends onboarding
         intent = await understand(
-            text, self.last_request.get(chat.id), nearest=self.nearest, llm=self.llm
+            text,
+            self.last_request.get(chat.id),
+            nearest=self.nearest,
+            llm=self.llm,
+            names=self.paper_names(chat, reply_to),
         )
         done = await carry_out(self, chat, intent, reply_to)
         if done is not None:
@@ -203,6 +208,13 @@ class Conversation:
             lines.append("Send more topics (one message each is fine), or tap Done.")
             return [Reply("\n".join(lines), ((Button("✅ Done", encode("onb", "done")),),))]
         return [Reply("\n".join(lines))]
+
+    def paper_names(self, chat: Chat, reply_to: int | None) -> dict[str, int]:
+        """The short names of the digest replied to (else the latest) and their numbers:
+        "keep the Splitwise paper" means its number there."""
+        numbering = digest_numbering(self.db, chat.id, reply_to)
+        named = [(short_name(paper.title), n) for n, paper in numbering]
+        return {name: n for name, n in named if name}
 
     def onboarding_done(self, chat: Chat) -> list[Reply] | None:
         """Stop collecting topics; say what the reader follows and offer the first digest

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -125,14 +126,20 @@ def normalise(text: str) -> str:
     return re.sub(r"[a-z']{3,}", lambda m: _closest(m.group(0)), text)
 
 
-def read_intent(text: str, previous: Intent | None = None) -> Intent:
+def read_intent(
+    text: str, previous: Intent | None = None, names: Mapping[str, int] | None = None
+) -> Intent:
     """The intent of one plain message (not a command). `previous`: the reader's last
-    request, which "undo that" reverses."""
+    request, which "undo that" reverses; `names`: the short names of the papers of their
+    latest digest ("splitwise") and each one's number, so that "keep the Splitwise paper"
+    reads as "keep paper 5"."""
     raw = text.strip()[:MAX_CHARS]
-    said = normalise(raw)
+    said = normalise(_numbered_by_name(raw, names or {}))
     core = _NEGATED.sub(" ", _LEAD.sub("", said.strip())).strip()
     if _UNDO.search(core) and len(core.split()) <= 6:
         return _undo(previous)
+    if _BARE_WHY.match(core) and previous is not None and previous.papers:
+        return Intent("why", previous.papers, raw=said)  # "👎 4, not my thing" … "why?"
     # "#3 how many …": a paper named first does not hide the question word after it
     asking = _QUESTION_START.match(_NAMED_FIRST.sub("", core)) is not None or (
         len(core.split()) > 8 and _WONDERING.search(core) is not None
@@ -147,6 +154,48 @@ def read_intent(text: str, previous: Intent | None = None) -> Intent:
     return Intent("question", _papers(said), _refers_back(said), raw=said)
 
 
+def short_name(title: str) -> str | None:
+    """A paper's own name, as readers call it: the head of "Splitwise: Efficient …" (at
+    most three words), lower case; None for a title without one."""
+    head, colon, _ = title.partition(":")
+    words = head.split()
+    if not colon or not 1 <= len(words) <= 3 or len(head) < 3:
+        return None
+    return " ".join(words).lower()
+
+
+def _numbered_by_name(raw: str, names: Mapping[str, int]) -> str:
+    """`raw` with each digest paper's name ("the PaSa one", "Splitwise paper") as its
+    number ("paper 3")."""
+    if not names:
+        return raw
+    words = list(_NAME_WORD.finditer(raw))
+    out, at, i = [], 0, 0
+    while i < len(words):
+        for size in (3, 2, 1):
+            span = words[i : i + size]
+            said = " ".join(w.group().lower() for w in span)
+            if len(span) == size and said in names:
+                start, end = span[0].start(), span[-1].end()
+                if i > 0 and words[i - 1].group().lower() == "the":
+                    start = words[i - 1].start()  # "the splitwise paper"
+                after = words[i + size] if i + size < len(words) else None
+                if after is not None and after.group().lower() in _NAME_NOUNS:
+                    end = after.end()
+                    size += 1
+                out += [raw[at:start], f"paper {names[said]}"]
+                at, i = end, i + size
+                break
+        else:
+            i += 1
+    return "".join([*out, raw[at:]])
+
+
+_NAME_WORD = re.compile(r"[^\W_](?:[\w-]*[^\W_])?")
+_NAME_NOUNS = frozenset("paper one article articulo artículo artikel papier".split())
+
+
+_BARE_WHY = re.compile(r"^\W*(?:why|warum|wieso|por\s?que|pourquoi)\W*$")
 # "don't pause, keep sending", "please don't unsubscribe me": a request word the reader
 # negates is not a request for it.
 _NEGATED = re.compile(
@@ -201,7 +250,8 @@ SMALLTALK = frozenset(
 SMALLTALK_WORDS = frozenset(
     "thanks thank you thx ty danke dir dich gracias merci beaucoup mucho muchas echt "
     "really so very much super helpful hilfreich util utile great nice cool awesome good "
-    "bot lol haha ok okay perfect perfekt perfecto parfait genial wow bien".split()
+    "bot lol haha ok okay perfect perfekt perfecto parfait genial wow bien ur pretty handy for "
+    "a an are you're youre your quite".split()
 )
 
 
@@ -223,7 +273,7 @@ _SHOW_LEADS = frozenset(
     "mes mis meine zeig zeige montre muestra muestrame cuales son was sind".split()
 )
 _POLITE = frozenset(
-    "please pls plz thanks now current currently actuels actuales aktuellen".split()
+    "please pls plz thanks now current currently right set to actuels actuales aktuellen".split()
 )
 _SHOWN_BY = {
     "help": "help", "commands": "help", "what can you do": "help", "what do you do": "help",
@@ -261,6 +311,10 @@ def _import(raw: str, said: str, core: str) -> Intent | None:
 
 
 def _why(raw: str, said: str, core: str) -> Intent | None:
+    core = core.lstrip("¿¡ ")
+    picked_paper = _WHY_PICKED.search(core)
+    if picked_paper and _papers(said):  # "tell me why paper 5 was selected for me"
+        return Intent("why", _papers(said))
     if not re.match(r"(?:why|warum|wieso|weshalb|por\s?que|pourquoi)\b", core):
         return None
     papers, back = _papers(said), _refers_back(said)
@@ -282,6 +336,13 @@ def _why(raw: str, said: str, core: str) -> Intent | None:
     if picked is None or not (papers or back or "that" in core):
         return None
     return Intent("why", papers, refers_back=not papers)
+
+
+_WHY_PICKED = re.compile(
+    r"\b(?:why|warum|wieso|por\s?que|pourquoi)\b.{0,60}\b(?:selected|picked|chosen|chose|"
+    r"recommended|recommend|included|sent|ausgewahlt|empfohlen|elegiste|recomendaste|"
+    r"choisi|recommande)\b"
+)
 
 
 def _more_like(raw: str, said: str, core: str) -> Intent | None:
@@ -315,12 +376,20 @@ def _unsave(raw: str, said: str, core: str) -> Intent | None:
 
 
 _SAVE_VERB = (
-    r"(?:save|star|bookmark|keep|favou?rite|speicher\w*|merk\w*|guarda\w*|marca|enregistre|"
-    r"garde|sauvegarde)\b"
+    r"(?:save|star|bookmark|keep|favou?rite|set\s+(?:it\s+)?aside|speicher\w*|merk\w*|guarda\w*|"
+    r"marca|enregistre|garde|sauvegarde)\b"
+)
+_POLITE_REQUEST = re.compile(
+    r"\b(?:would|could|can|will)\s+you\b|\bi(?:'d|\s+would|\s+should)\s+like\s+to\b|"
+    r"\bplease\b|\bkindly\b"
 )
 
 
 def _save(raw: str, said: str, core: str) -> Intent | None:
+    # "would you be so kind as to set it aside", "I'd like to keep paper 5 for a seminar"
+    polite = _POLITE_REQUEST.search(core) and re.search(r"\b" + _SAVE_VERB, core)
+    if polite and _papers(said):
+        return Intent("save", _papers(said))
     first = re.match(_SAVE_VERB, core) is not None
     # German puts the verb last: "kannst du bitte paper 2 speichern"
     last = len(core.split()) <= 8 and re.search(_SAVE_VERB + r"[\s.!]*$", core) is not None
@@ -344,10 +413,11 @@ def _rate(raw: str, said: str, core: str) -> Intent | None:
     if not (up or down):
         return None
     value = "up" if up else "down"
-    papers = _papers(said)
+    emoji = "👍" in said or "👎" in said
+    papers = _papers(said) or (_bare_numbers(core) if emoji else ())
     if papers:
         return Intent("rate", papers, slot=value)
-    if "👍" in said or "👎" in said or _RATED_WITHOUT_PAPER.search(said):
+    if emoji or _RATED_WITHOUT_PAPER.search(said):
         return Intent("ambiguous", options=("rate",), slot=value)
     return None
 
@@ -357,7 +427,7 @@ _RATED_DOWN = re.compile(
     r"👎|\bthumbs?\s*down\b|\bdislike[ds]?\b|\b(?:don'?t|do\s+not|didn'?t)\s+(?:really\s+)?"
     r"(?:like|care\s+for)\b|\b(?:not|isn'?t|wasn'?t)\s+(?:very\s+|really\s+)?(?:relevant|"
     r"for\s+me|useful|interesting|my\s+thing)\b|\b(?:irrelevant|useless|boring|off[- ]topic|"
-    r"meh)\b|\bnot\s+this\s+one\b|\bnah\b"
+    r"meh)\b|\bnot\s+this\s+one\b|^\W*(?:nah|nope)\b"
 )
 _RATED_UP = re.compile(
     r"👍|\bthumbs?\s*up\b|\b(?:like|liked|love|loved)\s+(?:paper|p\d|#\d|this|that|it|the)\b|"
@@ -375,6 +445,7 @@ def _not_interested(raw: str, said: str, core: str) -> Intent | None:
     match = re.search(
         r"\bnot\s+interest(?:ed)?\s+in\s+(?P<a>.+)|\bno\s+more\s+(?P<b>.+)|"
         r"\bless\s+(?P<c>.+)|\bi\s+don'?t\s+care\s+about\s+(?P<d>.+)|"
+        r"\bfewer\s+(?:papers?\s+)?(?:about|on)\s+(?P<l>.+)|"
         r"^mute\s+(?!(?:the\s+|my\s+|all\s+)?(?:digests?|it|this|everything|notifications|bot|"
         r"for|until|till|pls|please)\b)(?P<k>.+)|"
         r"\bkeine\s+(?:(?:paper|papers|artikel)\s*)?mehr\s+(?:uber|zu|zum|zur|mit)?\s*(?P<e>.+)|"
@@ -422,10 +493,17 @@ def _unfollow(raw: str, said: str, core: str) -> Intent | None:
 
 
 def _follow(raw: str, said: str, core: str) -> Intent | None:
+    swap = re.match(r"(?:replace|swap)\s+(?P<old>.{1,120}?)\s+(?:with|for|by)\s+(?P<new>.+)", core)
+    if swap and _topic(swap.group("new")):  # "replace speculative decoding with GPU kernels"
+        old = _topic(swap.group("old"))
+        return Intent("follow", slot=_topic(swap.group("new")), options=("instead_of", old))
     match = re.match(
         r"(?:also\s+)?(?:add|follow|track|subscribe\s+(?:me\s+)?to|watch|folge|sigueme|sigue|seguir|"
-        r"anade|agrega|suis|ajoute|abonne-moi\s+a)(?:\s+(?:auch|tambien|aussi|also|too))?"
-        r"\s+(?P<topic>.+)",
+        r"anade|agrega|suis|ajoute|abonne-moi\s+a)(?:-moi|-nous|\s+moi)?"
+        r"(?:\s+(?:auch|tambien|aussi|also|too))?\s+(?P<topic>.+)|"
+        # "more on KV cache compression", "mehr über X", "más sobre X" (not "more on paper 2")
+        r"(?:more|mehr|mas|plus)\s+(?:papers?\s+)?(?:on|about|uber|zu|sobre|de|sur)\s+"
+        r"(?!(?:paper|this|that|it|them|these|those|das|dem|esto|eso|ca|cela)\b)(?P<more>.+)",
         core,
     )
     into = re.search(
@@ -438,7 +516,10 @@ def _follow(raw: str, said: str, core: str) -> Intent | None:
     )
     if match is None and into is None:
         return None
-    topic = match.group("topic") if match else next(g for g in into.groups() if g)  # type: ignore[union-attr]
+    if match:
+        topic = match.group("topic") or match.group("more")
+    else:
+        topic = next(g for g in into.groups() if g)  # type: ignore[union-attr]
     topic = _topic(topic)
     return Intent("follow", slot=topic) if topic else None
 
@@ -549,7 +630,8 @@ def _digest(raw: str, said: str, core: str) -> Intent | None:
         r"(?:digest|papers|paper\s+list|list)\b|\b(?:today'?s|todays)\s+(?:digest|papers)\b|"
         r"\bheutige\w*\s+(?:digest|paper)|\bschick\w*\s+mir\s+(?:das|den|die)\s+"
         r"(?:digest|paper)|\bresumen\s+de\s+hoy\b|\bpapers?\s+de\s+hoy\b|"
-        r"\bdigest\s+du\s+jour\b|\barticles\s+d'aujourd'hui\b|\bwhat'?s\s+new\s+today\b",
+        r"\bdigest\s+du\s+jour\b|\barticles\s+d'aujourd'hui\b|\bwhat'?s\s+new\s+today\b|"
+        r"^(?:the\s+|my\s+)?digest(?:\s+(?:now|please|pls|again|today))*[\s.!]*$",
         core,
     ) and not _ASKS_ABOUT_THEM.search(core):
         return Intent("digest")
@@ -596,8 +678,10 @@ def _bare_topic(raw: str, said: str, core: str) -> Intent | None:
     words = core.strip(" .!").split()
     if not 1 <= len(words) <= 4 or "?" in core or _QUESTION_START.match(core):
         return None
-    if _papers(said) or _refers_back(said):
-        return Intent("ambiguous", _papers(said), options=("question",))
+    if _papers(said):  # "paper 5", "splitwise throughput gain": about it
+        return Intent("question", _papers(said))
+    if _refers_back(said):
+        return Intent("ambiguous", options=("question",))
     if re.search(r"\b(?:stop|halt|stopp|basta|arrete)\b", core):
         return Intent("ambiguous", options=("pause", "unfollow"))
     if re.search(r"\b(?:mehr|more|mas|plus)\s+(?:davon|of\s+(?:this|that)|de\s+esto)\b", core):
@@ -657,7 +741,7 @@ def _refers_back(said: str) -> bool:
 def _topic(text: str) -> str:
     """What is left of a topic once the chat around it is gone."""
     text = re.split(r"(?:(?<!\s)\s+)?(?:[,;!?]|\.(?:\s|$)|\band\s+keep\b|\bplease\b|\bpls\b|"
-                    r"\bbitte\b|"
+                    r"\bbitte\b|\bs'il\s+(?:te|vous)\s+plait\b|\bpor\s+favor\b|"
                     r"\bstp\b|\bthanks\b)", text)[0]  # fmt: skip
     text = re.sub(
         r"^(?:to\s+|the\s+|el\s+tema\s+(?:de\s+)?|das\s+thema\s+|le\s+sujet\s+|"
@@ -672,7 +756,7 @@ def _topic(text: str) -> str:
         "",
         text,
     )
-    return text.strip(" .'\"“”")
+    return text.strip(" .'\"“”«»")
 
 
 def _has(text: str, intent: str) -> bool:

@@ -6,6 +6,7 @@ doing. When a message could mean two things, the reader is asked with buttons.""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
@@ -111,6 +112,10 @@ async def _unrate(
 async def _follow(
     conv: Conversation, chat: Chat, intent: Intent, reply_to: int | None
 ) -> list[Reply]:
+    if intent.options[:1] == ("instead_of",):  # "replace X with Y": Y in, then X out
+        added = conv.add_interests(chat, intent.slot)
+        gone = await _unfollow(conv, chat, replace(intent, slot=intent.options[1]), reply_to)
+        return [*added, *gone]
     return conv.add_interests(chat, intent.slot)
 
 

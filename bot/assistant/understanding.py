@@ -5,6 +5,8 @@ when an LLM is configured). The bot and bench.intent_eval both read messages her
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.assistant.intent_llm import intent_by_llm, worth_asking
 from bot.assistant.intent_nearest import NearestIntent
 from bot.assistant.intents import Intent, read_intent
@@ -17,9 +19,11 @@ async def understand(
     *,
     nearest: NearestIntent | None = None,
     llm: LLMClient | None = None,
+    names: Mapping[str, int] | None = None,
 ) -> Intent:
-    """The intent of `text`; `previous`: the chat's last request ("undo that")."""
-    intent = read_intent(text, previous)
+    """The intent of `text`; `previous`: the chat's last request ("undo that"); `names`:
+    the reader's digest papers by their short names ("splitwise": 5)."""
+    intent = read_intent(text, previous, names)
     if nearest is not None and intent.kind == "question" and worth_asking(intent, text):
         intent = await nearest.second_look(text, intent)
     if llm is not None:
