@@ -173,6 +173,21 @@ async def test_who_wrote_it_its_link_date_and_bibtex_come_from_the_record(
     assert "arxiv.org/abs" not in await ask("where can I download the code of paper 1?")
 
 
+async def test_a_paper_called_by_its_name_gets_the_sentences_its_question_wants(
+    reader: sqlite_utils.Database,
+) -> None:
+    async def ask(question: str) -> str:
+        return (await answer(reader, no_llm(reader), CHAT, question)).text
+
+    # A misspelt name is the paper, not a topic in it: its result, in figures.
+    assert "1.4x higher throughput" in await ask("wat is teh main reslt of the splitwse paper")
+    assert "1.4x higher throughput" in await ask("splitwise throughput gain")
+    # "Good morning" is a greeting, not a question about how good its results are.
+    assert "We propose ExpertFlow" in await ask("Good morning! how does paper 1 work?")
+    # "open source" asks where the code is; PaSa's abstract does not say.
+    assert "does not mention where its code is" in await ask("is pasa open source?")
+
+
 async def test_which_to_read_first_is_the_paper_that_ranked_highest(
     reader: sqlite_utils.Database,
 ) -> None:

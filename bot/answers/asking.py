@@ -41,6 +41,11 @@ _TIME = re.compile(
 )
 _HOW_LONG = re.compile(r"\bhow\s+long\b")  # … a duration when it also says what takes it
 _TAKES = re.compile(r"\b(?:take|takes|took|last|lasts|run|runs|need|needs)\b")
+_GREETING = re.compile(
+    r"\bgood\s+(?:morning|afternoon|evening|night|day)\b|\bguten\s+(?:morgen|tag|abend)\b|"
+    r"\bbuen(?:os|as)\s+(?:dias|tardes|noches)\b"
+)
+_OPEN_SOURCE = re.compile(r"\bopen[\s-]source")
 _HARDWARE = re.compile(
     r"\b(?:which|what|welche\w*|cual\w*|quel\w*)\s+(?:kind\s+of\s+|type\s+of\s+)?"
     r"(?:gpus?|hardware|accelerators?|grafikkarten?)\b|\bgpu\s+(?:model|type|kind)s?\b"
@@ -116,6 +121,8 @@ def read_question(question: str) -> Asked:
     text = question[:2000]
     folded = fold(text)
     stripped = without_sets(without_references(folded))  # "my saved papers" is no topic
+    stripped = _GREETING.sub(lambda m: " " * len(m.group()), stripped)  # "good morning"
+    stripped = _OPEN_SOURCE.sub("opensource ", stripped)  # one word, the same length
     aspects: set[str] = set()
     units: set[str] = set()
     topic: list[Word] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.answers.asking import Asked
+from bot.answers.asking import Asked, Word
 from bot.answers.cited import passage_label
 from bot.answers.compare import ASPECTS as CUES
 from bot.answers.support import (
@@ -21,6 +21,8 @@ from bot.answers.support import (
     STRONG_LIMITATION,
     UNIT_CUES,
     has_number,
+    is_name,
+    short_name_stems,
 )
 from bot.text import clip, content_stems, stem
 from bot.writing.extractive import split_sentences
@@ -50,10 +52,17 @@ def quote_lines(
     """Paper [n]'s best sentences for the question, as cited lines: the abstract's first,
     under the title, then each passage's under its label. `closest`: the text closest in
     meaning to a topic no word of the paper names, quoted instead."""
+    # The paper's own name ("splitwise", typed "splitwse") and a foreign word the glossary
+    # does not know say nothing about what in it is asked: without them, "main result of
+    # the splitwse paper" is about the paper as a whole.
+    name = short_name_stems(paper.title)
+    topic = [w for w in asked.topic if w.known and not is_name(w.english, name)]
     if closest is not None:
         quotes = [closest]
+    elif not topic:
+        quotes = _gist(asked, paper, given)
     else:
-        quotes = _gist(asked, paper, given) if asked.gist else _topical(asked, paper, given)
+        quotes = _topical(asked, topic, paper, given)
     quotes = quotes[:most] or [(paper.title, "")]
     lines: list[str] = []
     for label in dict.fromkeys(label for _, label in quotes):
@@ -67,7 +76,7 @@ def quote_lines(
 def _gist(asked: Asked, paper: Paper, given: Sequence[Passage]) -> list[Quote]:
     sentences = split_sentences(paper.abstract)
     if not sentences:
-        return _topical(asked, paper, given)
+        return _topical(asked, asked.topic, paper, given)
     picked = [(s, "") for s in _abstract_for(asked, sentences)]
     passage = _best_passage_sentence(asked, given)
     return picked + ([passage] if passage else [])
@@ -126,11 +135,24 @@ def _best_passage_sentence(asked: Asked, given: Sequence[Passage]) -> Quote | No
     return found[best[1]][:2] if best[0] > 0 else None
 
 
-def _topical(asked: Asked, paper: Paper, given: Sequence[Passage]) -> list[Quote]:
+def _measured(sentence: str) -> float:
+    """How much a sentence reads as a measured result: figures ("1.4x", "20%") more than
+    number words ("two main phases")."""
+    if not has_number(sentence):
+        return 0.0
+    return 1.0 if _FIGURE.search(sentence) else 0.5
+
+
+_FIGURE = re.compile(r"\d(?:[.,]\d+)?\s*(?:%|x\b|×)|\d+\.\d")
+
+
+def _topical(
+    asked: Asked, topic: Sequence[Word], paper: Paper, given: Sequence[Passage]
+) -> list[Quote]:
     """The abstract's sentence and the two passage sentences with most of the topic's
     words (numbers and units count when the question wants them); of equals, the first.
     A sentence that names the topic but not the number asked for brings the next one."""
-    wanted = [{stem(w.english), stem(w.surface)} for w in asked.topic]
+    wanted = [{stem(w.english), stem(w.surface)} for w in topic]
     if not wanted:
         wanted = [{s} for s in content_stems(asked.search())]
     units = [("", split_sentences(paper.abstract), "")]
@@ -146,8 +168,8 @@ def _topical(asked: Asked, paper: Paper, given: Sequence[Passage]) -> list[Quote
         value += sum(2.0 for unit in asked.units if UNIT_CUES[unit].search(sentence))
         if "code" in asked.aspects and CODE.search(sentence):
             value += 2.0
-        if "result" in asked.aspects:  # "what speedup did they get": the results
-            value += min(2, len(RESULT.findall(sentence)))
+        if "result" in asked.aspects:  # "what speedup did they get": the results, in numbers
+            value += min(2, len(RESULT.findall(sentence))) + _measured(sentence)
         return value
 
     ranked = sorted(

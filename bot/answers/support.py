@@ -101,8 +101,8 @@ async def judge(
     vectors: VectorStore | None,
 ) -> list[Verdict]:
     """One verdict per paper of `papers` (in order)."""
-    names = set().union(*(_short_name(p.title) for p in papers)) if papers else set()
-    topic = [w for w in asked.topic if stem(w.english) not in names]
+    names = set().union(*(short_name_stems(p.title) for p in papers)) if papers else set()
+    topic = [w for w in asked.topic if not is_name(w.english, names)]
     verdicts = []
     for n, paper in enumerate(papers):
         texts = context.texts[n] if n < len(context.texts) else ()
@@ -348,7 +348,14 @@ def _number_phrase(asked: Asked) -> str:
     return f"a number for {asked.phrase() or 'what was asked'}"
 
 
-def _short_name(title: str) -> set[str]:
+def is_name(word: str, names: set[str]) -> bool:
+    """`word` is one of `names` (stems of papers' own names), or a long one typed one
+    letter off ("splitwse")."""
+    own = stem(word)
+    return own in names or any(len(n) >= 6 and one_edit_apart(own, n) for n in names)
+
+
+def short_name_stems(title: str) -> set[str]:
     """The stems of a paper's own name ("PaSa" of "PaSa: An LLM Agent …"): a question
     naming the paper is not asking about a topic called that."""
     head = title.split(":", 1)[0] if ":" in title else ""

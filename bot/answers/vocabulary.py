@@ -77,7 +77,7 @@ ASPECTS: dict[str, frozenset[str]] = {
         leistung schneller genauigkeit verbesserung besser gut taugt
         resultado resultados hallazgo hallazgos conclusion conclusiones rendimiento rapido
         precision mejora mejor bueno buena
-        resultats principal principale amelioration meilleur rapide bon bonne"""
+        resultats amelioration meilleur rapide bon bonne"""
     ),
     "problem": _words(
         """problem problems issue issues challenge challenges motivation motivate motivated
