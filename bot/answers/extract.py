@@ -143,7 +143,7 @@ def _measured(sentence: str) -> float:
     return 1.0 if _FIGURE.search(sentence) else 0.5
 
 
-_FIGURE = re.compile(r"\d(?:[.,]\d+)?\s*(?:%|x\b|×)|\d+\.\d")
+_FIGURE = re.compile(r"(?<![\d.,])\d[\d.,]*+\s*+(?:%|x\b|×)|\d\.\d")
 
 
 def _topical(
