@@ -188,6 +188,14 @@ async def test_a_paper_called_by_its_name_gets_the_sentences_its_question_wants(
     assert "does not mention where its code is" in await ask("is pasa open source?")
 
 
+def test_which_x_did_they_use_asks_about_a_paper_not_which_papers() -> None:
+    from bot.answers.scope import which_topic
+
+    assert which_topic("which codewords did they use in the make me say game") is None
+    assert which_topic("which of them use LoRA?") == "LoRA"
+    assert which_topic("which use LoRA?") == "LoRA"
+
+
 async def test_which_to_read_first_is_the_paper_that_ranked_highest(
     reader: sqlite_utils.Database,
 ) -> None:
@@ -223,6 +231,9 @@ async def test_an_acronym_the_paper_never_uses_nor_spells_out_is_refused_by_name
     # Written out in full is as good as the acronym: PaSa says "reinforcement learning".
     rl = await answer(reader, no_llm(reader), CHAT, "does paper 3 use RL?", embedder=embedder)
     assert rl.mode == "retrieval" and "reinforcement learning" in rl.text
+    # A name starting in lower case is that name: "vLLM" is not "very large language models".
+    vllm = await answer(reader, no_llm(reader), CHAT, "does splitwise compare against vLLM?")
+    assert vllm.text.startswith("Paper 2's abstract does not mention vLLM")
     # Capitals typed for emphasis name nothing.
     shouted = await answer(
         reader, no_llm(reader), CHAT, "WHAT IS THE MAIN RESULT OF PAPER 2", embedder=embedder

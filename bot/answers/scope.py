@@ -16,9 +16,13 @@ from storage.papers import Paper
 _WHICH = re.compile(
     # One line only, checked once up front; the topic is greedy to its last word, so each
     # verb tried costs no rescan of the rest (linear time).
-    r"^\s*which(?=.*$)\s+(?:ones?\s+)?(?:of\s+)?"
-    r"(?:these|those|them|the\s+papers|papers|ones)?\b.*?"
-    r"\b(?:use|uses|using|mention|mentions|discuss|discusses|about|cover|covers|study|studies)"
+    # "which of these / ones / papers … use X", or "which use X": not "which codewords did
+    # they use in the game" (a question about one paper's codewords).
+    r"^\s*which(?=.*$)\s+(?:(?:of\s+)?(?:(?:my|the|today'?s|yesterday'?s|this\s+week'?s)\s+)?"
+    r"(?:(?:saved|starred|imported)\s+)?(?:these|those|them|papers?|ones?|library|digests?)"
+    r"\b.*?\b)?"
+    r"(?:use|uses|using|mention|mentions|discuss|discusses|about|cover|covers|study|studies|"
+    r"is\s+about|are\s+about)"
     r"\s+(?P<topic>[^?.!\s](?:.*[^?.!\s])?)[?.!\s]*$",
     re.IGNORECASE,
 )

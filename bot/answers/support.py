@@ -183,8 +183,10 @@ def _acronyms(
             continue
         if initials is None:
             initials = _initials(units)
+        # "vLLM" is a name, not "very large language models": only an acronym that starts
+        # with a capital may be written out
         where = initials.get("".join(c for c in typed if c.isupper()).lower())
-        if where is None:
+        if where is None or typed[0].islower():
             return spelled, typed
         spelled[word] = where
     return spelled, ""
