@@ -188,6 +188,15 @@ async def test_a_paper_called_by_its_name_gets_the_sentences_its_question_wants(
     assert "does not mention where its code is" in await ask("is pasa open source?")
 
 
+def test_a_typo_is_a_letter_dropped_added_swapped_or_changed_in_a_long_word() -> None:
+    assert read_question("wat is teh main reslt").aspects == {"result"}  # dropped
+    assert read_question("what are the limitatons").aspects == {"limitations"}
+    assert read_question("resutls of paper 1").aspects == {"result"}  # swapped
+    # A changed letter in a short word is another word: "batch" is not "catch".
+    assert read_question("¿Qué tamaño de batch usaron?").aspects == set()
+    assert read_question("what batch size did they use").aspects == set()
+
+
 def test_which_x_did_they_use_asks_about_a_paper_not_which_papers() -> None:
     from bot.answers.scope import which_topic
 

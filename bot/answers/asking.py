@@ -222,7 +222,16 @@ def _closest(token: str) -> str | None:
         return _SHORT_SWAPS[token]
     if len(token) < 4:
         return {"wat": "what", "wut": "what", "evn": "even", "abt": "about"}.get(token)
-    return next((w for w in _FUZZY_TARGETS if one_edit_apart(token, w)), None)
+    return next((w for w in _FUZZY_TARGETS if _typo_of(token, w)), None)
+
+
+def _typo_of(token: str, word: str) -> bool:
+    """`token` is `word` mistyped: one letter dropped, added or (in a word of 6+ letters)
+    changed, or two neighbours swapped. A changed letter in a shorter word is too often
+    another word ("batch" is not "catch", "speed" not "sped")."""
+    if not one_edit_apart(token, word):
+        return False
+    return len(token) != len(word) or len(token) >= 6 or token in _swaps(word)
 
 
 def _swaps(word: str) -> set[str]:

@@ -54,7 +54,7 @@ ASKING = _words(
     tu te se su sus nos les le explica explicame explicamelo explicalo dime dame porfa favor
     corto breve muy mas tiene tienen usa usan utiliza utilizan puede pueden hace hacen articulo
     articulos estudio trabajo algo todo tarda tardan dos tres compara comparar diferencia
-    usado usan """
+    usado usan usaron """
     # French
     """qu quoi quel quelle quels quelles comment ou est sont etait c ce cet cette ces l les un
     une des du d au aux dans sur avec sans pour par et il ils elle elles on nous vous je j m
@@ -119,7 +119,8 @@ ASPECTS: dict[str, frozenset[str]] = {
     "data": _words(
         """data dataset datasets benchmark benchmarks corpus corpora evaluate evaluated
         evaluation evaluations eval test tested tests testing experiment experiments
-        experimental daten datensatz datensatze datos conjunto donnees"""
+        experimental daten datensatz datensatze datos conjunto donnees getestet evaluiert
+        probado probaron evaluado evaluaron teste testes evalue"""
     ),
     "code": _words(
         """code github gitlab repo repos repository repositories opensource implementation
@@ -163,7 +164,8 @@ GLOSSARY: dict[str, str] = {
     "inferenz": "inference", "effizient": "efficient", "effiziente": "efficient",
     "effizienten": "efficient",
     "daten": "data", "datensatz": "dataset", "bild": "image", "bilder": "images",
-    "schlussfolgern": "reasoning",
+    "schlussfolgern": "reasoning", "echten": "real", "echte": "real", "trainiert": "trained",
+    "kopfe": "heads",
     # Spanish
     "fases": "phases", "modelo": "model", "modelos": "models",
     "entrenamiento": "training", "busqueda": "search", "costo": "cost", "coste": "cost",
@@ -177,6 +179,7 @@ GLOSSARY: dict[str, str] = {
     "eficientes": "efficient", "refuerzo": "reinforcement", "razonamiento": "reasoning",
     "datos": "data", "imagen": "image", "imagenes": "images", "lenguaje": "language",
     "generacion": "generation", "recuperacion": "retrieval", "codigo": "code",
+    "entrenar": "train", "entrenaron": "trained", "cabezas": "heads", "lote": "batch",
     # French
     "modele": "model", "modeles": "models",
     "entrainement": "training", "recherche": "search", "cout": "cost", "coute": "cost",
@@ -187,7 +190,7 @@ GLOSSARY: dict[str, str] = {
     "securite": "safety", "risque": "risk", "debit": "throughput",
     "efficace": "efficient", "efficaces": "efficient",
     "renforcement": "reinforcement", "raisonnement": "reasoning", "donnees": "data",
-    "langage": "language",
+    "langage": "language", "tetes": "heads", "tete": "head", "entrainer": "train",
 }  # fmt: skip
 
 # Function words that mark a question as German, Spanish or French.
