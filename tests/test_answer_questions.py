@@ -197,6 +197,21 @@ def test_a_typo_is_a_letter_dropped_added_swapped_or_changed_in_a_long_word() ->
     assert read_question("what batch size did they use").aspects == set()
 
 
+async def test_a_bare_follow_up_asks_the_previous_question_of_what_it_names(
+    reader: sqlite_utils.Database,
+) -> None:
+    first = await answer(reader, no_llm(reader), CHAT, "what's the speedup of paper 1?")
+    assert "2.1 times" in first.text
+    then = await answer(reader, no_llm(reader), CHAT, "and paper 2?")
+    assert "1.4x higher throughput" in then.text and [p.id for p in then.sources] == [PAPERS[1].id]
+    gpus = await answer(reader, no_llm(reader), CHAT, "how many GPUs did paper 1 use?")
+    assert gpus.text.startswith("Paper 1's abstract does not mention how many GPUs")
+    second = await answer(reader, no_llm(reader), CHAT, "and the second one?")
+    assert second.mode == "nothing" and second.text.startswith("Paper 2's abstract")
+    said = [t.text for t in recent_turns(reader, CHAT, 20) if t.role == "user"]
+    assert said[-1] == "and the second one?"  # what the reader typed is what is kept
+
+
 def test_which_x_did_they_use_asks_about_a_paper_not_which_papers() -> None:
     from bot.answers.scope import which_topic
 

@@ -138,6 +138,8 @@ CASES: dict[str, tuple[Build, ...]] = {
         rep(" ", "what is the", "x"),
         rep(" ", "welches", "x"),
     ),
+    "bot.answers.ellipsis:_FOLLOW_UP": (rep(" ", "and", "x"), rep("and "), rep("!", "what about ")),
+    "bot.answers.ellipsis:_ASKS": (rep(" ", "how", "x"),),
     "bot.answers.facts:_CITE": (rep(" ", "how do", "x"), rep(" ", "bib", "x")),
     "bot.answers.scope:_evidence": (rep(" ", ".", "a"), rep(". ")),
     "bot.answers.asking:Asked.phrase": (rep("x"),),

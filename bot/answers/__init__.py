@@ -25,6 +25,7 @@ from bot.answers.cited import Answer
 from bot.answers.compare import is_comparison, side_by_side
 from bot.answers.compose import compose
 from bot.answers.context import FullTextContext, full_text_context
+from bot.answers.ellipsis import with_the_question_left_out
 from bot.answers.facts import fact_answer, fact_asked, read_first_answer, reads_first
 from bot.answers.refusal import abstract_note, refusal_text
 from bot.answers.render import answer_html, answer_text
@@ -73,9 +74,10 @@ async def answer(
     ensure_user(db, chat_id)
     reply_to = reply_to_message_id
     history = recent_turns(db, chat_id, HISTORY_TURNS)
+    said, question = question, with_the_question_left_out(question, history)
     early, own, pointed = _scope_of(db, chat_id, question, reply_to, history)
     if early is not None:
-        return await _stored(db, chat_id, question, reply_to, question_message_id, early)
+        return await _stored(db, chat_id, said, reply_to, question_message_id, early)
     # Papers named by number beat a set of the reader's, which beats "it".
     scope = pointed.scope if pointed.by_name or own is None else own
     asked = read_question(question)
@@ -83,7 +85,7 @@ async def answer(
         db, chat_id, question, reply_to, pointed
     )
     if recorded is not None:
-        return await _stored(db, chat_id, question, reply_to, question_message_id, recorded)
+        return await _stored(db, chat_id, said, reply_to, question_message_id, recorded)
     search = asked.search()
     if scope is not None:
         sources = within(scope, search)
@@ -102,7 +104,7 @@ async def answer(
             db, llm, question, sources, history, context, asked=asked, deadline_s=deadline_s
         )
         result = ask.refusal(result, sources, [None] * len(sources))
-    return await _stored(db, chat_id, question, reply_to, question_message_id, result)
+    return await _stored(db, chat_id, said, reply_to, question_message_id, result)
 
 
 def _from_the_record(
