@@ -140,6 +140,7 @@ CASES: dict[str, tuple[Build, ...]] = {
     ),
     "bot.answers.ellipsis:_FOLLOW_UP": (rep(" ", "and", "x"), rep("and "), rep("!", "what about ")),
     "bot.answers.ellipsis:_ASKS": (rep(" ", "how", "x"),),
+    "bot.assistant.intent_llm:_ASKS": (rep(" ", "how", "x"), rep("!")),
     "bot.answers.facts:_CITE": (rep(" ", "how do", "x"), rep(" ", "bib", "x")),
     "bot.answers.scope:_evidence": (rep(" ", ".", "a"), rep(". ")),
     "bot.answers.asking:Asked.phrase": (rep("x"),),

@@ -385,6 +385,26 @@ async def test_with_an_llm_a_count_in_words_sets_the_digest_size(
     assert user is not None and user.papers_per_digest == 2
 
 
+async def test_with_an_llm_an_opinion_in_other_words_rates_the_paper_it_names(
+    db: sqlite_utils.Database,
+) -> None:
+    def model(payload: dict[str, Any]) -> str | None:
+        if '"intent"' not in payload["messages"][0]["content"]:
+            return None
+        text = payload["messages"][-1]["content"]
+        papers = [2] if "paper 2" in text else []
+        return json.dumps({"intent": "rate", "papers": papers, "opinion": "down"})
+
+    with FakeLLM(script=model) as llm:
+        async with running_bot(db, openai_base_url=llm.base_url, expand_interests=False) as h:
+            await _digest(h)
+            (rated,) = await h.say(ADA, "paper 2 put me to sleep halfway through")
+            await h.say(ADA, "that stuff put me to sleep halfway through")  # which paper?
+        ids = digest_ids(db)
+    assert "👎 Noted for" in rated.text
+    assert signals(db, ADA) == {ids[1]: -1}  # a rating needs the paper it is of
+
+
 async def test_a_model_reading_that_does_not_hold_up_is_ignored(
     db: sqlite_utils.Database,
 ) -> None:

@@ -17,10 +17,10 @@ from bot.text import content_stems
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "intent-v2"
+PROMPT_VERSION = "intent-v3"
 DEADLINE_S = 8.0  # the reader is waiting; the patterns' reading is always there
 KINDS = frozenset(
-    "question save unsave follow unfollow not_interested set_time set_timezone set_papers "
+    "question save unsave rate follow unfollow not_interested set_time set_timezone set_papers "
     "pause resume digest why more_like smalltalk".split()
 )
 NEEDS_TOPIC = frozenset({"follow", "unfollow", "not_interested"})
@@ -28,10 +28,11 @@ SYSTEM_PROMPT = """You read messages typed to a research-paper assistant in a ch
 the reader a numbered digest of papers each day and answers questions about papers.
 Say what the reader wants, as JSON only:
 {"intent": "...", "papers": [numbers of digest papers named], "topic": "...", "time": "...",
- "place": "...", "count": 0}
+ "place": "...", "count": 0, "opinion": ""}
 intent is one of: question (any question about papers or research), save, unsave (a
-paper), follow (a research topic), unfollow (a topic they follow), not_interested (a
-topic to leave out), set_time (when the daily digest comes), set_timezone, set_papers
+paper), rate (the reader likes or dislikes a paper: opinion "up" or "down"), follow (a
+research topic), unfollow (a topic they follow), not_interested (a topic to leave out),
+set_time (when the daily digest comes), set_timezone, set_papers
 (how many papers a digest has), pause, resume (the daily digests), digest (today's digest
 now), why (a paper was picked), more_like (a paper), smalltalk, unsure. topic: the topic in
 the reader's own words, else "". time: 24-hour HH:MM, else "". place: a city or time zone,
@@ -48,9 +49,23 @@ def worth_asking(rules: Intent, text: str) -> bool:
     return rules.kind == "question" and plain and len(text.split()) >= 3
 
 
+def _maybe_an_opinion(rules: Intent, text: str) -> bool:
+    """ "paper 2 put me to sleep": names a paper, asks nothing; a rating, maybe."""
+    if rules.kind != "question" or not rules.papers or "?" in text:
+        return False
+    return len(text.split()) >= 3 and _ASKS.match(text) is None
+
+
+_ASKS = re.compile(
+    r"\A\W*(?:what|whats|how|why|which|who|when|where|does|do|did|is|are|can|could|explain|"
+    r"summari[sz]e|tl;?dr|wie|was|warum|welche\w*|que|como|cual\w*|quel\w*|comment|pourquoi)\b",
+    re.IGNORECASE,
+)
+
+
 async def intent_by_llm(llm: LLMClient, text: str, rules: Intent) -> Intent:
     """The model's reading of `text` where it holds up, else `rules`."""
-    if not llm.enabled or not worth_asking(rules, text):
+    if not llm.enabled or not (worth_asking(rules, text) or _maybe_an_opinion(rules, text)):
         return rules
     fenced = text.replace("<", "‹").replace(">", "›")
     try:
@@ -83,8 +98,8 @@ def checked(reply: str, text: str, rules: Intent) -> Intent:
         return rules
     papers = tuple(n for n in data.get("papers") or [] if isinstance(n, int) and 1 <= n <= 30)
     slot = _slot(kind, data, text)
-    if slot is None:
-        return rules
+    if slot is None or (kind == "rate" and not (papers or rules.papers)):
+        return rules  # a rating needs the paper it is of
     return replace(rules, kind=kind, papers=papers or rules.papers, slot=slot, options=())
 
 
@@ -99,6 +114,9 @@ def _slot(kind: str, data: dict[str, object], text: str) -> str | None:
             return parse_time(str(data.get("time") or ""))
         except PreferenceError:
             return None
+    if kind == "rate":
+        opinion = data.get("opinion")
+        return opinion if opinion in ("up", "down") else None
     if kind == "set_timezone":
         place = str(data.get("place") or "").strip()
         return place or None
