@@ -33,8 +33,7 @@ from functools import partial
 import numpy as np
 
 from bench.libraries import SHOWN, Corpus, Shower, load_corpus
-from bench.rating_evidence import report
-from bot.ranking import preference, reader_model
+from bench.rating_evidence import report, shipped_day
 
 POWER = 20  # power iterations of personalized PageRank
 PRF_TOP, PRF_WEIGHT = 3, 0.3  # pseudo-kept papers: today's top 3, each 0.3 of a kept paper
@@ -79,23 +78,7 @@ class Days:
         return day
 
     def _day(self, today: list[int], liked: list[int], disliked: list[int]) -> Day:
-        """As bench.rating_evidence.features() computes its column 0 (the shipped score)."""
-        corpus, vectors = self.corpus, self.corpus.features.vectors
-        file = list(dict.fromkeys([*today, *liked, *disliked]))
-        centre = reader_model.centre_of(vectors[file])
-        cand = reader_model.centred(vectors[today], centre)
-        kept = reader_model.centred(vectors[liked], centre)
-        rejected = reader_model.centred(vectors[disliked], centre) if disliked else kept[:0]
-        fit = reader_model.fit(
-            [corpus.papers[i] for i in liked],
-            [corpus.papers[i] for i in disliked],
-            rated=len(liked),
-            vectors=(kept, rejected),
-            centre=np.zeros(kept.shape[1], np.float32),
-        )
-        shipped = preference.score_rows(
-            kept @ cand.T, rejected @ cand.T, fit.weights([corpus.papers[i].id for i in liked])
-        )
+        cand, kept, rejected, shipped = shipped_day(self.corpus, today, liked, disliked)
         return Day(shipped, np.vstack([cand, kept, rejected]), len(today), len(liked))
 
 

@@ -64,11 +64,12 @@ def _top_mean(rows: np.ndarray, k: int) -> np.ndarray:
     return top.mean(axis=0)
 
 
-def features(
-    corpus: Corpus, words: np.ndarray, today: list[int], liked: list[int], disliked: list[int]
-) -> np.ndarray:
-    """FEATURES of each of today's papers for a reader who kept `liked` (seeds first) and
-    rejected `disliked`, over the protocol's papers file (today's and every rated paper)."""
+def shipped_day(
+    corpus: Corpus, today: list[int], liked: list[int], disliked: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The reader model's pieces over the protocol's papers file (today's papers and every
+    rated paper): today's, the kept and the rejected vectors, centred on the file, and the
+    shipped score of each of today's papers."""
     vectors = corpus.features.vectors
     file = list(dict.fromkeys([*today, *liked, *disliked]))
     centre = reader_model.centre_of(vectors[file])
@@ -82,10 +83,20 @@ def features(
         vectors=(kept, rejected),
         centre=np.zeros(kept.shape[1], np.float32),
     )
+    weights = fit.weights([corpus.papers[i].id for i in liked])
+    shipped = preference.score_rows(kept @ cand.T, rejected @ cand.T, weights)
+    return cand, kept, rejected, shipped
+
+
+def features(
+    corpus: Corpus, words: np.ndarray, today: list[int], liked: list[int], disliked: list[int]
+) -> np.ndarray:
+    """FEATURES of each of today's papers for a reader who kept `liked` (seeds first) and
+    rejected `disliked`, over the protocol's papers file (today's and every rated paper)."""
+    cand, kept, rejected, shipped = shipped_day(corpus, today, liked, disliked)
     pos, neg = kept @ cand.T, rejected @ cand.T
     m = len(today)
     zero = np.zeros(m, np.float32)
-    shipped = preference.score_rows(pos, neg, fit.weights([corpus.papers[i].id for i in liked]))
     rejected_nearest = neg.max(axis=0) if len(neg) else zero
     rocchio = cand @ (kept.mean(axis=0) - (0.25 * rejected.mean(axis=0) if len(neg) else 0))
     words_neg = words[disliked] @ words[today].T if disliked else None
